@@ -1,0 +1,92 @@
+package dev.payflow.core.api;
+
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RequestInfo;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.PayflowException;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
+import java.sql.SQLTransientConnectionException;
+import java.util.Set;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * The one place where failures become {@code google.rpc.Status}: the gRPC code from the reason's
+ * category, one {@code ErrorInfo} (domain {@code payflow}) and a {@code RequestInfo}, both naming
+ * the request id.
+ */
+final class ErrorStatuses {
+    static final String DOMAIN = "payflow";
+    static final Metadata.Key<com.google.rpc.Status> DETAILS_KEY = ProtoUtils.keyForProto(com.google.rpc.Status.getDefaultInstance());
+    /** SQLSTATEs that mean "busy or briefly unreachable, safe to retry": lock/statement timeouts, deadlocks, serialization, admin shutdown. */
+    private static final Set<String> TRANSIENT_SQL_STATES = Set.of("55P03", "57014", "40P01", "40001", "57P01", "57P02", "57P03");
+
+    private ErrorStatuses() {
+    }
+
+    /** A failure as the partner sees it. Anything that is not a PayflowException is INTERNAL or UNAVAILABLE, without internals. */
+    static PayflowException classify(Throwable failure) {
+        if (failure instanceof PayflowException known) {
+            return known;
+        }
+        if (isTransient(failure)) {
+            return new PayflowException(ErrorReason.SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry the request (with the same idempotency key)");
+        }
+        return new PayflowException(ErrorReason.INTERNAL_ERROR, "internal error; nothing was changed by this request. Quote the request id to support");
+    }
+
+    static Status.Code code(ErrorReason reason) {
+        return switch (reason.category()) {
+            case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+            case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+            case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case ABORTED -> Status.Code.ABORTED;
+            case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+            case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
+            case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+            case INTERNAL -> Status.Code.INTERNAL;
+        };
+    }
+
+    /** The reason to report for a status that was produced without one (by gRPC itself, or a generated stub). */
+    static ErrorReason defaultReason(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> ErrorReason.MALFORMED_REQUEST;
+            case UNIMPLEMENTED -> ErrorReason.NOT_IMPLEMENTED;
+            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED -> ErrorReason.SERVICE_UNAVAILABLE;
+            case UNAUTHENTICATED -> ErrorReason.MISSING_CREDENTIALS;
+            case RESOURCE_EXHAUSTED -> ErrorReason.RATE_LIMITED;
+            default -> ErrorReason.INTERNAL_ERROR;
+        };
+    }
+
+    static com.google.rpc.Status toProto(Status.Code code, ErrorReason reason, String message, String requestId) {
+        return com.google.rpc.Status.newBuilder()
+                .setCode(code.value())
+                .setMessage(message)
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putMetadata("requestId", requestId).build()))
+                .addDetails(Any.pack(RequestInfo.newBuilder().setRequestId(requestId).build()))
+                .build();
+    }
+
+    private static boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof DataAccessException dae && dae.sqlState() != null
+                    && (TRANSIENT_SQL_STATES.contains(dae.sqlState()) || dae.sqlState().startsWith("08"))) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+}

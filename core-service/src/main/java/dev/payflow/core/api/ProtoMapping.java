@@ -1,0 +1,207 @@
+package dev.payflow.core.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ProtocolMessageEnum;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import dev.payflow.core.app.SystemStatistics;
+import dev.payflow.core.app.WalletManagement;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Metadata;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.Partner;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Permission;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.proto.v1.ApiKey;
+import dev.payflow.proto.v1.LedgerEntry;
+import dev.payflow.proto.v1.PartnerStatusChange;
+import dev.payflow.proto.v1.SystemStats;
+import dev.payflow.proto.v1.Transaction;
+import dev.payflow.proto.v1.WalletBalance;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Domain objects to contract messages and back. Pure mapping: no decisions, no I/O. */
+final class ProtoMapping {
+    private static final JsonFormat.Printer CANONICAL_JSON = JsonFormat.printer().omittingInsignificantWhitespace().sortingMapKeys();
+    private static final JsonFormat.Parser JSON = JsonFormat.parser();
+
+    private ProtoMapping() {
+    }
+
+    /** The partner's metadata as canonical JSON (sorted keys), so equal objects fingerprint equally. */
+    static Metadata metadata(Struct struct) {
+        try {
+            return new Metadata(CANONICAL_JSON.print(struct), struct.getFieldsCount());
+        } catch (InvalidProtocolBufferException e) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "metadata: not a JSON object");
+        }
+    }
+
+    static Struct struct(String json) {
+        Struct.Builder builder = Struct.newBuilder();
+        try {
+            JSON.merge(json, builder);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored metadata is not a JSON object", e);
+        }
+        return builder.build();
+    }
+
+    static Timestamp timestamp(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+
+    static Optional<Instant> instant(boolean present, Timestamp timestamp) {
+        return present ? Optional.of(Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos())) : Optional.empty();
+    }
+
+    /**
+     * A domain enum from a contract enum whose value names are the lowercase wire words; the
+     * zero ("unspecified") value means "not given".
+     */
+    static <E extends Enum<E>> Optional<E> domainEnum(ProtocolMessageEnum value, Class<E> type, String field) {
+        if (value.getNumber() == 0) {
+            return Optional.empty();
+        }
+        String name = ((Enum<?>) value).name();
+        if (name.equals("UNRECOGNIZED")) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "%s: unknown value (expected one of: %s)", field,
+                    Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+        }
+        return Optional.of(Enum.valueOf(type, name.toUpperCase(Locale.ROOT)));
+    }
+
+    static Set<Permission> permissions(List<String> names) {
+        Set<Permission> permissions = EnumSet.noneOf(Permission.class);
+        for (String name : names) {
+            permissions.add(Permission.fromWireName(name).orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_FIELD,
+                    "permissions: '%s' is not a permission (expected some of: %s)", dev.payflow.core.domain.Strings.forMessage(name),
+                    Arrays.stream(Permission.values()).map(Permission::wireName).collect(Collectors.joining(", ")))));
+        }
+        return permissions;
+    }
+
+    static dev.payflow.proto.v1.Wallet wallet(Wallet w) {
+        return dev.payflow.proto.v1.Wallet.newBuilder()
+                .setId(w.id())
+                .setPartnerId(w.scope().partnerId())
+                .setExternalUserId(w.externalUserId())
+                .setExternalWalletId(w.externalWalletId())
+                .setName(w.name())
+                .setCurrency(w.currency().code())
+                .setStatus(dev.payflow.proto.v1.Wallet.Status.valueOf(w.status().wireName()))
+                .setBalance(w.balance().format())
+                .setMetadata(struct(w.metadataJson()))
+                .setLivemode(w.scope().livemode())
+                .setCreatedAt(timestamp(w.createdAt()))
+                .setUpdatedAt(timestamp(w.updatedAt()))
+                .build();
+    }
+
+    static WalletBalance balance(WalletManagement.Balance b) {
+        return WalletBalance.newBuilder()
+                .setWalletId(b.wallet().id())
+                .setCurrency(b.wallet().currency().code())
+                .setBalance(b.balance().format())
+                .setAvailableBalance(b.available().format())
+                .setLivemode(b.wallet().scope().livemode())
+                .setAsOf(timestamp(b.asOf()))
+                .build();
+    }
+
+    static dev.payflow.proto.v1.Partner partner(Partner p) {
+        dev.payflow.proto.v1.Partner.Builder builder = dev.payflow.proto.v1.Partner.newBuilder()
+                .setId(p.id())
+                .setName(p.name())
+                .setCompanyName(p.companyName())
+                .setEmail(p.email())
+                .setContactPerson(p.contactPerson())
+                .setBusinessType(p.businessType())
+                .setWebhookUrl(p.webhookUrl())
+                .setStatus(dev.payflow.proto.v1.Partner.Status.valueOf(p.status().wireName()))
+                .setMetadata(struct(p.metadataJson()))
+                .setCreatedAt(timestamp(p.createdAt()))
+                .setUpdatedAt(timestamp(p.updatedAt()));
+        for (Partner.StatusChange change : p.statusHistory()) {
+            builder.addStatusHistory(PartnerStatusChange.newBuilder()
+                    .setFromStatus(dev.payflow.proto.v1.Partner.Status.valueOf(change.from().wireName()))
+                    .setToStatus(dev.payflow.proto.v1.Partner.Status.valueOf(change.to().wireName()))
+                    .setReason(change.reason())
+                    .setChangedAt(timestamp(change.changedAt())));
+        }
+        return builder.build();
+    }
+
+    static ApiKey apiKey(dev.payflow.core.domain.ApiKey k, String secret) {
+        ApiKey.Builder builder = ApiKey.newBuilder()
+                .setId(k.id())
+                .setPartnerId(k.partnerId())
+                .setName(k.name())
+                .setEnvironment(k.livemode() ? ApiKey.Environment.production : ApiKey.Environment.sandbox)
+                .setPrefix(k.prefix())
+                .addAllPermissions(k.permissions().stream().map(Permission::wireName).sorted().toList())
+                .setStatus(k.isRevoked() ? ApiKey.Status.revoked : ApiKey.Status.active)
+                .setKey(secret)
+                .setCreatedAt(timestamp(k.createdAt()));
+        k.revokedAt().ifPresent(at -> builder.setRevokedAt(timestamp(at)));
+        return builder.build();
+    }
+
+    static Transaction transaction(LedgerTransaction t) {
+        Transaction.Builder builder = Transaction.newBuilder()
+                .setId(t.id())
+                .setType(Transaction.Type.valueOf(t.type().wireName()))
+                .setStatus(Transaction.Status.valueOf(t.status().wireName()))
+                .setAmount(t.amount().format())
+                .setCurrency(t.amount().currency().code())
+                .setDescription(t.description())
+                .setFromWalletId(t.fromWalletId().orElse(""))
+                .setToWalletId(t.toWalletId().orElse(""))
+                .setIdempotencyKey(t.idempotencyKey())
+                .setGateway(t.gateway())
+                .setGatewayTransactionId(t.gatewayTransactionId().orElse(""))
+                .setFailureReason(t.failureReason().orElse(""))
+                .setMetadata(struct(t.metadataJson()))
+                .setLivemode(t.scope().livemode())
+                .setCreatedAt(timestamp(t.createdAt()));
+        t.completedAt().ifPresent(at -> builder.setCompletedAt(timestamp(at)));
+        t.walletEntries().forEach(e -> builder.addEntries(ledgerEntry(e)));
+        return builder.build();
+    }
+
+    static LedgerEntry ledgerEntry(LedgerTransaction.WalletEntry e) {
+        return LedgerEntry.newBuilder()
+                .setId(e.id())
+                .setTransactionId(e.transactionId())
+                .setWalletId(e.walletId())
+                .setType(e.amountMinor() > 0 ? LedgerEntry.Type.credit : LedgerEntry.Type.debit)
+                .setAmount(new Money(Math.absExact(e.amountMinor()), e.currency()).format())
+                .setCurrency(e.currency().code())
+                .setBalance(new Money(e.balanceAfterMinor(), e.currency()).format())
+                .setDescription(e.description())
+                .setCreatedAt(timestamp(e.createdAt()))
+                .build();
+    }
+
+    static SystemStats stats(SystemStatistics.Stats s) {
+        return SystemStats.newBuilder()
+                .putAllPartnersByStatus(s.partnersByStatus())
+                .setActiveApiKeys(s.activeApiKeys())
+                .setSandboxWallets(s.sandboxWallets())
+                .setLiveWallets(s.liveWallets())
+                .setSandboxTransactions(s.sandboxTransactions())
+                .setLiveTransactions(s.liveTransactions())
+                .setGeneratedAt(timestamp(s.generatedAt()))
+                .build();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.payflow.core.app;
+
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.PartnerStatus;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.persistence.ApiKeyRepository;
+import dev.payflow.core.persistence.Database;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Objects;
+
+/** Turns presented credentials into a principal, or a failure with a stable reason. */
+public final class Authenticator {
+    private final Database database;
+    private final ApiKeyRepository apiKeys;
+    private final byte[] adminToken;
+
+    public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken) {
+        this.database = database;
+        this.apiKeys = apiKeys;
+        this.adminToken = Objects.requireNonNull(adminToken, "adminToken").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The partner behind a presented API key. Every check reads the database, so revocation and suspension act at once. */
+    public PartnerPrincipal authenticatePartner(String presentedKey) {
+        boolean livemode = ApiKeySecrets.livemodeOf(presentedKey)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid"));
+        ApiKeyRepository.KeyWithPartnerStatus found = apiKeys.findByHash(database.reader(), ApiKeySecrets.hash(presentedKey))
+                .orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid"));
+        if (found.key().isRevoked()) {
+            throw PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key %s has been revoked", found.key().prefix());
+        }
+        if (found.key().livemode() != livemode) {
+            throw new IllegalStateException("stored mode of key " + found.key().id() + " disagrees with its prefix");
+        }
+        PartnerStatus status = found.partnerStatus();
+        if (status == PartnerStatus.SUSPENDED) {
+            throw PayflowException.of(ErrorReason.PARTNER_SUSPENDED, "the partner is suspended");
+        }
+        if (!status.allowsKeys(livemode)) {
+            throw PayflowException.of(ErrorReason.PARTNER_NOT_ACTIVE, "the partner is %s; %s keys need an %s partner", status.wireName(),
+                    livemode ? "live" : "sandbox", livemode ? "active" : "approved or active");
+        }
+        return new PartnerPrincipal(new PartnerScope(found.key().partnerId(), livemode), found.key().id(), found.key().permissions());
+    }
+
+    /** Nothing if the presented token is the admin token; compared in constant time. */
+    public void authenticateAdmin(String presentedToken) {
+        if (ApiKeySecrets.livemodeOf(presentedToken).isPresent()) {
+            throw PayflowException.of(ErrorReason.ADMIN_CREDENTIALS_REQUIRED, "partner API keys are not accepted on admin paths");
+        }
+        if (!MessageDigest.isEqual(adminToken, presentedToken.getBytes(StandardCharsets.UTF_8))) {
+            throw PayflowException.of(ErrorReason.INVALID_ADMIN_TOKEN, "the admin token is not valid");
+        }
+    }
+}

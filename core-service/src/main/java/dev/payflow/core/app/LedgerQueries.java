@@ -1,0 +1,83 @@
+package dev.payflow.core.app;
+
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Page;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.persistence.Database;
+import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.WalletRepository;
+import java.util.List;
+import java.util.Optional;
+
+/** Reading the books: transactions, transfers and wallet statements. */
+public final class LedgerQueries {
+    private final Database database;
+    private final WalletRepository wallets;
+    private final LedgerRepository ledger;
+
+    public LedgerQueries(Database database, WalletRepository wallets, LedgerRepository ledger) {
+        this.database = database;
+        this.wallets = wallets;
+        this.ledger = ledger;
+    }
+
+    public LedgerTransaction transaction(PartnerScope scope, String id) {
+        String transactionId = Ids.require(id, IdPrefix.TRANSACTION, "id");
+        return ledger.findTransaction(database.reader(), scope, transactionId)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.TRANSACTION_NOT_FOUND, "transaction %s not found", transactionId));
+    }
+
+    /** A transfer is a transaction of type transfer; any other transaction is not a transfer. */
+    public LedgerTransaction transfer(PartnerScope scope, String id) {
+        String transactionId = Ids.require(id, IdPrefix.TRANSACTION, "id");
+        return ledger.findTransaction(database.reader(), scope, transactionId)
+                .filter(t -> t.type() == TransactionType.TRANSFER)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.TRANSFER_NOT_FOUND, "transfer %s not found", transactionId));
+    }
+
+    public Page<LedgerTransaction> walletTransactions(PartnerScope scope, String walletIdText, LedgerRepository.TransactionFilter filter,
+            int pageSize, String pageToken) {
+        String walletId = Ids.require(walletIdText, IdPrefix.WALLET, "walletId");
+        if (filter.createdAtOrAfter().isPresent() && filter.createdBefore().isPresent()
+                && !filter.createdAtOrAfter().get().isBefore(filter.createdBefore().get())) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "createdAfter: %s must be before createdBefore: %s",
+                    filter.createdAtOrAfter().get(), filter.createdBefore().get());
+        }
+        PageRequest page = PageRequest.of(pageSize, pageToken, "transactions|" + walletId + "|" + filter);
+        return database.inTransaction(tx -> {
+            requireWallet(tx, scope, walletId);
+            List<LedgerTransaction> rows = ledger.listForWallet(tx, scope, walletId, filter, page.afterId(), page.size());
+            return Pages.of(rows, page, LedgerTransaction::id);
+        });
+    }
+
+    public Page<LedgerTransaction.WalletEntry> walletEntries(PartnerScope scope, String walletIdText, int pageSize, String pageToken) {
+        String walletId = Ids.require(walletIdText, IdPrefix.WALLET, "walletId");
+        PageRequest page = PageRequest.of(pageSize, pageToken, "entries|" + walletId);
+        Optional<Long> beforeSequence = page.afterId().map(LedgerQueries::sequence);
+        return database.inTransaction(tx -> {
+            requireWallet(tx, scope, walletId);
+            List<LedgerTransaction.WalletEntry> rows = ledger.listWalletEntries(tx, scope, walletId, beforeSequence, page.size());
+            return Pages.of(rows, page, entry -> Long.toString(entry.sequence()));
+        });
+    }
+
+    private void requireWallet(org.jooq.DSLContext tx, PartnerScope scope, String walletId) {
+        if (wallets.find(tx, scope, walletId).isEmpty()) {
+            throw WalletManagement.notFound(walletId);
+        }
+    }
+
+    private static long sequence(String token) {
+        try {
+            return Long.parseLong(token);
+        } catch (NumberFormatException e) {
+            throw PayflowException.of(ErrorReason.INVALID_PAGE_TOKEN, "pageToken is not a token of this statement");
+        }
+    }
+}

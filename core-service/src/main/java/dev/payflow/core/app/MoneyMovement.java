@@ -1,0 +1,291 @@
+package dev.payflow.core.app;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.Fields;
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Limits;
+import dev.payflow.core.domain.Metadata;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Posting;
+import dev.payflow.core.domain.SystemAccountKind;
+import dev.payflow.core.domain.TransactionStatus;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.gateway.GatewayRegistry;
+import dev.payflow.core.gateway.PaymentGateway;
+import dev.payflow.core.persistence.Database;
+import dev.payflow.core.persistence.IdempotencyRepository;
+import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.SystemAccountRepository;
+import dev.payflow.core.persistence.WalletRepository;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * Credits, debits and transfers: every one a single database transaction that claims the
+ * idempotency key first, then locks the partner wallets involved in id order, checks the
+ * business rules, and writes a transaction whose ledger entries sum to zero.
+ *
+ * <p>Error precedence (what a request with several problems reports): ids, currency, amount,
+ * description, metadata, same wallet, idempotency key, gateway; these are validation and do not
+ * consume the key. Then, inside the transaction: key reused or in use; wallet not found; currency
+ * mismatch; closed, then frozen (source wallet before target); insufficient funds. Those consume
+ * the key, and a retry with it returns the same error.
+ */
+public final class MoneyMovement {
+    /** PostgreSQL's lock_not_available: the lock timeout ran out. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    private final Database database;
+    private final Services services;
+    private final WalletRepository wallets;
+    private final LedgerRepository ledger;
+    private final IdempotencyRepository idempotency;
+    private final SystemAccountRepository systemAccounts;
+    private final GatewayRegistry gateways;
+    /** System account ids never change once created, so each is looked up once per process. */
+    private final Map<String, String> systemAccountIds = new ConcurrentHashMap<>();
+
+    public MoneyMovement(Database database, Services services, WalletRepository wallets, LedgerRepository ledger,
+            IdempotencyRepository idempotency, SystemAccountRepository systemAccounts, GatewayRegistry gateways) {
+        this.database = database;
+        this.services = services;
+        this.wallets = wallets;
+        this.ledger = ledger;
+        this.idempotency = idempotency;
+        this.systemAccounts = systemAccounts;
+        this.gateways = gateways;
+    }
+
+    /** A credit or debit of one wallet. The key may come in the body, the header, or both (if equal). */
+    public record WalletMovement(String walletId, String amount, String currency, String description, String bodyIdempotencyKey,
+            String headerIdempotencyKey, Metadata metadata) {
+    }
+
+    public record Transfer(String fromWalletId, String toWalletId, String amount, String currency, String description,
+            String bodyIdempotencyKey, String headerIdempotencyKey, Metadata metadata) {
+    }
+
+    /** Adds funds from the partner's gateway clearing account; sandbox settles at once through the simulated gateway. */
+    public LedgerTransaction credit(PartnerScope scope, WalletMovement command) {
+        String walletId = Ids.require(command.walletId(), IdPrefix.WALLET, "walletId");
+        Validated v = validate(command.amount(), command.currency(), command.description(), command.metadata());
+        String key = IdempotencyKeys.resolve(command.bodyIdempotencyKey(), command.headerIdempotencyKey());
+        PaymentGateway gateway = gateways.forMode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                "no payment gateway is configured for live mode, so live funds cannot be added yet"));
+        String fingerprint = IdempotencyKeys.fingerprint("CreditWallet", walletId, v.amount().minorUnits(), v.amount().currency(),
+                v.description(), v.metadata().json());
+        String clearing = systemAccountId(scope, v.amount().currency(), SystemAccountKind.GATEWAY_CLEARING);
+        return execute(scope, "CreditWallet", fingerprint, v, key, new Movement(TransactionType.CREDIT, Optional.empty(), Optional.of(walletId),
+                transactionId -> List.of(
+                        new Posting(new Posting.WalletAccount(walletId), v.amount().minorUnits()),
+                        new Posting(new Posting.SystemAccount(clearing), -v.amount().minorUnits())),
+                gateway.name(), transactionId -> Optional.of(gateway.settleImmediately(transactionId, v.amount()))));
+    }
+
+    /** Takes funds out of a wallet into the partner's settlement account. */
+    public LedgerTransaction debit(PartnerScope scope, WalletMovement command) {
+        String walletId = Ids.require(command.walletId(), IdPrefix.WALLET, "walletId");
+        Validated v = validate(command.amount(), command.currency(), command.description(), command.metadata());
+        String key = IdempotencyKeys.resolve(command.bodyIdempotencyKey(), command.headerIdempotencyKey());
+        String fingerprint = IdempotencyKeys.fingerprint("DebitWallet", walletId, v.amount().minorUnits(), v.amount().currency(),
+                v.description(), v.metadata().json());
+        String settlement = systemAccountId(scope, v.amount().currency(), SystemAccountKind.SETTLEMENT);
+        return execute(scope, "DebitWallet", fingerprint, v, key, new Movement(TransactionType.DEBIT, Optional.of(walletId), Optional.empty(),
+                transactionId -> List.of(
+                        new Posting(new Posting.WalletAccount(walletId), -v.amount().minorUnits()),
+                        new Posting(new Posting.SystemAccount(settlement), v.amount().minorUnits())),
+                "", transactionId -> Optional.empty()));
+    }
+
+    /** Moves funds between two wallets of the same partner and mode; no gateway, no system account. */
+    public LedgerTransaction transfer(PartnerScope scope, Transfer command) {
+        String fromWalletId = Ids.require(command.fromWalletId(), IdPrefix.WALLET, "fromWalletId");
+        String toWalletId = Ids.require(command.toWalletId(), IdPrefix.WALLET, "toWalletId");
+        Validated v = validate(command.amount(), command.currency(), command.description(), command.metadata());
+        if (fromWalletId.equals(toWalletId)) {
+            throw PayflowException.of(ErrorReason.SAME_WALLET, "fromWalletId and toWalletId are the same wallet %s", fromWalletId);
+        }
+        String key = IdempotencyKeys.resolve(command.bodyIdempotencyKey(), command.headerIdempotencyKey());
+        String fingerprint = IdempotencyKeys.fingerprint("CreateTransfer", fromWalletId, toWalletId, v.amount().minorUnits(),
+                v.amount().currency(), v.description(), v.metadata().json());
+        return execute(scope, "CreateTransfer", fingerprint, v, key, new Movement(TransactionType.TRANSFER, Optional.of(fromWalletId),
+                Optional.of(toWalletId),
+                transactionId -> List.of(
+                        new Posting(new Posting.WalletAccount(fromWalletId), -v.amount().minorUnits()),
+                        new Posting(new Posting.WalletAccount(toWalletId), v.amount().minorUnits())),
+                "", transactionId -> Optional.empty()));
+    }
+
+    /** The checked parts every movement shares. */
+    private record Validated(Money amount, String description, Metadata metadata) {
+    }
+
+    /** What to write: the type, the wallets on each side, the postings and the gateway's part. */
+    private record Movement(TransactionType type, Optional<String> fromWalletId, Optional<String> toWalletId,
+            Function<String, List<Posting>> postings, String gateway, Function<String, Optional<String>> gatewayReference) {
+    }
+
+    /** The result of the database transaction: committed either way, thrown only afterwards. */
+    private record Outcome(LedgerTransaction transaction, PayflowException failure) {
+        LedgerTransaction orThrow() {
+            if (failure != null) {
+                throw failure;
+            }
+            return transaction;
+        }
+    }
+
+    private static Validated validate(String amountText, String currencyCode, String descriptionText, Metadata metadata) {
+        CurrencyUnit currency = CurrencyUnit.of(currencyCode);
+        Money amount = Money.parsePositive(amountText, currency);
+        String description = Fields.optional(descriptionText, "description", Limits.DESCRIPTION_LENGTH_MAX);
+        return new Validated(amount, description, metadata.validated());
+    }
+
+    private LedgerTransaction execute(PartnerScope scope, String operation, String fingerprint, Validated v, String key, Movement movement) {
+        Outcome outcome = database.inTransaction(tx -> {
+            Optional<Outcome> earlier = claimOrReplay(tx, scope, key, operation, fingerprint);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            try {
+                // A savepoint: if a rule fails, nothing of the movement remains, but the key's claim does.
+                LedgerTransaction done = tx.transactionResult(nested -> apply(nested.dsl(), scope, v, key, movement));
+                idempotency.recordTransaction(tx, scope, key, done.id());
+                return new Outcome(done, null);
+            } catch (PayflowException ruleFailed) {
+                idempotency.recordError(tx, scope, key, ruleFailed.reason().name(), ruleFailed.getMessage());
+                return new Outcome(null, ruleFailed);
+            }
+        });
+        return outcome.orThrow();
+    }
+
+    /** Claims the key, or answers as the request that first used it did. */
+    private Optional<Outcome> claimOrReplay(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint) {
+        boolean claimed;
+        try {
+            claimed = idempotency.claim(tx, scope, key, operation, fingerprint, services.now());
+        } catch (DataAccessException e) {
+            if (LOCK_NOT_AVAILABLE.equals(e.sqlState())) {
+                throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+                        "a request with this idempotency key is still being processed; retry with the same key");
+            }
+            throw e;
+        }
+        if (claimed) {
+            return Optional.empty();
+        }
+        IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key).orElseThrow(
+                () -> new IllegalStateException("idempotency key " + key + " neither claimed nor found"));
+        if (!earlier.operation().equals(operation) || !earlier.fingerprint().equals(fingerprint)) {
+            throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                    "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+        }
+        if (earlier.transactionId().isPresent()) {
+            return Optional.of(new Outcome(ledger.findTransaction(tx, scope, earlier.transactionId().get()).orElseThrow(), null));
+        }
+        if (earlier.errorReason().isPresent()) {
+            return Optional.of(new Outcome(null,
+                    new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse(""))));
+        }
+        throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+                "a request with this idempotency key is still being processed; retry with the same key");
+    }
+
+    private LedgerTransaction apply(DSLContext tx, PartnerScope scope, Validated v, String key, Movement movement) {
+        List<String> walletIds = new ArrayList<>();
+        movement.fromWalletId().ifPresent(walletIds::add);
+        movement.toWalletId().ifPresent(walletIds::add);
+        Map<String, Wallet> locked = wallets.lockInIdOrder(tx, scope, new TreeSet<>(walletIds)).stream()
+                .collect(Collectors.toMap(Wallet::id, w -> w));
+        for (String walletId : walletIds) {
+            if (!locked.containsKey(walletId)) {
+                throw WalletManagement.notFound(walletId);
+            }
+        }
+        for (String walletId : walletIds) {
+            Wallet wallet = locked.get(walletId);
+            if (!wallet.currency().equals(v.amount().currency())) {
+                throw PayflowException.of(ErrorReason.CURRENCY_MISMATCH, "wallet %s holds %s, but the request is in %s", walletId,
+                        wallet.currency(), v.amount().currency());
+            }
+        }
+        for (String walletId : walletIds) {
+            locked.get(walletId).status().requireMoneyCanMove(walletId);
+        }
+        if (movement.fromWalletId().isPresent()) {
+            Wallet source = locked.get(movement.fromWalletId().get());
+            if (source.balanceMinor() < v.amount().minorUnits()) {
+                throw PayflowException.of(ErrorReason.INSUFFICIENT_FUNDS, "wallet %s has %s available, %s requested", source.id(),
+                        source.balance().format(), v.amount().format());
+            }
+        }
+
+        Instant now = services.now();
+        String transactionId = services.ids().next(IdPrefix.TRANSACTION);
+        List<Posting> postings = Posting.requireBalanced(movement.postings().apply(transactionId));
+        ledger.insertTransaction(tx, new LedgerTransaction(transactionId, scope, movement.type(), TransactionStatus.COMPLETED, v.amount(),
+                v.description(), movement.fromWalletId(), movement.toWalletId(), key, movement.gateway(),
+                movement.gatewayReference().apply(transactionId), Optional.empty(), v.metadata().json(), now, Optional.of(now), List.of()));
+        List<LedgerRepository.EntryRow> entries = new ArrayList<>();
+        for (Posting posting : postings) {
+            String entryId = services.ids().next(IdPrefix.LEDGER_ENTRY);
+            if (posting.account() instanceof Posting.WalletAccount account) {
+                Wallet wallet = locked.get(account.walletId());
+                long balanceAfter = Math.addExact(wallet.balanceMinor(), posting.amountMinor());
+                if (balanceAfter < 0) {
+                    throw new IllegalStateException("wallet " + wallet.id() + " would go below zero: " + balanceAfter);
+                }
+                long sequence = wallet.lastEntrySequence() + 1;
+                entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.of(wallet.id()), Optional.empty(),
+                        posting.amountMinor(), Optional.of(balanceAfter), Optional.of(sequence)));
+                wallets.setBalance(tx, scope, wallet.id(), balanceAfter, sequence, now);
+            } else if (posting.account() instanceof Posting.SystemAccount account) {
+                entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.empty(),
+                        Optional.of(account.systemAccountId()), posting.amountMinor(), Optional.empty(), Optional.empty()));
+            }
+        }
+        ledger.insertEntries(tx, scope, v.amount().currency(), now, entries);
+        LedgerTransaction written = ledger.findTransaction(tx, scope, transactionId).orElseThrow();
+        requireEntriesMatchWallets(written, locked, postings);
+        return written;
+    }
+
+    /** The paired check: what was read back equals what was meant to be written. */
+    private static void requireEntriesMatchWallets(LedgerTransaction written, Map<String, Wallet> before, List<Posting> postings) {
+        for (LedgerTransaction.WalletEntry entry : written.walletEntries()) {
+            Wallet wallet = before.get(entry.walletId());
+            if (entry.balanceAfterMinor() != wallet.balanceMinor() + entry.amountMinor() || entry.sequence() != wallet.lastEntrySequence() + 1) {
+                throw new IllegalStateException("ledger entry " + entry.id() + " does not follow wallet " + wallet.id() + "'s previous state");
+            }
+        }
+        long walletPostings = postings.stream().filter(p -> p.account() instanceof Posting.WalletAccount).count();
+        if (written.walletEntries().size() != walletPostings) {
+            throw new IllegalStateException("transaction " + written.id() + " has " + written.walletEntries().size()
+                    + " wallet entries, expected " + walletPostings);
+        }
+    }
+
+    /** The system account's id, created in a short transaction of its own the first time, so no money transaction ever creates it. */
+    private String systemAccountId(PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind) {
+        String cacheKey = scope.partnerId() + "|" + scope.livemode() + "|" + currency.code() + "|" + kind;
+        return systemAccountIds.computeIfAbsent(cacheKey, ignored -> database.inTransaction(
+                tx -> systemAccounts.ensure(tx, scope, currency, kind, services.ids().next(IdPrefix.SYSTEM_ACCOUNT), services.now())));
+    }
+}

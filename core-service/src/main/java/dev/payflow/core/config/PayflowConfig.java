@@ -1,0 +1,129 @@
+package dev.payflow.core.config;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the service reads from its environment. See the configuration table in README.md.
+ * {@code production} refuses to start without a database URL and an admin token, and allows none
+ * of the development conveniences (embedded PostgreSQL, generated admin token).
+ */
+public record PayflowConfig(
+        DeploymentEnvironment environment,
+        int grpcPort,
+        int httpPort,
+        int managementPort,
+        Optional<String> databaseUrl,
+        Optional<String> databaseUser,
+        Optional<String> databasePassword,
+        Path dataDir,
+        Optional<String> adminToken,
+        int databasePoolSize) {
+
+    public enum DeploymentEnvironment {
+        DEVELOPMENT,
+        PRODUCTION
+    }
+
+    /** Below this, a guessable token could protect the admin API; 32 characters is 160+ bits of base62. */
+    public static final int ADMIN_TOKEN_LENGTH_MIN = 32;
+    /** Enough connections for the gRPC and REST worker threads on a small instance; PostgreSQL's default limit is 100. */
+    private static final int DATABASE_POOL_SIZE_DEFAULT = 16;
+
+    public PayflowConfig {
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(dataDir, "dataDir");
+        requirePort("PAYFLOW_GRPC_PORT", grpcPort);
+        requirePort("PAYFLOW_HTTP_PORT", httpPort);
+        requirePort("PAYFLOW_MANAGEMENT_PORT", managementPort);
+        if (environment == DeploymentEnvironment.PRODUCTION) {
+            if (databaseUrl.isEmpty()) {
+                throw new ConfigException("PAYFLOW_DATABASE_URL is required when PAYFLOW_ENVIRONMENT=production");
+            }
+            if (adminToken.isEmpty()) {
+                throw new ConfigException("PAYFLOW_ADMIN_TOKEN is required when PAYFLOW_ENVIRONMENT=production");
+            }
+        }
+        adminToken.ifPresent(token -> {
+            if (token.length() < ADMIN_TOKEN_LENGTH_MIN) {
+                throw new ConfigException("PAYFLOW_ADMIN_TOKEN: " + token.length() + " characters (expected: at least " + ADMIN_TOKEN_LENGTH_MIN + ")");
+            }
+        });
+        if (databasePoolSize < 1 || databasePoolSize > 200) {
+            throw new ConfigException("PAYFLOW_DATABASE_POOL_SIZE: " + databasePoolSize + " (expected: 1..200)");
+        }
+    }
+
+    public static PayflowConfig fromEnvironment(Map<String, String> env) {
+        return new PayflowConfig(
+                environment(env.get("PAYFLOW_ENVIRONMENT")),
+                integer(env, "PAYFLOW_GRPC_PORT", 9090),
+                integer(env, "PAYFLOW_HTTP_PORT", 8080),
+                integer(env, "PAYFLOW_MANAGEMENT_PORT", 9464),
+                text(env, "PAYFLOW_DATABASE_URL"),
+                text(env, "PAYFLOW_DATABASE_USER"),
+                text(env, "PAYFLOW_DATABASE_PASSWORD"),
+                Path.of(text(env, "PAYFLOW_DATA_DIR").orElse("./data")),
+                text(env, "PAYFLOW_ADMIN_TOKEN"),
+                integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT));
+    }
+
+    public boolean isProduction() {
+        return environment == DeploymentEnvironment.PRODUCTION;
+    }
+
+    public PayflowConfig withDatabase(String url, String user, String password) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, Optional.of(url), Optional.ofNullable(user),
+                Optional.ofNullable(password), dataDir, adminToken, databasePoolSize);
+    }
+
+    public PayflowConfig withAdminToken(String token) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword,
+                dataDir, Optional.of(token), databasePoolSize);
+    }
+
+    private static DeploymentEnvironment environment(String value) {
+        if (value == null || value.isBlank()) {
+            return DeploymentEnvironment.DEVELOPMENT;
+        }
+        try {
+            return DeploymentEnvironment.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("PAYFLOW_ENVIRONMENT: '" + value + "' (expected: development or production)");
+        }
+    }
+
+    private static Optional<String> text(Map<String, String> env, String name) {
+        return Optional.ofNullable(env.get(name)).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        Optional<String> value = text(env, name);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.get());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": '" + value.get() + "' (expected: an integer)");
+        }
+    }
+
+    private static void requirePort(String name, int port) {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(name + ": " + port + " (expected: 0..65535, 0 for any free port)");
+        }
+    }
+
+    /** A configuration the service cannot start with; the message says which variable and why. */
+    public static final class ConfigException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+}

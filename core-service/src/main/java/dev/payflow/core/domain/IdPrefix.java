@@ -1,0 +1,24 @@
+package dev.payflow.core.domain;
+
+/** The type prefix of every id PayFlow hands out, so an id passed in the wrong place fails clearly. */
+public enum IdPrefix {
+    PARTNER("ptn_"),
+    API_KEY("key_"),
+    WALLET("wal_"),
+    TRANSACTION("txn_"),
+    LEDGER_ENTRY("ent_"),
+    SYSTEM_ACCOUNT("acc_"),
+    PAYOUT("pay_"),
+    EVENT("evt_"),
+    REQUEST("req_");
+
+    private final String prefix;
+
+    IdPrefix(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.payflow.core.domain;
+
+/** Bounds on partner input. Each says why it is that number; the columns repeat them. */
+public final class Limits {
+    /** A display name, long enough for any real product name. */
+    public static final int NAME_LENGTH_MAX = 200;
+    /** Partners' own ids: UUIDs, ULIDs and composite keys fit comfortably. */
+    public static final int EXTERNAL_ID_LENGTH_MAX = 128;
+    /** A transaction description: a sentence or two, as on a bank statement. */
+    public static final int DESCRIPTION_LENGTH_MAX = 500;
+    /** An idempotency key: UUIDs and partner-composed keys; Stripe allows 255 too. */
+    public static final int IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+    /** The reason for a status change, for the audit trail. */
+    public static final int REASON_LENGTH_MAX = 500;
+    /** RFC 5321's limit on an email address. */
+    public static final int EMAIL_LENGTH_MAX = 320;
+    /** URLs beyond this are refused by common HTTP servers anyway. */
+    public static final int URL_LENGTH_MAX = 2048;
+    /** Metadata is for references, not documents: 8 KiB of JSON and 50 keys (Stripe allows 50 too). */
+    public static final int METADATA_BYTES_MAX = 8 * 1024;
+    public static final int METADATA_KEYS_MAX = 50;
+    /** Page sizes: small enough for one quick query and response, large enough for bulk reads. */
+    public static final int PAGE_SIZE_DEFAULT = 50;
+    public static final int PAGE_SIZE_MAX = 200;
+
+    private Limits() {
+    }
+}

@@ -1,0 +1,28 @@
+package dev.payflow.core.domain;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A partner's free-form JSON object, as canonical JSON text (keys sorted, no insignificant
+ * whitespace), with the number of its top-level keys. Checked against the limits when a command
+ * validates itself, so its error takes its place in the command's error precedence.
+ */
+public record Metadata(String json, int topLevelKeys) {
+    public static final Metadata EMPTY = new Metadata("{}", 0);
+
+    public Metadata {
+        Objects.requireNonNull(json, "json");
+    }
+
+    public Metadata validated() {
+        if (topLevelKeys > Limits.METADATA_KEYS_MAX) {
+            throw PayflowException.of(ErrorReason.METADATA_TOO_LARGE, "metadata: %d keys (expected: at most %d)", topLevelKeys, Limits.METADATA_KEYS_MAX);
+        }
+        int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > Limits.METADATA_BYTES_MAX) {
+            throw PayflowException.of(ErrorReason.METADATA_TOO_LARGE, "metadata: %d bytes as JSON (expected: at most %d)", bytes, Limits.METADATA_BYTES_MAX);
+        }
+        return this;
+    }
+}

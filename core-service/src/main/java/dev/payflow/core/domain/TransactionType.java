@@ -1,0 +1,19 @@
+package dev.payflow.core.domain;
+
+import java.util.Locale;
+
+public enum TransactionType {
+    CREDIT,
+    DEBIT,
+    TRANSFER,
+    PAYOUT,
+    REVERSAL;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static TransactionType fromWireName(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+}

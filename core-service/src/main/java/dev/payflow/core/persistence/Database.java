@@ -1,0 +1,92 @@
+package dev.payflow.core.persistence;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+/**
+ * The connection pool and the one way to run a database transaction. A use case opens the
+ * transaction and hands its {@link DSLContext} down to every repository it calls.
+ */
+public final class Database implements AutoCloseable {
+    /** No statement may hold a connection longer than this; a stuck query must not starve the pool. */
+    static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * How long a statement waits for a row lock (a wallet, or an idempotency key a racing duplicate
+     * holds). Longer waits answer IDEMPOTENCY_KEY_IN_USE or SERVICE_UNAVAILABLE instead of piling up.
+     */
+    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a caller waits for a free connection before the call fails as unavailable. */
+    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+    private final HikariDataSource dataSource;
+    private final DSLContext dsl;
+
+    private Database(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+    }
+
+    public static Database connect(String jdbcUrl, String user, String password, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(Objects.requireNonNull(jdbcUrl, "jdbcUrl"));
+        if (user != null) {
+            config.setUsername(user);
+        }
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setPoolName("payflow");
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(Math.min(2, poolSize));
+        config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+        config.setConnectionInitSql("SET statement_timeout = " + STATEMENT_TIMEOUT.toMillis()
+                + "; SET lock_timeout = " + LOCK_TIMEOUT.toMillis()
+                + "; SET TIME ZONE 'UTC'");
+        return new Database(new HikariDataSource(config));
+    }
+
+    /** Applies the Flyway migrations in db/migration; safe to call on every start. */
+    public void migrate() {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    /** Runs {@code work} in one database transaction: committed if it returns, rolled back if it throws. */
+    public <T> T inTransaction(Function<DSLContext, T> work) {
+        return dsl.transactionResult(configuration -> work.apply(configuration.dsl()));
+    }
+
+    /** For reads that need no transaction of their own (each statement sees committed data). */
+    public DSLContext reader() {
+        return dsl;
+    }
+
+    /** Whether the database answers a trivial query within a second. */
+    public boolean isReachable() {
+        try (var connection = dataSource.getConnection()) {
+            return connection.isValid(1);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    public HikariDataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

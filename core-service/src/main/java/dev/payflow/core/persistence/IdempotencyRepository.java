@@ -1,0 +1,68 @@
+package dev.payflow.core.persistence;
+
+import static dev.payflow.core.persistence.jooq.Tables.IDEMPOTENCY_KEYS;
+
+import dev.payflow.core.domain.PartnerScope;
+import java.time.Instant;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+
+/**
+ * Idempotency records. Claimed in the same database transaction as the effect they guard, as the
+ * transaction's first statement, before any wallet is locked.
+ */
+public final class IdempotencyRepository {
+
+    /** What a key was first used for, and how that ended (a transaction, or a business-rule error). */
+    public record Record(String operation, String fingerprint, Optional<String> transactionId, Optional<String> errorReason,
+            Optional<String> errorMessage) {
+    }
+
+    /**
+     * Claims the key for this request. If another transaction holds an uncommitted claim on the
+     * same key, this waits (up to the lock timeout) for it to commit or roll back.
+     *
+     * @return true if this request now owns the key, false if it was already used
+     */
+    public boolean claim(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint, Instant now) {
+        return tx.insertInto(IDEMPOTENCY_KEYS)
+                .set(IDEMPOTENCY_KEYS.PARTNER_ID, scope.partnerId())
+                .set(IDEMPOTENCY_KEYS.LIVEMODE, scope.livemode())
+                .set(IDEMPOTENCY_KEYS.IDEMPOTENCY_KEY, key)
+                .set(IDEMPOTENCY_KEYS.OPERATION, operation)
+                .set(IDEMPOTENCY_KEYS.FINGERPRINT, fingerprint)
+                .set(IDEMPOTENCY_KEYS.CREATED_AT, Timestamps.toColumn(now))
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
+    public Optional<Record> find(DSLContext tx, PartnerScope scope, String key) {
+        return tx.selectFrom(IDEMPOTENCY_KEYS).where(keyIs(scope, key)).fetchOptional()
+                .map(r -> new Record(r.getOperation(), r.getFingerprint(), Optional.ofNullable(r.getTransactionId()),
+                        Optional.ofNullable(r.getErrorReason()), Optional.ofNullable(r.getErrorMessage())));
+    }
+
+    public void recordTransaction(DSLContext tx, PartnerScope scope, String key, String transactionId) {
+        requireOne(tx.update(IDEMPOTENCY_KEYS).set(IDEMPOTENCY_KEYS.TRANSACTION_ID, transactionId).where(keyIs(scope, key)).execute(), key);
+    }
+
+    public void recordError(DSLContext tx, PartnerScope scope, String key, String reason, String message) {
+        requireOne(tx.update(IDEMPOTENCY_KEYS)
+                .set(IDEMPOTENCY_KEYS.ERROR_REASON, reason)
+                .set(IDEMPOTENCY_KEYS.ERROR_MESSAGE, message)
+                .where(keyIs(scope, key)).execute(), key);
+    }
+
+    private static Condition keyIs(PartnerScope scope, String key) {
+        return IDEMPOTENCY_KEYS.PARTNER_ID.eq(scope.partnerId())
+                .and(IDEMPOTENCY_KEYS.LIVEMODE.eq(scope.livemode()))
+                .and(IDEMPOTENCY_KEYS.IDEMPOTENCY_KEY.eq(key));
+    }
+
+    private static void requireOne(int updated, String key) {
+        if (updated != 1) {
+            throw new IllegalStateException("idempotency key " + key + " was not claimed in this transaction");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.payflow.core.persistence;
+
+import static dev.payflow.core.persistence.jooq.Tables.LEDGER_ENTRIES;
+import static dev.payflow.core.persistence.jooq.Tables.TRANSACTIONS;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.TransactionStatus;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.persistence.jooq.tables.records.LedgerEntriesRecord;
+import dev.payflow.core.persistence.jooq.tables.records.TransactionsRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/** Transactions and ledger entries. Entries are only ever inserted; the database refuses updates and deletes. */
+public final class LedgerRepository {
+
+    /** A ledger entry to insert: on a wallet (with its running balance and sequence) or on a system account. */
+    public record EntryRow(String id, String transactionId, Optional<String> walletId, Optional<String> systemAccountId,
+            long amountMinor, Optional<Long> balanceAfterMinor, Optional<Long> walletSequence) {
+    }
+
+    /** Filters of a wallet's transaction list. */
+    public record TransactionFilter(Optional<TransactionType> type, Optional<TransactionStatus> status,
+            Optional<Instant> createdAtOrAfter, Optional<Instant> createdBefore) {
+    }
+
+    public void insertTransaction(DSLContext tx, LedgerTransaction t) {
+        tx.insertInto(TRANSACTIONS)
+                .set(TRANSACTIONS.ID, t.id())
+                .set(TRANSACTIONS.PARTNER_ID, t.scope().partnerId())
+                .set(TRANSACTIONS.LIVEMODE, t.scope().livemode())
+                .set(TRANSACTIONS.TYPE, t.type().wireName())
+                .set(TRANSACTIONS.STATUS, t.status().wireName())
+                .set(TRANSACTIONS.AMOUNT_MINOR, t.amount().minorUnits())
+                .set(TRANSACTIONS.CURRENCY, t.amount().currency().code())
+                .set(TRANSACTIONS.DESCRIPTION, t.description())
+                .set(TRANSACTIONS.FROM_WALLET_ID, t.fromWalletId().orElse(null))
+                .set(TRANSACTIONS.TO_WALLET_ID, t.toWalletId().orElse(null))
+                .set(TRANSACTIONS.IDEMPOTENCY_KEY, t.idempotencyKey())
+                .set(TRANSACTIONS.GATEWAY, t.gateway())
+                .set(TRANSACTIONS.GATEWAY_TRANSACTION_ID, t.gatewayTransactionId().orElse(null))
+                .set(TRANSACTIONS.FAILURE_REASON, t.failureReason().orElse(null))
+                .set(TRANSACTIONS.METADATA, JSONB.valueOf(t.metadataJson()))
+                .set(TRANSACTIONS.CREATED_AT, Timestamps.toColumn(t.createdAt()))
+                .set(TRANSACTIONS.COMPLETED_AT, Timestamps.toColumn(t.completedAt().orElse(null)))
+                .execute();
+    }
+
+    /** Inserts all entries of one transaction in one statement. */
+    public void insertEntries(DSLContext tx, PartnerScope scope, CurrencyUnit currency, Instant createdAt, List<EntryRow> entries) {
+        var insert = tx.insertInto(LEDGER_ENTRIES, LEDGER_ENTRIES.ID, LEDGER_ENTRIES.TRANSACTION_ID, LEDGER_ENTRIES.PARTNER_ID,
+                LEDGER_ENTRIES.LIVEMODE, LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.WALLET_ID, LEDGER_ENTRIES.SYSTEM_ACCOUNT_ID,
+                LEDGER_ENTRIES.AMOUNT_MINOR, LEDGER_ENTRIES.BALANCE_AFTER_MINOR, LEDGER_ENTRIES.WALLET_SEQUENCE, LEDGER_ENTRIES.CREATED_AT);
+        for (EntryRow e : entries) {
+            insert = insert.values(e.id(), e.transactionId(), scope.partnerId(), scope.livemode(), currency.code(), e.walletId().orElse(null),
+                    e.systemAccountId().orElse(null), e.amountMinor(), e.balanceAfterMinor().orElse(null), e.walletSequence().orElse(null),
+                    Timestamps.toColumn(createdAt));
+        }
+        insert.execute();
+    }
+
+    public Optional<LedgerTransaction> findTransaction(DSLContext tx, PartnerScope scope, String id) {
+        Optional<TransactionsRecord> row = tx.selectFrom(TRANSACTIONS).where(inScope(scope)).and(TRANSACTIONS.ID.eq(id)).fetchOptional();
+        return row.map(r -> toTransaction(r, walletEntries(tx, List.of(r.getId())).getOrDefault(r.getId(), List.of())));
+    }
+
+    /** Newest first; one more than {@code limit} rows so the caller can tell whether a next page exists. */
+    public List<LedgerTransaction> listForWallet(DSLContext tx, PartnerScope scope, String walletId, TransactionFilter filter,
+            Optional<String> afterId, int limit) {
+        Condition where = inScope(scope).and(TRANSACTIONS.FROM_WALLET_ID.eq(walletId).or(TRANSACTIONS.TO_WALLET_ID.eq(walletId)));
+        if (filter.type().isPresent()) {
+            where = where.and(TRANSACTIONS.TYPE.eq(filter.type().get().wireName()));
+        }
+        if (filter.status().isPresent()) {
+            where = where.and(TRANSACTIONS.STATUS.eq(filter.status().get().wireName()));
+        }
+        if (filter.createdAtOrAfter().isPresent()) {
+            where = where.and(TRANSACTIONS.CREATED_AT.ge(Timestamps.toColumn(filter.createdAtOrAfter().get())));
+        }
+        if (filter.createdBefore().isPresent()) {
+            where = where.and(TRANSACTIONS.CREATED_AT.lt(Timestamps.toColumn(filter.createdBefore().get())));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(TRANSACTIONS.ID.lt(afterId.get()));
+        }
+        List<TransactionsRecord> rows = tx.selectFrom(TRANSACTIONS).where(where).orderBy(TRANSACTIONS.ID.desc()).limit(limit + 1).fetch();
+        Map<String, List<LedgerTransaction.WalletEntry>> entries = walletEntries(tx, rows.stream().map(TransactionsRecord::getId).toList());
+        return rows.stream().map(r -> toTransaction(r, entries.getOrDefault(r.getId(), List.of()))).toList();
+    }
+
+    /** A wallet's statement, newest first, before entry number {@code beforeSequence} if given. */
+    public List<LedgerTransaction.WalletEntry> listWalletEntries(DSLContext tx, PartnerScope scope, String walletId,
+            Optional<Long> beforeSequence, int limit) {
+        Condition where = LEDGER_ENTRIES.PARTNER_ID.eq(scope.partnerId()).and(LEDGER_ENTRIES.LIVEMODE.eq(scope.livemode()))
+                .and(LEDGER_ENTRIES.WALLET_ID.eq(walletId));
+        if (beforeSequence.isPresent()) {
+            where = where.and(LEDGER_ENTRIES.WALLET_SEQUENCE.lt(beforeSequence.get()));
+        }
+        return tx.select(LEDGER_ENTRIES.fields()).select(TRANSACTIONS.DESCRIPTION)
+                .from(LEDGER_ENTRIES).join(TRANSACTIONS).on(TRANSACTIONS.ID.eq(LEDGER_ENTRIES.TRANSACTION_ID))
+                .where(where)
+                .orderBy(LEDGER_ENTRIES.WALLET_SEQUENCE.desc())
+                .limit(limit + 1)
+                .fetch(r -> toWalletEntry(r.into(LEDGER_ENTRIES), r.get(TRANSACTIONS.DESCRIPTION)));
+    }
+
+    /** The wallet's balance after its last entry at or before {@code asOf}; zero before its first entry. */
+    public long balanceAsOf(DSLContext tx, PartnerScope scope, String walletId, Instant asOf) {
+        return tx.select(LEDGER_ENTRIES.BALANCE_AFTER_MINOR)
+                .from(LEDGER_ENTRIES)
+                .where(LEDGER_ENTRIES.PARTNER_ID.eq(scope.partnerId())).and(LEDGER_ENTRIES.LIVEMODE.eq(scope.livemode()))
+                .and(LEDGER_ENTRIES.WALLET_ID.eq(walletId))
+                .and(LEDGER_ENTRIES.CREATED_AT.le(Timestamps.toColumn(asOf)))
+                .orderBy(LEDGER_ENTRIES.WALLET_SEQUENCE.desc())
+                .limit(1)
+                .fetchOptional(LEDGER_ENTRIES.BALANCE_AFTER_MINOR)
+                .orElse(0L);
+    }
+
+    public long countTransactions(DSLContext tx, boolean livemode) {
+        return tx.fetchCount(TRANSACTIONS, TRANSACTIONS.LIVEMODE.eq(livemode));
+    }
+
+    private Map<String, List<LedgerTransaction.WalletEntry>> walletEntries(DSLContext tx, List<String> transactionIds) {
+        if (transactionIds.isEmpty()) {
+            return Map.of();
+        }
+        return tx.select(LEDGER_ENTRIES.fields()).select(TRANSACTIONS.DESCRIPTION)
+                .from(LEDGER_ENTRIES).join(TRANSACTIONS).on(TRANSACTIONS.ID.eq(LEDGER_ENTRIES.TRANSACTION_ID))
+                .where(LEDGER_ENTRIES.TRANSACTION_ID.in(transactionIds)).and(LEDGER_ENTRIES.WALLET_ID.isNotNull())
+                .orderBy(LEDGER_ENTRIES.ID)
+                .fetch(r -> toWalletEntry(r.into(LEDGER_ENTRIES), r.get(TRANSACTIONS.DESCRIPTION)))
+                .stream()
+                .collect(Collectors.groupingBy(LedgerTransaction.WalletEntry::transactionId));
+    }
+
+    private static Condition inScope(PartnerScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        return TRANSACTIONS.PARTNER_ID.eq(scope.partnerId()).and(TRANSACTIONS.LIVEMODE.eq(scope.livemode()));
+    }
+
+    private static LedgerTransaction.WalletEntry toWalletEntry(LedgerEntriesRecord r, String description) {
+        return new LedgerTransaction.WalletEntry(r.getId(), r.getTransactionId(), r.getWalletId(), CurrencyUnit.of(r.getCurrency()),
+                r.getAmountMinor(), r.getBalanceAfterMinor(), r.getWalletSequence(), description, Timestamps.fromColumn(r.getCreatedAt()));
+    }
+
+    private static LedgerTransaction toTransaction(TransactionsRecord r, List<LedgerTransaction.WalletEntry> entries) {
+        return new LedgerTransaction(r.getId(), new PartnerScope(r.getPartnerId(), r.getLivemode()), TransactionType.fromWireName(r.getType()),
+                TransactionStatus.fromWireName(r.getStatus()), new Money(r.getAmountMinor(), CurrencyUnit.of(r.getCurrency())),
+                r.getDescription(), Optional.ofNullable(r.getFromWalletId()), Optional.ofNullable(r.getToWalletId()), r.getIdempotencyKey(),
+                r.getGateway(), Optional.ofNullable(r.getGatewayTransactionId()), Optional.ofNullable(r.getFailureReason()),
+                r.getMetadata().data(), Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getCompletedAt())),
+                entries);
+    }
+
+    /** For tests and reconciliation: the sum of all entries per currency and mode (always zero). */
+    public Map<String, Long> sumsByCurrencyAndMode(DSLContext tx) {
+        return tx.select(LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.LIVEMODE, DSL.sum(LEDGER_ENTRIES.AMOUNT_MINOR))
+                .from(LEDGER_ENTRIES)
+                .groupBy(LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.LIVEMODE)
+                .fetchMap(r -> r.value1() + (r.value2() ? "/live" : "/test"), r -> r.value3().longValueExact());
+    }
+}

@@ -1,0 +1,125 @@
+package dev.payflow.core.persistence;
+
+import static dev.payflow.core.persistence.jooq.Tables.WALLETS;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.domain.WalletStatus;
+import dev.payflow.core.persistence.jooq.tables.records.WalletsRecord;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * Wallets. Every method takes the caller's {@link PartnerScope}, and every query filters by it:
+ * another partner's wallet, or one of the other mode, is simply not found.
+ */
+public final class WalletRepository {
+
+    /** Inserts a wallet; false if the partner already has its externalWalletId in this mode. */
+    public boolean insert(DSLContext tx, Wallet wallet) {
+        int inserted = tx.insertInto(WALLETS)
+                .set(WALLETS.ID, wallet.id())
+                .set(WALLETS.PARTNER_ID, wallet.scope().partnerId())
+                .set(WALLETS.LIVEMODE, wallet.scope().livemode())
+                .set(WALLETS.EXTERNAL_USER_ID, wallet.externalUserId())
+                .set(WALLETS.EXTERNAL_WALLET_ID, wallet.externalWalletId())
+                .set(WALLETS.NAME, wallet.name())
+                .set(WALLETS.CURRENCY, wallet.currency().code())
+                .set(WALLETS.STATUS, wallet.status().wireName())
+                .set(WALLETS.METADATA, JSONB.valueOf(wallet.metadataJson()))
+                .set(WALLETS.BALANCE_MINOR, wallet.balanceMinor())
+                .set(WALLETS.LAST_ENTRY_SEQUENCE, wallet.lastEntrySequence())
+                .set(WALLETS.CREATED_AT, Timestamps.toColumn(wallet.createdAt()))
+                .set(WALLETS.UPDATED_AT, Timestamps.toColumn(wallet.updatedAt()))
+                .onConflictOnConstraint(DSL.name("wallets_external_wallet_id_key")).doNothing()
+                .execute();
+        return inserted == 1;
+    }
+
+    public Optional<Wallet> find(DSLContext tx, PartnerScope scope, String id) {
+        return tx.selectFrom(WALLETS).where(inScope(scope)).and(WALLETS.ID.eq(id)).fetchOptional().map(WalletRepository::toWallet);
+    }
+
+    public Optional<Wallet> findForUpdate(DSLContext tx, PartnerScope scope, String id) {
+        return tx.selectFrom(WALLETS).where(inScope(scope)).and(WALLETS.ID.eq(id)).forUpdate().fetchOptional().map(WalletRepository::toWallet);
+    }
+
+    /**
+     * Locks the given wallets in id order (the one order every writer uses, so two transfers in
+     * opposite directions cannot deadlock) and returns those that exist in scope.
+     */
+    public List<Wallet> lockInIdOrder(DSLContext tx, PartnerScope scope, Collection<String> ids) {
+        return tx.selectFrom(WALLETS)
+                .where(inScope(scope)).and(WALLETS.ID.in(ids))
+                .orderBy(WALLETS.ID)
+                .forUpdate()
+                .fetch(WalletRepository::toWallet);
+    }
+
+    public Optional<Wallet> findByExternalId(DSLContext tx, PartnerScope scope, String externalWalletId) {
+        return tx.selectFrom(WALLETS).where(inScope(scope)).and(WALLETS.EXTERNAL_WALLET_ID.eq(externalWalletId))
+                .fetchOptional().map(WalletRepository::toWallet);
+    }
+
+    /** Newest first; fetches one more than {@code limit} so the caller can tell whether a next page exists. */
+    public List<Wallet> list(DSLContext tx, PartnerScope scope, Optional<String> externalUserId, Optional<WalletStatus> status,
+            Optional<String> afterId, int limit) {
+        Condition where = inScope(scope);
+        if (externalUserId.isPresent()) {
+            where = where.and(WALLETS.EXTERNAL_USER_ID.eq(externalUserId.get()));
+        }
+        if (status.isPresent()) {
+            where = where.and(WALLETS.STATUS.eq(status.get().wireName()));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(WALLETS.ID.lt(afterId.get()));
+        }
+        return tx.selectFrom(WALLETS).where(where).orderBy(WALLETS.ID.desc()).limit(limit + 1).fetch(WalletRepository::toWallet);
+    }
+
+    public void update(DSLContext tx, PartnerScope scope, String id, String name, String metadataJson, WalletStatus status, Instant now) {
+        tx.update(WALLETS)
+                .set(WALLETS.NAME, name)
+                .set(WALLETS.METADATA, JSONB.valueOf(metadataJson))
+                .set(WALLETS.STATUS, status.wireName())
+                .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
+                .where(inScope(scope)).and(WALLETS.ID.eq(id))
+                .execute();
+    }
+
+    /** Records a wallet's new balance and last entry; the caller holds the wallet's row lock. */
+    public void setBalance(DSLContext tx, PartnerScope scope, String id, long balanceMinor, long lastEntrySequence, Instant now) {
+        int updated = tx.update(WALLETS)
+                .set(WALLETS.BALANCE_MINOR, balanceMinor)
+                .set(WALLETS.LAST_ENTRY_SEQUENCE, lastEntrySequence)
+                .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
+                .where(inScope(scope)).and(WALLETS.ID.eq(id))
+                .execute();
+        if (updated != 1) {
+            throw new IllegalStateException("wallet " + id + " vanished while locked");
+        }
+    }
+
+    public long count(DSLContext tx, boolean livemode) {
+        return tx.fetchCount(WALLETS, WALLETS.LIVEMODE.eq(livemode));
+    }
+
+    private static Condition inScope(PartnerScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        return WALLETS.PARTNER_ID.eq(scope.partnerId()).and(WALLETS.LIVEMODE.eq(scope.livemode()));
+    }
+
+    private static Wallet toWallet(WalletsRecord r) {
+        return new Wallet(r.getId(), new PartnerScope(r.getPartnerId(), r.getLivemode()), r.getExternalUserId(), r.getExternalWalletId(),
+                r.getName(), CurrencyUnit.of(r.getCurrency()), WalletStatus.fromWireName(r.getStatus()), r.getMetadata().data(),
+                r.getBalanceMinor(), r.getLastEntrySequence(), Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()));
+    }
+}
