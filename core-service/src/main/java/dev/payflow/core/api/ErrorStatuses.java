@@ -19,7 +19,9 @@ import org.jooq.exception.DataAccessException;
  */
 final class ErrorStatuses {
     static final String DOMAIN = "payflow";
-    static final Metadata.Key<com.google.rpc.Status> DETAILS_KEY = ProtoUtils.keyForProto(com.google.rpc.Status.getDefaultInstance());
+    /** The standard trailer that carries the full google.rpc.Status (what StatusProto and Envoy read). */
+    static final Metadata.Key<com.google.rpc.Status> DETAILS_KEY = Metadata.Key.of("grpc-status-details-bin",
+            ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
     /** SQLSTATEs that mean "busy or briefly unreachable, safe to retry": lock/statement timeouts, deadlocks, serialization, admin shutdown. */
     private static final Set<String> TRANSIENT_SQL_STATES = Set.of("55P03", "57014", "40P01", "40001", "57P01", "57P02", "57P03");
 

@@ -85,7 +85,7 @@ final class ProtoMapping {
         Set<Permission> permissions = EnumSet.noneOf(Permission.class);
         for (String name : names) {
             permissions.add(Permission.fromWireName(name).orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_FIELD,
-                    "permissions: '%s' is not a permission (expected some of: %s)", dev.payflow.core.domain.Strings.forMessage(name),
+                    "permissions: %s is not a permission (expected some of: %s)", dev.payflow.core.domain.Strings.forMessage(name),
                     Arrays.stream(Permission.values()).map(Permission::wireName).collect(Collectors.joining(", ")))));
         }
         return permissions;

@@ -51,7 +51,7 @@ public final class PartnerAdministration {
         String companyName = Fields.required(command.companyName(), "companyName", Limits.NAME_LENGTH_MAX);
         String email = Fields.required(command.email(), "email", Limits.EMAIL_LENGTH_MAX).trim().toLowerCase(Locale.ROOT);
         if (!EMAIL.matcher(email).matches()) {
-            throw PayflowException.of(ErrorReason.INVALID_FIELD, "email: '%s' (expected: an email address)", Strings.forMessage(email));
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "email: %s (expected: an email address)", Strings.forMessage(email));
         }
         String contactPerson = Fields.optional(command.contactPerson(), "contactPerson", Limits.NAME_LENGTH_MAX);
         String businessType = Fields.optional(command.businessType(), "businessType", Limits.NAME_LENGTH_MAX);
@@ -104,14 +104,14 @@ public final class PartnerAdministration {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw PayflowException.of(ErrorReason.INVALID_FIELD, "webhookUrl: '%s' is not a URL", Strings.forMessage(url));
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "webhookUrl: %s is not a URL", Strings.forMessage(url));
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
         boolean https = scheme.equals("https") && !host.isEmpty();
         boolean localHttp = allowLocalWebhooks && scheme.equals("http") && LOCAL_HOSTS.contains(host);
         if (!https && !localHttp) {
-            throw PayflowException.of(ErrorReason.INVALID_FIELD, "webhookUrl: '%s' (expected: an absolute https URL%s)",
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "webhookUrl: %s (expected: an absolute https URL%s)",
                     Strings.forMessage(url), allowLocalWebhooks ? ", or http://localhost in development" : "");
         }
         return url;

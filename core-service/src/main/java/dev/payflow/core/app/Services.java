@@ -3,7 +3,6 @@ package dev.payflow.core.app;
 import dev.payflow.core.domain.Ids;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -19,13 +18,13 @@ public record Services(Clock clock, SecureRandom random, Ids ids) {
         Objects.requireNonNull(ids, "ids");
     }
 
-    /** The system clock at PostgreSQL's precision (microseconds), so what we return equals what we store. */
     public static Services system() {
-        Clock clock = Clock.tick(Clock.systemUTC(), Duration.of(1, ChronoUnit.MICROS));
+        Clock clock = Clock.systemUTC();
         SecureRandom random = new SecureRandom();
         return new Services(clock, random, new Ids(clock, random));
     }
 
+    /** Now, at PostgreSQL's precision (microseconds), so what we return equals what we store and read back. */
     public Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }

@@ -55,7 +55,7 @@ public final class WalletManagement {
                 WalletStatus.ACTIVE, metadata.json(), 0, 0, now, now);
         return database.inTransaction(tx -> {
             if (!wallets.insert(tx, wallet)) {
-                throw PayflowException.of(ErrorReason.WALLET_ALREADY_EXISTS, "a wallet with externalWalletId '%s' already exists", externalWalletId);
+                throw PayflowException.of(ErrorReason.WALLET_ALREADY_EXISTS, "a wallet with externalWalletId %s already exists", externalWalletId);
             }
             return wallets.find(tx, scope, wallet.id()).orElseThrow();
         });
@@ -69,7 +69,7 @@ public final class WalletManagement {
     public Wallet getByExternalId(PartnerScope scope, String externalId) {
         String externalWalletId = Fields.required(externalId, "externalId", Limits.EXTERNAL_ID_LENGTH_MAX);
         return wallets.findByExternalId(database.reader(), scope, externalWalletId)
-                .orElseThrow(() -> PayflowException.of(ErrorReason.WALLET_NOT_FOUND, "no wallet with externalWalletId '%s'", externalWalletId));
+                .orElseThrow(() -> PayflowException.of(ErrorReason.WALLET_NOT_FOUND, "no wallet with externalWalletId %s", externalWalletId));
     }
 
     public Page<Wallet> list(PartnerScope scope, int pageSize, String pageToken, Optional<String> externalUserId, Optional<WalletStatus> status) {

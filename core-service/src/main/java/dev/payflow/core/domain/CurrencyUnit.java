@@ -32,17 +32,17 @@ public record CurrencyUnit(String code, int fractionDigits) {
         }
         if (!CODE.matcher(code).matches()) {
             throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY,
-                    "currency: '%s' (expected: a three-letter upper-case ISO 4217 code such as USD)", Strings.forMessage(code));
+                    "currency: %s (expected: a three-letter upper-case ISO 4217 code such as USD)", Strings.forMessage(code));
         }
         Currency currency;
         try {
             currency = Currency.getInstance(code);
         } catch (IllegalArgumentException unknown) {
-            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency: '%s' is not an ISO 4217 currency", code);
+            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency: %s is not an ISO 4217 currency", code);
         }
         int digits = currency.getDefaultFractionDigits();
         if (digits < 0 || NOT_MONEY.contains(code)) {
-            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency: '%s' is not supported for wallets", code);
+            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency: %s is not supported for wallets", code);
         }
         return new CurrencyUnit(code, digits);
     }

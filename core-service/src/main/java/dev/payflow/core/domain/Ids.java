@@ -55,7 +55,7 @@ public final class Ids {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "%s is required (expected: an id starting with %s)", field, prefix.prefix());
         }
         if (!isValid(value, prefix)) {
-            throw PayflowException.of(ErrorReason.INVALID_ID, "%s: '%s' is not a valid id (expected: %s followed by %d characters)",
+            throw PayflowException.of(ErrorReason.INVALID_ID, "%s: %s is not a valid id (expected: %s followed by %d characters)",
                     field, Strings.forMessage(value), prefix.prefix(), BODY_LENGTH);
         }
         return value;

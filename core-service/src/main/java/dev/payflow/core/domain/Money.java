@@ -125,7 +125,7 @@ public record Money(long minorUnits, CurrencyUnit currency) {
     }
 
     private static PayflowException invalid(String text, CurrencyUnit currency, String why) {
-        return PayflowException.of(ErrorReason.INVALID_AMOUNT, "amount: '%s' is not a valid %s amount: %s",
+        return PayflowException.of(ErrorReason.INVALID_AMOUNT, "amount: %s is not a valid %s amount: %s",
                 Strings.forMessage(text), currency.code(), why);
     }
 
