@@ -1,0 +1,212 @@
+package dev.payflow.facade;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Checks a JSON body against its message type before {@link com.google.protobuf.util.JsonFormat}
+ * merges it, for two things JsonFormat does not do well for a payments API:
+ *
+ * <ul>
+ *   <li>With {@code ignoringUnknownFields()} JsonFormat also silently drops an enum word it does
+ *       not know, so {@code {"status": "frozn"}} on UpdateWallet would succeed without freezing
+ *       anything. Here it is INVALID_FIELD, naming the field and the accepted words.
+ *   <li>JsonFormat accepts a JSON number for a string field, so {@code "amount": 0.1} would reach
+ *       the core as whatever the client's float printed. Money is a decimal string; a number there
+ *       is MALFORMED_REQUEST, as is any other value of the wrong JSON kind, with the field's path.
+ * </ul>
+ *
+ * <p>Unknown fields are skipped, as JsonFormat's {@code ignoringUnknownFields()} and Envoy do.
+ * Value ranges and formats (int32 overflow, timestamp syntax) are left to JsonFormat.
+ */
+final class JsonTypeCheck {
+
+  /**
+   * Deepest nesting of messages checked. Far deeper than any PayFlow request; it only stops a
+   * recursive message type from walking a hostile, deeply nested body for long.
+   */
+  static final int NESTING_DEPTH_MAX = 32;
+
+  /** Per message type: its fields under their JSON name and their proto name. */
+  private final Map<Descriptor, Map<String, FieldDescriptor>> fieldsByName;
+
+  private JsonTypeCheck(Map<Descriptor, Map<String, FieldDescriptor>> fieldsByName) {
+    this.fieldsByName = fieldsByName;
+  }
+
+  /** Indexes every message type reachable from the given request types, once, at start-up. */
+  static JsonTypeCheck forTypes(Collection<Descriptor> requestTypes) {
+    Objects.requireNonNull(requestTypes, "requestTypes");
+    Map<Descriptor, Map<String, FieldDescriptor>> index = new HashMap<>();
+    Deque<Descriptor> pending = new ArrayDeque<>(requestTypes);
+    while (!pending.isEmpty()) {
+      Descriptor type = pending.pop();
+      if (index.containsKey(type)) {
+        continue;
+      }
+      Map<String, FieldDescriptor> byName = new HashMap<>();
+      for (FieldDescriptor field : type.getFields()) {
+        byName.put(field.getJsonName(), field);
+        byName.put(field.getName(), field);
+        if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+          pending.push(field.getMessageType());
+        }
+      }
+      index.put(type, Map.copyOf(byName));
+    }
+    return new JsonTypeCheck(Map.copyOf(index));
+  }
+
+  /**
+   * Checks {@code body} as a message of {@code type}.
+   *
+   * @throws FacadeException MALFORMED_REQUEST for a value of the wrong JSON kind, INVALID_FIELD for
+   *     an unknown enum value; the message names the field's path
+   */
+  void check(JsonObject body, Descriptor type) {
+    checkObject(body, type, "", 0);
+  }
+
+  private void checkObject(JsonObject object, Descriptor type, String path, int depth) {
+    if (depth > NESTING_DEPTH_MAX) {
+      throw FacadeException.malformed(
+          "request body: nested deeper than " + NESTING_DEPTH_MAX + " objects at " + path);
+    }
+    Map<String, FieldDescriptor> fields = fieldsByName.get(type);
+    if (fields == null) {
+      throw new IllegalStateException("message type " + type.getFullName() + " was not indexed");
+    }
+    for (Map.Entry<String, JsonElement> entry : object.entrySet()) {
+      FieldDescriptor field = fields.get(entry.getKey());
+      JsonElement value = entry.getValue();
+      if (field == null || value.isJsonNull()) {
+        // Unknown fields are ignored; null means "not set" in the JSON mapping.
+        continue;
+      }
+      String fieldPath = path.isEmpty() ? field.getJsonName() : path + "." + field.getJsonName();
+      if (field.isMapField()) {
+        JsonObject map =
+            require(value, value.isJsonObject(), "a JSON object", fieldPath).getAsJsonObject();
+        FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
+        for (Map.Entry<String, JsonElement> mapEntry : map.entrySet()) {
+          checkValue(valueField, mapEntry.getValue(), fieldPath + "." + mapEntry.getKey(), depth);
+        }
+      } else if (field.isRepeated()) {
+        require(value, value.isJsonArray(), "a JSON array", fieldPath);
+        int i = 0;
+        for (JsonElement element : value.getAsJsonArray()) {
+          checkValue(field, element, fieldPath + "[" + i++ + "]", depth);
+        }
+      } else {
+        checkValue(field, value, fieldPath, depth);
+      }
+    }
+  }
+
+  /** Checks one value of the field's element type (one element of a repeated field). */
+  private void checkValue(FieldDescriptor field, JsonElement value, String path, int depth) {
+    if (value.isJsonNull()) {
+      return; // JsonFormat reports a null inside a list itself.
+    }
+    switch (field.getJavaType()) {
+      case STRING, BYTE_STRING -> require(value, isString(value), "a JSON string", path);
+      case BOOLEAN -> require(value, isBoolean(value), "true or false", path);
+      case INT, LONG, FLOAT, DOUBLE ->
+          // The JSON mapping allows numbers as strings (int64 is usually sent that way).
+          require(value, isNumber(value) || isString(value), "a number", path);
+      case ENUM -> {
+        if (field.getEnumType().getFullName().equals("google.protobuf.NullValue")) {
+          return;
+        }
+        require(value, isString(value) || isNumber(value), "a string", path);
+        if (!TextValues.isKnownEnumValue(field.getEnumType(), value.getAsString())) {
+          throw FacadeException.invalidField(
+              TextValues.describe("request body: " + path, value.getAsString(), field));
+        }
+      }
+      case MESSAGE -> checkMessageValue(field, value, path, depth);
+    }
+  }
+
+  private void checkMessageValue(FieldDescriptor field, JsonElement value, String path, int depth) {
+    Descriptor type = field.getMessageType();
+    switch (type.getFullName()) {
+      case "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask" ->
+          require(value, isString(value), "a JSON string: " + TextValues.expectation(field), path);
+      case "google.protobuf.Struct", "google.protobuf.Any", "google.protobuf.Empty" ->
+          require(value, value.isJsonObject(), "a JSON object", path);
+      case "google.protobuf.ListValue" -> require(value, value.isJsonArray(), "a JSON array", path);
+      case "google.protobuf.Value" -> {
+        // Any JSON value is a Value.
+      }
+      default -> {
+        if (WRAPPERS.contains(type.getFullName())) {
+          checkValue(type.findFieldByName("value"), value, path, depth);
+        } else {
+          require(value, value.isJsonObject(), "a JSON object", path);
+          checkObject(value.getAsJsonObject(), type, path, depth + 1);
+        }
+      }
+    }
+  }
+
+  private static final Set<String> WRAPPERS =
+      Set.of(
+          "google.protobuf.DoubleValue",
+          "google.protobuf.FloatValue",
+          "google.protobuf.Int64Value",
+          "google.protobuf.UInt64Value",
+          "google.protobuf.Int32Value",
+          "google.protobuf.UInt32Value",
+          "google.protobuf.BoolValue",
+          "google.protobuf.StringValue",
+          "google.protobuf.BytesValue");
+
+  private static JsonElement require(JsonElement value, boolean ok, String expected, String path) {
+    if (!ok) {
+      throw FacadeException.malformed(
+          "request body: " + path + " is " + describeKind(value) + " (expected: " + expected + ")");
+    }
+    return value;
+  }
+
+  private static boolean isString(JsonElement value) {
+    return value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
+  }
+
+  private static boolean isNumber(JsonElement value) {
+    return value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber();
+  }
+
+  private static boolean isBoolean(JsonElement value) {
+    return value.isJsonPrimitive() && value.getAsJsonPrimitive().isBoolean();
+  }
+
+  /** {@code the number 0.1}, {@code an object}: what was sent, without echoing large values. */
+  private static String describeKind(JsonElement value) {
+    if (value.isJsonObject()) {
+      return "an object";
+    }
+    if (value.isJsonArray()) {
+      return "an array";
+    }
+    JsonPrimitive primitive = value.getAsJsonPrimitive();
+    if (primitive.isBoolean()) {
+      return "the boolean " + primitive.getAsBoolean();
+    }
+    if (primitive.isNumber()) {
+      return "the number " + EchoedText.cut(primitive.getAsString());
+    }
+    return "the string " + EchoedText.quoted(primitive.getAsString());
+  }
+}
