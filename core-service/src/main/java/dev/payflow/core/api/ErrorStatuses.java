@@ -8,9 +8,7 @@ import dev.payflow.core.domain.PayflowException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
-import java.sql.SQLTransientConnectionException;
-import java.util.Set;
-import org.jooq.exception.DataAccessException;
+import dev.payflow.core.persistence.DatabaseErrors;
 
 /**
  * The one place where failures become {@code google.rpc.Status}: the gRPC code from the reason's
@@ -22,8 +20,6 @@ final class ErrorStatuses {
     /** The standard trailer that carries the full google.rpc.Status (what StatusProto and Envoy read). */
     static final Metadata.Key<com.google.rpc.Status> DETAILS_KEY = Metadata.Key.of("grpc-status-details-bin",
             ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
-    /** SQLSTATEs that mean "busy or briefly unreachable, safe to retry": lock/statement timeouts, deadlocks, serialization, admin shutdown. */
-    private static final Set<String> TRANSIENT_SQL_STATES = Set.of("55P03", "57014", "40P01", "40001", "57P01", "57P02", "57P03");
 
     private ErrorStatuses() {
     }
@@ -33,7 +29,7 @@ final class ErrorStatuses {
         if (failure instanceof PayflowException known) {
             return known;
         }
-        if (isTransient(failure)) {
+        if (DatabaseErrors.isTransient(failure)) {
             return new PayflowException(ErrorReason.SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry the request (with the same idempotency key)");
         }
         return new PayflowException(ErrorReason.INTERNAL_ERROR, "internal error; nothing was changed by this request. Quote the request id to support");
@@ -76,19 +72,4 @@ final class ErrorStatuses {
                 .build();
     }
 
-    private static boolean isTransient(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof DataAccessException dae && dae.sqlState() != null
-                    && (TRANSIENT_SQL_STATES.contains(dae.sqlState()) || dae.sqlState().startsWith("08"))) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
 }

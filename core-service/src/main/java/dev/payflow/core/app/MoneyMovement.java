@@ -33,7 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
-import org.jooq.exception.DataAccessException;
 
 /**
  * Credits, debits and transfers: every one a single database transaction that claims the
@@ -47,9 +46,6 @@ import org.jooq.exception.DataAccessException;
  * the key, and a retry with it returns the same error.
  */
 public final class MoneyMovement {
-    /** PostgreSQL's lock_not_available: the lock timeout ran out. */
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
-
     private final Database database;
     private final Services services;
     private final WalletRepository wallets;
@@ -178,18 +174,12 @@ public final class MoneyMovement {
 
     /** Claims the key, or answers as the request that first used it did. */
     private Optional<Outcome> claimOrReplay(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint) {
-        boolean claimed;
-        try {
-            claimed = idempotency.claim(tx, scope, key, operation, fingerprint, services.now());
-        } catch (DataAccessException e) {
-            if (LOCK_NOT_AVAILABLE.equals(e.sqlState())) {
-                throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
-                        "a request with this idempotency key is still being processed; retry with the same key");
-            }
-            throw e;
-        }
-        if (claimed) {
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key, operation, fingerprint, services.now());
+        if (claim == IdempotencyRepository.Claim.CLAIMED) {
             return Optional.empty();
+        }
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
         }
         IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key).orElseThrow(
                 () -> new IllegalStateException("idempotency key " + key + " neither claimed nor found"));
@@ -204,7 +194,11 @@ public final class MoneyMovement {
             return Optional.of(new Outcome(null,
                     new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse(""))));
         }
-        throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+        throw keyInUse();
+    }
+
+    private static PayflowException keyInUse() {
+        return PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
                 "a request with this idempotency key is still being processed; retry with the same key");
     }
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
 
 /**
  * Idempotency records. Claimed in the same database transaction as the effect they guard, as the
@@ -19,13 +20,32 @@ public final class IdempotencyRepository {
             Optional<String> errorMessage) {
     }
 
+    /** The result of claiming a key. */
+    public enum Claim {
+        /** This request now owns the key. */
+        CLAIMED,
+        /** The key was used before; its record tells how that ended. */
+        USED,
+        /** Another request holds the key and did not finish within the lock timeout. */
+        BUSY
+    }
+
     /**
      * Claims the key for this request. If another transaction holds an uncommitted claim on the
      * same key, this waits (up to the lock timeout) for it to commit or roll back.
-     *
-     * @return true if this request now owns the key, false if it was already used
      */
-    public boolean claim(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint, Instant now) {
+    public Claim claim(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint, Instant now) {
+        try {
+            return insertClaim(tx, scope, key, operation, fingerprint, now) ? Claim.CLAIMED : Claim.USED;
+        } catch (DataAccessException e) {
+            if (DatabaseErrors.isLockTimeout(e)) {
+                return Claim.BUSY;
+            }
+            throw e;
+        }
+    }
+
+    private boolean insertClaim(DSLContext tx, PartnerScope scope, String key, String operation, String fingerprint, Instant now) {
         return tx.insertInto(IDEMPOTENCY_KEYS)
                 .set(IDEMPOTENCY_KEYS.PARTNER_ID, scope.partnerId())
                 .set(IDEMPOTENCY_KEYS.LIVEMODE, scope.livemode())

@@ -1,0 +1,171 @@
+package dev.payflow.core.testing;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.server.PayflowServer;
+import dev.payflow.proto.v1.ApiKey;
+import dev.payflow.proto.v1.CreateApiKeyRequest;
+import dev.payflow.proto.v1.CreatePartnerRequest;
+import dev.payflow.proto.v1.LedgerServiceGrpc;
+import dev.payflow.proto.v1.Partner;
+import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
+import dev.payflow.proto.v1.TransferServiceGrpc;
+import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
+import dev.payflow.proto.v1.WalletServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A whole PayFlow process (gRPC, REST facade, management) on ephemeral ports over a fresh database,
+ * with clients for both doors. One per test class: start in {@code @BeforeAll}, close in {@code @AfterAll}.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final AtomicInteger PARTNERS = new AtomicInteger();
+
+    private final PayflowServer server;
+    private final ManagedChannel channel;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final TestDatabases.Coordinates database;
+
+    private TestServer(PayflowServer server, TestDatabases.Coordinates database) {
+        this.server = server;
+        this.database = database;
+        this.channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
+    }
+
+    public static TestServer start() {
+        TestDatabases.Coordinates database = TestDatabases.fresh();
+        PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
+                Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16);
+        return new TestServer(PayflowServer.start(config), database);
+    }
+
+    public PayflowServer server() {
+        return server;
+    }
+
+    public TestDatabases.Coordinates database() {
+        return database;
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    /** The stub with {@code Authorization: Bearer <credential>} on every call. */
+    public static <S extends AbstractStub<S>> S withBearer(S stub, String credential) {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + credential);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    public PartnerAdminServiceGrpc.PartnerAdminServiceBlockingStub admin() {
+        return withBearer(PartnerAdminServiceGrpc.newBlockingStub(channel), ADMIN_TOKEN).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public WalletServiceGrpc.WalletServiceBlockingStub wallets(String key) {
+        return withBearer(WalletServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public LedgerServiceGrpc.LedgerServiceBlockingStub ledger(String key) {
+        return withBearer(LedgerServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public TransferServiceGrpc.TransferServiceBlockingStub transfers(String key) {
+        return withBearer(TransferServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A partner with a sandbox key (and, if active, a live key). */
+    public record PartnerKeys(String partnerId, String sandboxKey, String liveKey) {
+    }
+
+    /** Creates a partner, moves it to {@code status} through the allowed transitions, and issues keys with all permissions. */
+    public PartnerKeys onboard(Partner.Status status) {
+        int n = PARTNERS.incrementAndGet();
+        Partner partner = admin().createPartner(CreatePartnerRequest.newBuilder()
+                .setName("Partner " + n).setCompanyName("Partner " + n + " Inc").setEmail("ops" + n + "@partner" + n + ".example").build());
+        String sandbox = issueKey(partner.getId(), ApiKey.Environment.sandbox);
+        String live = issueKey(partner.getId(), ApiKey.Environment.production);
+        switch (status) {
+            case pending -> {
+            }
+            case approved -> changeStatus(partner.getId(), Partner.Status.approved);
+            case active -> {
+                changeStatus(partner.getId(), Partner.Status.approved);
+                changeStatus(partner.getId(), Partner.Status.active);
+            }
+            case suspended -> {
+                changeStatus(partner.getId(), Partner.Status.approved);
+                changeStatus(partner.getId(), Partner.Status.active);
+                changeStatus(partner.getId(), Partner.Status.suspended);
+            }
+            default -> throw new IllegalArgumentException("cannot onboard to " + status);
+        }
+        return new PartnerKeys(partner.getId(), sandbox, live);
+    }
+
+    public String issueKey(String partnerId, ApiKey.Environment environment, String... permissions) {
+        return admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(environment)
+                .setName("test key").addAllPermissions(java.util.List.of(permissions)).build()).getKey();
+    }
+
+    public Partner changeStatus(String partnerId, Partner.Status status) {
+        return admin().updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partnerId).setStatus(status)
+                .setReason("test moved it to " + status).build());
+    }
+
+    /** An HTTP response with its body parsed as a JSON object. */
+    public record Rest(int status, JsonObject body, java.net.http.HttpHeaders headers) {
+    }
+
+    public Rest rest(String method, String path, String bearer, String jsonBody) {
+        return rest(method, path, bearer, jsonBody, Map.of());
+    }
+
+    public Rest rest(String method, String path, String bearer, String jsonBody, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort() + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        headers.forEach(request::header);
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonObject body = response.body().isBlank() ? new JsonObject() : JsonParser.parseString(response.body()).getAsJsonObject();
+            return new Rest(response.statusCode(), body, response.headers());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.close();
+    }
+}
