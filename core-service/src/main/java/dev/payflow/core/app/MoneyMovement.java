@@ -16,6 +16,7 @@ import dev.payflow.core.domain.SystemAccountKind;
 import dev.payflow.core.domain.TransactionStatus;
 import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.gateway.PaymentGateway;
 import dev.payflow.core.persistence.Database;
@@ -39,11 +40,13 @@ import org.jooq.DSLContext;
  * idempotency key first, then locks the partner wallets involved in id order, checks the
  * business rules, and writes a transaction whose ledger entries sum to zero.
  *
- * <p>Error precedence (what a request with several problems reports): ids, currency, amount,
- * description, metadata, same wallet, idempotency key, gateway; these are validation and do not
- * consume the key. Then, inside the transaction: key reused or in use; wallet not found; currency
- * mismatch; closed, then frozen (source wallet before target); insufficient funds. Those consume
- * the key, and a retry with it returns the same error.
+ * <p>Error precedence (what a request with several problems reports), the order documented in
+ * wallet.proto and transfer.proto: wallet ids (source, then target: missing, then malformed),
+ * currency, amount, description, metadata, same wallet, idempotency key, gateway. These are
+ * validation and do not consume the key. Then, inside the transaction: key reused or in use;
+ * wallet not found (source, then target); currency mismatch; closed (either wallet), then frozen
+ * (either wallet); insufficient funds. Those consume the key, and a retry with it returns the same
+ * error.
  */
 public final class MoneyMovement {
     private final Database database;
@@ -220,8 +223,13 @@ public final class MoneyMovement {
                         wallet.currency(), v.amount().currency());
             }
         }
-        for (String walletId : walletIds) {
-            locked.get(walletId).status().requireMoneyCanMove(walletId);
+        // Closed is reported before frozen whichever side it is on: closed is final, frozen is not.
+        for (WalletStatus blocking : List.of(WalletStatus.CLOSED, WalletStatus.FROZEN)) {
+            for (String walletId : walletIds) {
+                if (locked.get(walletId).status() == blocking) {
+                    blocking.requireMoneyCanMove(walletId);
+                }
+            }
         }
         if (movement.fromWalletId().isPresent()) {
             Wallet source = locked.get(movement.fromWalletId().get());
