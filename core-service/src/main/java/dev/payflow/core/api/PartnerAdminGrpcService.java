@@ -5,7 +5,9 @@ import static dev.payflow.core.api.WalletGrpcService.reply;
 import dev.payflow.core.app.ApiKeyAdministration;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.SystemStatistics;
+import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Page;
+import dev.payflow.core.domain.PayflowException;
 import dev.payflow.core.domain.Partner;
 import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.proto.v1.ApiKey;
@@ -76,7 +78,9 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
         Optional<Boolean> livemode = switch (request.getEnvironment()) {
             case sandbox -> Optional.of(false);
             case production -> Optional.of(true);
-            case environment_unspecified, UNRECOGNIZED -> Optional.empty();
+            case environment_unspecified -> Optional.empty();
+            case UNRECOGNIZED -> throw PayflowException.of(ErrorReason.INVALID_FIELD,
+                    "environment: unknown value (expected one of: sandbox, production)");
         };
         ApiKeyAdministration.IssuedKey issued = apiKeys.issue(request.getPartnerId(), livemode, request.getName(),
                 ProtoMapping.permissions(request.getPermissionsList()));

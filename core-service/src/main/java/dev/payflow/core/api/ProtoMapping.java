@@ -1,5 +1,8 @@
 package dev.payflow.core.api;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.Struct;
@@ -34,14 +37,21 @@ import java.util.stream.Collectors;
 final class ProtoMapping {
     private static final JsonFormat.Printer CANONICAL_JSON = JsonFormat.printer().omittingInsignificantWhitespace().sortingMapKeys();
     private static final JsonFormat.Parser JSON = JsonFormat.parser();
+    private static final Gson UNESCAPED_JSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private ProtoMapping() {
     }
 
-    /** The partner's metadata as canonical JSON (sorted keys), so equal objects fingerprint equally. */
+    /**
+     * The partner's metadata as canonical JSON (sorted keys, no insignificant whitespace), so equal
+     * objects fingerprint equally. JsonFormat escapes {@code < > & = '} as six-character
+     * {@code \\uXXXX} sequences; re-serialising without that escaping makes the size limit count
+     * the bytes the partner actually sent.
+     */
     static Metadata metadata(Struct struct) {
         try {
-            return new Metadata(CANONICAL_JSON.print(struct), struct.getFieldsCount());
+            String json = UNESCAPED_JSON.toJson(JsonParser.parseString(CANONICAL_JSON.print(struct)));
+            return new Metadata(json, struct.getFieldsCount());
         } catch (InvalidProtocolBufferException e) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "metadata: not a JSON object");
         }
@@ -70,10 +80,11 @@ final class ProtoMapping {
      * zero ("unspecified") value means "not given".
      */
     static <E extends Enum<E>> Optional<E> domainEnum(ProtocolMessageEnum value, Class<E> type, String field) {
-        if (value.getNumber() == 0) {
+        // A number the contract does not define arrives as UNRECOGNIZED, which has no number to ask for.
+        String name = ((Enum<?>) value).name();
+        if (!name.equals("UNRECOGNIZED") && value.getNumber() == 0) {
             return Optional.empty();
         }
-        String name = ((Enum<?>) value).name();
         if (name.equals("UNRECOGNIZED")) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "%s: unknown value (expected one of: %s)", field,
                     Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
