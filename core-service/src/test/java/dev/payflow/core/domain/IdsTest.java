@@ -24,6 +24,37 @@ class IdsTest {
     }
 
     @Test
+    void idsMadeInTheSameMillisecondOrEvenWhenTheClockStepsBackStillSortInCreationOrder() {
+        java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis.get());
+            }
+        };
+        Ids ids = new Ids(clock, new SecureRandom());
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            made.add(ids.next(IdPrefix.TRANSACTION));
+            if (i == 2_000) {
+                millis.addAndGet(-50);
+            }
+        }
+
+        assertThat(made).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
     void anIdOfTheWrongTypeOrShapeIsNotValid() {
         String wallet = new Ids(Clock.systemUTC(), new SecureRandom()).next(IdPrefix.WALLET);
 
