@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Money-movement benchmark: starts PayFlow on an embedded PostgreSQL (fsync on) and prints
+# throughput and latency percentiles per scenario. Options as Java properties, e.g.
+#   scripts/bench.sh -Dbench.clients=32 -Dbench.measureMs=20000
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+./mvnw -B -q -DskipTests install -pl core-service -am
+./mvnw -B -q -pl core-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+exec java -Xmx1g "$@" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "core-service/target/test-classes:core-service/target/classes:$(cat core-service/target/bench.classpath)" \
+  dev.payflow.core.bench.MoneyMovementBenchmark
