@@ -19,6 +19,7 @@ import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.gateway.PaymentGateway;
+import dev.payflow.core.persistence.Batch;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.IdempotencyRepository;
 import dev.payflow.core.persistence.LedgerRepository;
@@ -162,15 +163,17 @@ public final class MoneyMovement {
             if (earlier.isPresent()) {
                 return earlier.get();
             }
+            Map<String, Wallet> locked;
             try {
-                // A savepoint: if a rule fails, nothing of the movement remains, but the key's claim does.
-                LedgerTransaction done = tx.transactionResult(nested -> apply(nested.dsl(), scope, v, key, movement));
-                idempotency.recordTransaction(tx, scope, key, done.id());
-                return new Outcome(done, null);
+                // Locks and rules only: nothing of the movement is written before every rule has passed,
+                // so a failed rule leaves the key's claim and its error, and nothing else.
+                locked = lockAndCheck(tx, scope, v, movement);
             } catch (PayflowException ruleFailed) {
                 idempotency.recordError(tx, scope, key, ruleFailed.reason().name(), ruleFailed.getMessage());
                 return new Outcome(null, ruleFailed);
             }
+            // Any failure from here on is a bug, and rolls back the whole transaction, key claim included.
+            return new Outcome(write(tx, scope, v, key, movement, locked), null);
         });
         return outcome.orThrow();
     }
@@ -205,7 +208,8 @@ public final class MoneyMovement {
                 "a request with this idempotency key is still being processed; retry with the same key");
     }
 
-    private LedgerTransaction apply(DSLContext tx, PartnerScope scope, Validated v, String key, Movement movement) {
+    /** Locks the partner wallets involved, in id order, and checks the business rules in their order of precedence. */
+    private Map<String, Wallet> lockAndCheck(DSLContext tx, PartnerScope scope, Validated v, Movement movement) {
         List<String> walletIds = new ArrayList<>();
         movement.fromWalletId().ifPresent(walletIds::add);
         movement.toWalletId().ifPresent(walletIds::add);
@@ -238,13 +242,21 @@ public final class MoneyMovement {
                         source.balance().format(), v.amount().format());
             }
         }
+        return locked;
+    }
 
+    /**
+     * Writes the transaction, its entries, the wallets' new balances and the key's outcome in one
+     * round trip, then reads the transaction back and checks it against what was meant.
+     */
+    private LedgerTransaction write(DSLContext tx, PartnerScope scope, Validated v, String key, Movement movement, Map<String, Wallet> locked) {
         Instant now = services.now();
         String transactionId = services.ids().next(IdPrefix.TRANSACTION);
         List<Posting> postings = Posting.requireBalanced(movement.postings().apply(transactionId));
-        ledger.insertTransaction(tx, new LedgerTransaction(transactionId, scope, movement.type(), TransactionStatus.COMPLETED, v.amount(),
-                v.description(), movement.fromWalletId(), movement.toWalletId(), key, movement.gateway(),
-                movement.gatewayReference().apply(transactionId), Optional.empty(), v.metadata().json(), now, Optional.of(now), List.of()));
+        Batch batch = ledger.insertTransaction(new Batch(), tx, new LedgerTransaction(transactionId, scope, movement.type(),
+                TransactionStatus.COMPLETED, v.amount(), v.description(), movement.fromWalletId(), movement.toWalletId(), key,
+                movement.gateway(), movement.gatewayReference().apply(transactionId), Optional.empty(), v.metadata().json(), now,
+                Optional.of(now), List.of()));
         List<LedgerRepository.EntryRow> entries = new ArrayList<>();
         for (Posting posting : postings) {
             String entryId = services.ids().next(IdPrefix.LEDGER_ENTRY);
@@ -257,13 +269,15 @@ public final class MoneyMovement {
                 long sequence = wallet.lastEntrySequence() + 1;
                 entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.of(wallet.id()), Optional.empty(),
                         posting.amountMinor(), Optional.of(balanceAfter), Optional.of(sequence)));
-                wallets.setBalance(tx, scope, wallet.id(), balanceAfter, sequence, now);
+                wallets.setBalance(batch, tx, scope, wallet.id(), balanceAfter, sequence, now);
             } else if (posting.account() instanceof Posting.SystemAccount account) {
                 entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.empty(),
                         Optional.of(account.systemAccountId()), posting.amountMinor(), Optional.empty(), Optional.empty()));
             }
         }
-        ledger.insertEntries(tx, scope, v.amount().currency(), now, entries);
+        ledger.insertEntries(batch, tx, scope, v.amount().currency(), now, entries);
+        idempotency.recordTransaction(batch, tx, scope, key, transactionId);
+        batch.execute(tx);
         LedgerTransaction written = ledger.findTransaction(tx, scope, transactionId).orElseThrow();
         requireEntriesMatchWallets(written, locked, postings);
         return written;

@@ -63,8 +63,9 @@ public final class IdempotencyRepository {
                         Optional.ofNullable(r.getErrorReason()), Optional.ofNullable(r.getErrorMessage())));
     }
 
-    public void recordTransaction(DSLContext tx, PartnerScope scope, String key, String transactionId) {
-        requireOne(tx.update(IDEMPOTENCY_KEYS).set(IDEMPOTENCY_KEYS.TRANSACTION_ID, transactionId).where(keyIs(scope, key)).execute(), key);
+    /** Adds the record of the transaction a key created to a batch. */
+    public Batch recordTransaction(Batch batch, DSLContext tx, PartnerScope scope, String key, String transactionId) {
+        return batch.add(tx.update(IDEMPOTENCY_KEYS).set(IDEMPOTENCY_KEYS.TRANSACTION_ID, transactionId).where(keyIs(scope, key)), 1);
     }
 
     public void recordError(DSLContext tx, PartnerScope scope, String key, String reason, String message) {

@@ -35,8 +35,9 @@ public final class LedgerRepository {
             Optional<Instant> createdAtOrAfter, Optional<Instant> createdBefore) {
     }
 
-    public void insertTransaction(DSLContext tx, LedgerTransaction t) {
-        tx.insertInto(TRANSACTIONS)
+    /** Adds the insert of a transaction (without its entries) to a batch. */
+    public Batch insertTransaction(Batch batch, DSLContext tx, LedgerTransaction t) {
+        return batch.add(tx.insertInto(TRANSACTIONS)
                 .set(TRANSACTIONS.ID, t.id())
                 .set(TRANSACTIONS.PARTNER_ID, t.scope().partnerId())
                 .set(TRANSACTIONS.LIVEMODE, t.scope().livemode())
@@ -53,12 +54,11 @@ public final class LedgerRepository {
                 .set(TRANSACTIONS.FAILURE_REASON, t.failureReason().orElse(null))
                 .set(TRANSACTIONS.METADATA, JSONB.valueOf(t.metadataJson()))
                 .set(TRANSACTIONS.CREATED_AT, Timestamps.toColumn(t.createdAt()))
-                .set(TRANSACTIONS.COMPLETED_AT, Timestamps.toColumn(t.completedAt().orElse(null)))
-                .execute();
+                .set(TRANSACTIONS.COMPLETED_AT, Timestamps.toColumn(t.completedAt().orElse(null))), 1);
     }
 
-    /** Inserts all entries of one transaction in one statement. */
-    public void insertEntries(DSLContext tx, PartnerScope scope, CurrencyUnit currency, Instant createdAt, List<EntryRow> entries) {
+    /** Adds the insert of all entries of one transaction, as one statement, to a batch. */
+    public Batch insertEntries(Batch batch, DSLContext tx, PartnerScope scope, CurrencyUnit currency, Instant createdAt, List<EntryRow> entries) {
         var insert = tx.insertInto(LEDGER_ENTRIES, LEDGER_ENTRIES.ID, LEDGER_ENTRIES.TRANSACTION_ID, LEDGER_ENTRIES.PARTNER_ID,
                 LEDGER_ENTRIES.LIVEMODE, LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.WALLET_ID, LEDGER_ENTRIES.SYSTEM_ACCOUNT_ID,
                 LEDGER_ENTRIES.AMOUNT_MINOR, LEDGER_ENTRIES.BALANCE_AFTER_MINOR, LEDGER_ENTRIES.WALLET_SEQUENCE, LEDGER_ENTRIES.CREATED_AT);
@@ -67,7 +67,7 @@ public final class LedgerRepository {
                     e.systemAccountId().orElse(null), e.amountMinor(), e.balanceAfterMinor().orElse(null), e.walletSequence().orElse(null),
                     Timestamps.toColumn(createdAt));
         }
-        insert.execute();
+        return batch.add(insert, entries.size());
     }
 
     public Optional<LedgerTransaction> findTransaction(DSLContext tx, PartnerScope scope, String id) {

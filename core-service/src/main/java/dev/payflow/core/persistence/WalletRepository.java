@@ -95,17 +95,13 @@ public final class WalletRepository {
                 .execute();
     }
 
-    /** Records a wallet's new balance and last entry; the caller holds the wallet's row lock. */
-    public void setBalance(DSLContext tx, PartnerScope scope, String id, long balanceMinor, long lastEntrySequence, Instant now) {
-        int updated = tx.update(WALLETS)
+    /** Adds the write of a wallet's new balance and last entry to a batch; the caller holds the wallet's row lock. */
+    public Batch setBalance(Batch batch, DSLContext tx, PartnerScope scope, String id, long balanceMinor, long lastEntrySequence, Instant now) {
+        return batch.add(tx.update(WALLETS)
                 .set(WALLETS.BALANCE_MINOR, balanceMinor)
                 .set(WALLETS.LAST_ENTRY_SEQUENCE, lastEntrySequence)
                 .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
-                .where(inScope(scope)).and(WALLETS.ID.eq(id))
-                .execute();
-        if (updated != 1) {
-            throw new IllegalStateException("wallet " + id + " vanished while locked");
-        }
+                .where(inScope(scope)).and(WALLETS.ID.eq(id)), 1);
     }
 
     public long count(DSLContext tx, boolean livemode) {

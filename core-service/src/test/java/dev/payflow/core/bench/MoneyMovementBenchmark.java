@@ -1,6 +1,7 @@
 package dev.payflow.core.bench;
 
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.persistence.EmbeddedDatabase;
 import dev.payflow.core.server.PayflowServer;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.ApiKey;
@@ -57,9 +58,13 @@ public final class MoneyMovementBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dataDir = Files.createTempDirectory("payflow-bench");
-        PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0, Optional.empty(),
-                Optional.empty(), Optional.empty(), dataDir, Optional.of(TestServer.ADMIN_TOKEN), 16);
-        try (PayflowServer server = PayflowServer.start(config)) {
+        // -Dbench.fsync=false shows what the disk's fsync costs; the default is the service's own setting.
+        boolean fsync = Boolean.parseBoolean(System.getProperty("bench.fsync", "true"));
+        EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"), fsync);
+        PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
+                Optional.of(postgres.jdbcUrl("postgres")), Optional.of(postgres.user()), Optional.empty(), dataDir,
+                Optional.of(TestServer.ADMIN_TOKEN), Integer.getInteger("bench.poolSize", 16));
+        try (postgres; PayflowServer server = PayflowServer.start(config)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
             PartnerAdminServiceGrpc.PartnerAdminServiceBlockingStub admin = TestServer.withBearer(PartnerAdminServiceGrpc.newBlockingStub(channel), TestServer.ADMIN_TOKEN);
             String partnerId = admin.createPartner(CreatePartnerRequest.newBuilder().setName("Bench").setCompanyName("Bench Inc")
@@ -82,8 +87,8 @@ public final class MoneyMovementBenchmark {
             wallets.creditWallet(CreditWalletRequest.newBuilder().setWalletId(ids.get(0)).setAmount("1.00").setCurrency("USD")
                     .setIdempotencyKey(replayKey).build());
 
-            System.out.printf("%nPayFlow money-movement benchmark: %d client threads, %d s per scenario after %d s warm-up, %d cores, embedded PostgreSQL (fsync on)%n%n",
-                    CLIENTS, MEASURE_MS / 1000, WARMUP_MS / 1000, Runtime.getRuntime().availableProcessors());
+            System.out.printf("%nPayFlow money-movement benchmark: %d client threads, %d s per scenario after %d s warm-up, %d cores, embedded PostgreSQL (fsync %s)%n%n",
+                    CLIENTS, MEASURE_MS / 1000, WARMUP_MS / 1000, Runtime.getRuntime().availableProcessors(), fsync ? "on" : "off");
             System.out.printf("%-34s %10s %9s %9s %9s %8s%n", "scenario", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors");
 
             run("credit (gRPC), 1,000 wallets", client -> wallets.creditWallet(credit(ids.get(ThreadLocalRandom.current().nextInt(WALLETS)))));
@@ -117,6 +122,10 @@ public final class MoneyMovementBenchmark {
     }
 
     private static void run(String name, Operation operation) throws InterruptedException {
+        // -Dbench.only=<text> runs only the scenarios whose name contains it.
+        if (!name.contains(System.getProperty("bench.only", ""))) {
+            return;
+        }
         drive(operation, WARMUP_MS, null);
         List<long[]> latencies = new ArrayList<>();
         AtomicLong errors = new AtomicLong();
