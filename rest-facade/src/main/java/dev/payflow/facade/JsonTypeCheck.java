@@ -11,7 +11,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Checks a JSON body against its message type before {@link com.google.protobuf.util.JsonFormat}
@@ -150,7 +149,7 @@ final class JsonTypeCheck {
         // Any JSON value is a Value.
       }
       default -> {
-        if (WRAPPERS.contains(type.getFullName())) {
+        if (TextValues.WRAPPER_TYPES.contains(type.getFullName())) {
           checkValue(type.findFieldByName("value"), value, path, depth);
         } else {
           require(value, value.isJsonObject(), "a JSON object", path);
@@ -159,18 +158,6 @@ final class JsonTypeCheck {
       }
     }
   }
-
-  private static final Set<String> WRAPPERS =
-      Set.of(
-          "google.protobuf.DoubleValue",
-          "google.protobuf.FloatValue",
-          "google.protobuf.Int64Value",
-          "google.protobuf.UInt64Value",
-          "google.protobuf.Int32Value",
-          "google.protobuf.UInt32Value",
-          "google.protobuf.BoolValue",
-          "google.protobuf.StringValue",
-          "google.protobuf.BytesValue");
 
   private static JsonElement require(JsonElement value, boolean ok, String expected, String path) {
     if (!ok) {

@@ -20,7 +20,7 @@ final class TextValues {
       Set.of("google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask");
 
   /** Wrapper types: their JSON form is the JSON form of their single {@code value} field. */
-  private static final Set<String> WRAPPER_TYPES =
+  static final Set<String> WRAPPER_TYPES =
       Set.of(
           "google.protobuf.DoubleValue",
           "google.protobuf.FloatValue",

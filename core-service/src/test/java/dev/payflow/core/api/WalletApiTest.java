@@ -2,6 +2,11 @@ package dev.payflow.core.api;
 
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.JsonBodies.metadataOfBytes;
+import static dev.payflow.core.testing.JsonBodies.metadataWithKeys;
+import static dev.payflow.core.testing.JsonBodies.with;
+import static dev.payflow.core.testing.JsonBodies.withMetadata;
+import static dev.payflow.core.testing.JsonBodies.without;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
@@ -687,44 +692,10 @@ class WalletApiTest {
         return body;
     }
 
-    private static JsonObject with(JsonObject object, String key, String value) {
-        JsonObject copy = object.deepCopy();
-        copy.addProperty(key, value);
-        return copy;
-    }
-
     private static JsonObject withRaw(JsonObject object, String key, String json) {
         JsonObject copy = object.deepCopy();
         copy.add(key, JsonParser.parseString(json));
         return copy;
-    }
-
-    private static JsonObject without(JsonObject object, String key) {
-        JsonObject copy = object.deepCopy();
-        copy.remove(key);
-        return copy;
-    }
-
-    private static JsonObject withMetadata(JsonObject object, JsonObject metadata) {
-        JsonObject copy = object.deepCopy();
-        copy.add("metadata", metadata);
-        return copy;
-    }
-
-    private static JsonObject metadataWithKeys(int keys) {
-        JsonObject metadata = new JsonObject();
-        for (int i = 0; i < keys; i++) {
-            metadata.addProperty("k" + i, "v");
-        }
-        return metadata;
-    }
-
-    /** {"k":"xxx..."}, exactly {@code bytes} long as compact JSON. */
-    private static JsonObject metadataOfBytes(int bytes) {
-        JsonObject metadata = new JsonObject();
-        metadata.addProperty("k", "x".repeat(bytes - "{\"k\":\"\"}".length()));
-        assertThat(metadata.toString()).hasSize(bytes);
-        return metadata;
     }
 
     /** {"k":"..."} filled with {@code fill}, exactly {@code bytes} long as compact UTF-8 JSON. */
