@@ -32,7 +32,7 @@ final class ErrorStatuses {
         if (DatabaseErrors.isTransient(failure)) {
             return new PayflowException(ErrorReason.SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry the request (with the same idempotency key)");
         }
-        return new PayflowException(ErrorReason.INTERNAL_ERROR, "internal error; nothing was changed by this request. Quote the request id to support");
+        return new PayflowException(ErrorReason.INTERNAL_ERROR, "internal error; the outcome is unknown. Retry with the same idempotency key (a retry never moves money twice), and quote the request id to support");
     }
 
     static Status.Code code(ErrorReason reason) {

@@ -18,7 +18,7 @@ import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.gateway.GatewayRegistry;
-import dev.payflow.core.gateway.PaymentGateway;
+import dev.payflow.core.gateway.InstantGateway;
 import dev.payflow.core.persistence.Batch;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.IdempotencyRepository;
@@ -46,7 +46,7 @@ import org.jooq.DSLContext;
  * currency, amount, description, metadata, same wallet, idempotency key, gateway. These are
  * validation and do not consume the key. Then, inside the transaction: key reused or in use;
  * wallet not found (source, then target); currency mismatch; closed (either wallet), then frozen
- * (either wallet); insufficient funds. Those consume the key, and a retry with it returns the same
+ * (either wallet); insufficient funds; the target's balance limit. Those consume the key, and a retry with it returns the same
  * error.
  */
 public final class MoneyMovement {
@@ -85,16 +85,17 @@ public final class MoneyMovement {
         String walletId = Ids.require(command.walletId(), IdPrefix.WALLET, "walletId");
         Validated v = validate(command.amount(), command.currency(), command.description(), command.metadata());
         String key = IdempotencyKeys.resolve(command.bodyIdempotencyKey(), command.headerIdempotencyKey());
-        PaymentGateway gateway = gateways.forMode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
-                "no payment gateway is configured for live mode, so live funds cannot be added yet"));
+        // Only a gateway that settles without I/O may run inside the database transaction. A gateway
+        // that calls out (Stripe) needs the pending-then-settle flow of docs/ledger.md, not built yet.
+        InstantGateway gateway = gateways.forMode(scope.livemode())
+                .filter(InstantGateway.class::isInstance).map(InstantGateway.class::cast)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                        "no payment gateway is configured for %s mode, so funds cannot be added yet", scope.livemode() ? "live" : "sandbox"));
         String fingerprint = IdempotencyKeys.fingerprint("CreditWallet", walletId, v.amount().minorUnits(), v.amount().currency(),
                 v.description(), v.metadata().json());
-        String clearing = systemAccountId(scope, v.amount().currency(), SystemAccountKind.GATEWAY_CLEARING);
         return execute(scope, "CreditWallet", fingerprint, v, key, new Movement(TransactionType.CREDIT, Optional.empty(), Optional.of(walletId),
-                transactionId -> List.of(
-                        new Posting(new Posting.WalletAccount(walletId), v.amount().minorUnits()),
-                        new Posting(new Posting.SystemAccount(clearing), -v.amount().minorUnits())),
-                gateway.name(), transactionId -> Optional.of(gateway.settleImmediately(transactionId, v.amount()))));
+                Optional.of(SystemAccountKind.GATEWAY_CLEARING), gateway.name(),
+                transactionId -> Optional.of(gateway.settle(transactionId, v.amount()))));
     }
 
     /** Takes funds out of a wallet into the partner's settlement account. */
@@ -104,12 +105,8 @@ public final class MoneyMovement {
         String key = IdempotencyKeys.resolve(command.bodyIdempotencyKey(), command.headerIdempotencyKey());
         String fingerprint = IdempotencyKeys.fingerprint("DebitWallet", walletId, v.amount().minorUnits(), v.amount().currency(),
                 v.description(), v.metadata().json());
-        String settlement = systemAccountId(scope, v.amount().currency(), SystemAccountKind.SETTLEMENT);
         return execute(scope, "DebitWallet", fingerprint, v, key, new Movement(TransactionType.DEBIT, Optional.of(walletId), Optional.empty(),
-                transactionId -> List.of(
-                        new Posting(new Posting.WalletAccount(walletId), -v.amount().minorUnits()),
-                        new Posting(new Posting.SystemAccount(settlement), v.amount().minorUnits())),
-                "", transactionId -> Optional.empty()));
+                Optional.of(SystemAccountKind.SETTLEMENT), "", transactionId -> Optional.empty()));
     }
 
     /** Moves funds between two wallets of the same partner and mode; no gateway, no system account. */
@@ -124,20 +121,27 @@ public final class MoneyMovement {
         String fingerprint = IdempotencyKeys.fingerprint("CreateTransfer", fromWalletId, toWalletId, v.amount().minorUnits(),
                 v.amount().currency(), v.description(), v.metadata().json());
         return execute(scope, "CreateTransfer", fingerprint, v, key, new Movement(TransactionType.TRANSFER, Optional.of(fromWalletId),
-                Optional.of(toWalletId),
-                transactionId -> List.of(
-                        new Posting(new Posting.WalletAccount(fromWalletId), -v.amount().minorUnits()),
-                        new Posting(new Posting.WalletAccount(toWalletId), v.amount().minorUnits())),
-                "", transactionId -> Optional.empty()));
+                Optional.of(toWalletId), Optional.empty(), "", transactionId -> Optional.empty()));
     }
 
     /** The checked parts every movement shares. */
     private record Validated(Money amount, String description, Metadata metadata) {
     }
 
-    /** What to write: the type, the wallets on each side, the postings and the gateway's part. */
+    /**
+     * What to write: money leaves {@code fromWalletId}, or the system account when there is none,
+     * and reaches {@code toWalletId}, or the system account when there is none.
+     */
     private record Movement(TransactionType type, Optional<String> fromWalletId, Optional<String> toWalletId,
-            Function<String, List<Posting>> postings, String gateway, Function<String, Optional<String>> gatewayReference) {
+            Optional<SystemAccountKind> systemAccount, String gateway, Function<String, Optional<String>> gatewayReference) {
+
+        List<Posting> postings(long amountMinor, Optional<String> systemAccountId) {
+            Posting.Account source = fromWalletId.<Posting.Account>map(Posting.WalletAccount::new)
+                    .orElseGet(() -> new Posting.SystemAccount(systemAccountId.orElseThrow()));
+            Posting.Account target = toWalletId.<Posting.Account>map(Posting.WalletAccount::new)
+                    .orElseGet(() -> new Posting.SystemAccount(systemAccountId.orElseThrow()));
+            return Posting.requireBalanced(List.of(new Posting(source, -amountMinor), new Posting(target, amountMinor)));
+        }
     }
 
     /** The result of the database transaction: committed either way, thrown only afterwards. */
@@ -242,6 +246,13 @@ public final class MoneyMovement {
                         source.balance().format(), v.amount().format());
             }
         }
+        if (movement.toWalletId().isPresent()) {
+            Wallet target = locked.get(movement.toWalletId().get());
+            if (target.balanceMinor() > Money.WALLET_BALANCE_MINOR_MAX - v.amount().minorUnits()) {
+                throw PayflowException.of(ErrorReason.BALANCE_LIMIT_EXCEEDED, "wallet %s would hold more than %s", target.id(),
+                        new Money(Money.WALLET_BALANCE_MINOR_MAX, target.currency()).format());
+            }
+        }
         return locked;
     }
 
@@ -252,7 +263,8 @@ public final class MoneyMovement {
     private LedgerTransaction write(DSLContext tx, PartnerScope scope, Validated v, String key, Movement movement, Map<String, Wallet> locked) {
         Instant now = services.now();
         String transactionId = services.ids().next(IdPrefix.TRANSACTION);
-        List<Posting> postings = Posting.requireBalanced(movement.postings().apply(transactionId));
+        Optional<String> systemAccountId = movement.systemAccount().map(kind -> systemAccountId(tx, scope, v.amount().currency(), kind));
+        List<Posting> postings = movement.postings(v.amount().minorUnits(), systemAccountId);
         Batch batch = ledger.insertTransaction(new Batch(), tx, new LedgerTransaction(transactionId, scope, movement.type(),
                 TransactionStatus.COMPLETED, v.amount(), v.description(), movement.fromWalletId(), movement.toWalletId(), key,
                 movement.gateway(), movement.gatewayReference().apply(transactionId), Optional.empty(), v.metadata().json(), now,
@@ -298,10 +310,19 @@ public final class MoneyMovement {
         }
     }
 
-    /** The system account's id, created in a short transaction of its own the first time, so no money transaction ever creates it. */
-    private String systemAccountId(PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind) {
+    /**
+     * The system account's id. Wallet creation creates the accounts of its partner, mode and
+     * currency, so they exist by the time money moves; each id is read once per process.
+     */
+    private String systemAccountId(DSLContext tx, PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind) {
         String cacheKey = scope.partnerId() + "|" + scope.livemode() + "|" + currency.code() + "|" + kind;
-        return systemAccountIds.computeIfAbsent(cacheKey, ignored -> database.inTransaction(
-                tx -> systemAccounts.ensure(tx, scope, currency, kind, services.ids().next(IdPrefix.SYSTEM_ACCOUNT), services.now())));
+        String cached = systemAccountIds.get(cacheKey);
+        if (cached != null) {
+            return cached;
+        }
+        String id = systemAccounts.find(tx, scope, currency, kind).orElseThrow(() -> new IllegalStateException(
+                "no " + kind + " account for " + scope + " in " + currency + ", though a wallet in that currency exists"));
+        systemAccountIds.putIfAbsent(cacheKey, id);
+        return id;
     }
 }

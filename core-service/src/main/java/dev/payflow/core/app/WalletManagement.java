@@ -11,10 +11,12 @@ import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.SystemAccountKind;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.SystemAccountRepository;
 import dev.payflow.core.persistence.WalletRepository;
 import java.time.Instant;
 import java.util.List;
@@ -26,12 +28,15 @@ public final class WalletManagement {
     private final Services services;
     private final WalletRepository wallets;
     private final LedgerRepository ledger;
+    private final SystemAccountRepository systemAccounts;
 
-    public WalletManagement(Database database, Services services, WalletRepository wallets, LedgerRepository ledger) {
+    public WalletManagement(Database database, Services services, WalletRepository wallets, LedgerRepository ledger,
+            SystemAccountRepository systemAccounts) {
         this.database = database;
         this.services = services;
         this.wallets = wallets;
         this.ledger = ledger;
+        this.systemAccounts = systemAccounts;
     }
 
     public record CreateWallet(String externalUserId, String externalWalletId, String name, String currency, Metadata metadata) {
@@ -56,6 +61,10 @@ public final class WalletManagement {
         return database.inTransaction(tx -> {
             if (!wallets.insert(tx, wallet)) {
                 throw PayflowException.of(ErrorReason.WALLET_ALREADY_EXISTS, "a wallet with externalWalletId %s already exists", externalWalletId);
+            }
+            // The partner's system accounts in this currency, so money movement only ever reads them.
+            for (SystemAccountKind kind : SystemAccountKind.values()) {
+                systemAccounts.ensure(tx, scope, currency, kind, services.ids().next(IdPrefix.SYSTEM_ACCOUNT), now);
             }
             return wallets.find(tx, scope, wallet.id()).orElseThrow();
         });

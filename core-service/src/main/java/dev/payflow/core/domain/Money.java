@@ -14,6 +14,13 @@ public record Money(long minorUnits, CurrencyUnit currency) {
      */
     public static final long TRANSACTION_AMOUNT_MINOR_MAX = 100_000_000_000_000L;
 
+    /**
+     * The largest balance a wallet may hold, in minor units: 10^15, ten times the largest single
+     * transaction, and four orders of magnitude below where a long overflows, so a balance can never
+     * silently wrap. A credit that would pass it is refused with BALANCE_LIMIT_EXCEEDED.
+     */
+    public static final long WALLET_BALANCE_MINOR_MAX = 1_000_000_000_000_000L;
+
     /** Longest accepted amount string: 15 integer digits, the point and 4 decimals, with room. */
     private static final int AMOUNT_TEXT_LENGTH_MAX = 24;
 

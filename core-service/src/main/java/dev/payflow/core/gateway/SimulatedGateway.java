@@ -7,7 +7,7 @@ import dev.payflow.core.domain.Money;
  * database transaction that records the credit. Its references are derived from our transaction
  * id, so a replay always shows the same one.
  */
-public final class SimulatedGateway implements PaymentGateway {
+public final class SimulatedGateway implements InstantGateway {
     public static final String NAME = "simulated";
 
     @Override
@@ -16,7 +16,7 @@ public final class SimulatedGateway implements PaymentGateway {
     }
 
     @Override
-    public String settleImmediately(String transactionId, Money amount) {
+    public String settle(String transactionId, Money amount) {
         return "sim_" + transactionId.substring(transactionId.indexOf('_') + 1);
     }
 }

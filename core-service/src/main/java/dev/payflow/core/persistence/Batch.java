@@ -1,6 +1,5 @@
 package dev.payflow.core.persistence;
 
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.jooq.DSLContext;
@@ -28,7 +27,8 @@ public final class Batch {
             throw new IllegalStateException("batch of " + queries.size() + " writes reported " + counts.length + " results");
         }
         for (int i = 0; i < counts.length; i++) {
-            if (counts[i] != expectedRows.get(i) && counts[i] != Statement.SUCCESS_NO_INFO) {
+            // SUCCESS_NO_INFO counts as a failure too: a write we cannot verify is not a write we trust.
+            if (counts[i] != expectedRows.get(i)) {
                 throw new IllegalStateException("write " + i + " touched " + counts[i] + " rows, expected " + expectedRows.get(i) + ": " + queries.get(i));
             }
         }

@@ -111,6 +111,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private static boolean isPostgres(ProcessHandle process) {
-        return process.info().command().map(command -> command.contains("postgres")).orElse(true);
+        // If its command cannot be read, it is not ours to stop: better a failed start than a signal to a stranger.
+        return process.info().command().map(command -> command.contains("postgres")).orElse(false);
     }
 }

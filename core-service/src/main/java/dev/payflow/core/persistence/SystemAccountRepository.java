@@ -6,6 +6,7 @@ import dev.payflow.core.domain.CurrencyUnit;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.SystemAccountKind;
 import java.time.Instant;
+import java.util.Optional;
 import org.jooq.DSLContext;
 
 /**
@@ -14,8 +15,8 @@ import org.jooq.DSLContext;
  */
 public final class SystemAccountRepository {
 
-    /** The id of the account, creating it with {@code newId} if it does not exist yet. */
-    public String ensure(DSLContext tx, PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind, String newId, Instant now) {
+    /** Creates the account if it does not exist yet; safe to call concurrently and repeatedly. */
+    public void ensure(DSLContext tx, PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind, String newId, Instant now) {
         tx.insertInto(SYSTEM_ACCOUNTS)
                 .set(SYSTEM_ACCOUNTS.ID, newId)
                 .set(SYSTEM_ACCOUNTS.PARTNER_ID, scope.partnerId())
@@ -25,11 +26,14 @@ public final class SystemAccountRepository {
                 .set(SYSTEM_ACCOUNTS.CREATED_AT, Timestamps.toColumn(now))
                 .onConflictDoNothing()
                 .execute();
+    }
+
+    public Optional<String> find(DSLContext tx, PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind) {
         return tx.select(SYSTEM_ACCOUNTS.ID).from(SYSTEM_ACCOUNTS)
                 .where(SYSTEM_ACCOUNTS.PARTNER_ID.eq(scope.partnerId()))
                 .and(SYSTEM_ACCOUNTS.LIVEMODE.eq(scope.livemode()))
                 .and(SYSTEM_ACCOUNTS.CURRENCY.eq(currency.code()))
                 .and(SYSTEM_ACCOUNTS.KIND.eq(kind.wireName()))
-                .fetchSingle(SYSTEM_ACCOUNTS.ID);
+                .fetchOptional(SYSTEM_ACCOUNTS.ID);
     }
 }

@@ -111,13 +111,14 @@ public final class PayflowServer implements AutoCloseable {
         ApiKeyRepository apiKeyRepository = new ApiKeyRepository();
         WalletRepository walletRepository = new WalletRepository();
         LedgerRepository ledgerRepository = new LedgerRepository();
+        SystemAccountRepository systemAccountRepository = new SystemAccountRepository();
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
                 new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository),
-                new WalletManagement(database, services, walletRepository, ledgerRepository),
+                new WalletManagement(database, services, walletRepository, ledgerRepository, systemAccountRepository),
                 new MoneyMovement(database, services, walletRepository, ledgerRepository, new IdempotencyRepository(),
-                        new SystemAccountRepository(), GatewayRegistry.sandboxOnly()),
+                        systemAccountRepository, GatewayRegistry.sandboxOnly()),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
                 new Authenticator(database, apiKeyRepository, adminToken));
         List<ServerServiceDefinition> services1 = PayflowApi.services(useCases, meters, services.random());
