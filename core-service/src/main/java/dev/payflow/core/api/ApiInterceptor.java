@@ -5,6 +5,7 @@ import dev.payflow.core.app.PartnerPrincipal;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.IdPrefix;
 import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Text;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -38,7 +39,6 @@ public final class ApiInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> STRIPE_SIGNATURE = Metadata.Key.of("stripe-signature", Metadata.ASCII_STRING_MARSHALLER);
     /** Callers' request ids are echoed in headers and logs, so only a safe, bounded alphabet is taken over. */
     private static final Pattern CALLER_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final char[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final int GENERATED_REQUEST_ID_LENGTH = 24;
 
     private final AccessRules rules;
@@ -98,11 +98,7 @@ public final class ApiInterceptor implements ServerInterceptor {
         if (fromCaller != null && CALLER_REQUEST_ID.matcher(fromCaller).matches()) {
             return fromCaller;
         }
-        StringBuilder id = new StringBuilder(IdPrefix.REQUEST.prefix());
-        for (int i = 0; i < GENERATED_REQUEST_ID_LENGTH; i++) {
-            id.append(BASE62[random.nextInt(BASE62.length)]);
-        }
-        return id.toString();
+        return IdPrefix.REQUEST.prefix() + Text.randomBase62(random, GENERATED_REQUEST_ID_LENGTH);
     }
 
     private static String bearer(Metadata headers) {

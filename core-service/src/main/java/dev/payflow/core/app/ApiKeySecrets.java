@@ -1,10 +1,7 @@
 package dev.payflow.core.app;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.payflow.core.domain.Text;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -20,7 +17,6 @@ public final class ApiKeySecrets {
     private static final int RANDOM_LENGTH = 43;
     /** Enough to tell keys apart in a list, far too little to guess the rest. */
     private static final int DISPLAY_RANDOM_CHARS = 4;
-    private static final char[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final Pattern SHAPE = Pattern.compile("sk_(test|live)_[0-9A-Za-z]{" + RANDOM_LENGTH + "}");
 
     private ApiKeySecrets() {
@@ -34,12 +30,9 @@ public final class ApiKeySecrets {
     }
 
     static Secret generate(boolean livemode, SecureRandom random) {
-        StringBuilder key = new StringBuilder(livemode ? LIVE_PREFIX : SANDBOX_PREFIX);
-        int prefixLength = key.length();
-        for (int i = 0; i < RANDOM_LENGTH; i++) {
-            key.append(BASE62[random.nextInt(BASE62.length)]);
-        }
-        String value = key.toString();
+        String prefix = livemode ? LIVE_PREFIX : SANDBOX_PREFIX;
+        int prefixLength = prefix.length();
+        String value = prefix + Text.randomBase62(random, RANDOM_LENGTH);
         return new Secret(value, value.substring(0, prefixLength + DISPLAY_RANDOM_CHARS), hash(value));
     }
 
@@ -52,10 +45,6 @@ public final class ApiKeySecrets {
     }
 
     public static String hash(String presented) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(presented.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Text.sha256Hex(presented);
     }
 }

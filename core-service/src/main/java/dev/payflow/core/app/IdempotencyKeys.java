@@ -3,10 +3,7 @@ package dev.payflow.core.app;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Limits;
 import dev.payflow.core.domain.PayflowException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.payflow.core.domain.Text;
 
 /** The idempotency key of a money-moving request, and the fingerprint of what it asked for. */
 final class IdempotencyKeys {
@@ -51,11 +48,7 @@ final class IdempotencyKeys {
         for (Object parameter : parameters) {
             append(canonical, String.valueOf(parameter));
         }
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Text.sha256Hex(canonical.toString());
     }
 
     private static void append(StringBuilder canonical, String part) {

@@ -10,6 +10,7 @@ import dev.payflow.core.app.Services;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.domain.Text;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.persistence.ApiKeyRepository;
 import dev.payflow.core.persistence.Database;
@@ -84,7 +85,7 @@ public final class PayflowServer implements AutoCloseable {
     public static PayflowServer start(PayflowConfig configured, Services services) {
         PayflowConfig config = configured;
         String adminToken = config.adminToken().orElseGet(() -> {
-            String generated = Secrets.base62(services.random(), 43);
+            String generated = Text.randomBase62(services.random(), 43);
             // Printed once, on purpose: in development this is the only way to learn it.
             System.out.println("PAYFLOW_ADMIN_TOKEN was not set; this run's development admin token is: " + generated);
             return generated;
@@ -129,7 +130,7 @@ public final class PayflowServer implements AutoCloseable {
                 .executor(rpcExecutor)
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
-        String inProcessName = "payflow-" + Secrets.base62(services.random(), 12);
+        String inProcessName = "payflow-" + Text.randomBase62(services.random(), 12);
         InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName).executor(rpcExecutor);
         for (ServerServiceDefinition service : services1) {
             grpc.addService(service);
