@@ -80,9 +80,17 @@ class MoneyTest {
         assertThat(new Money(minor, CurrencyUnit.of(currency)).format()).isEqualTo(expected);
     }
 
+    @ParameterizedTest(name = "{0} has {1} decimals")
+    @CsvSource({"USD, 2", "EUR, 2", "JPY, 0", "KRW, 0", "ISK, 0", "CLP, 0", "KWD, 3", "BHD, 3", "TND, 3", "OMR, 3"})
+    void eachCurrencyHasItsIso4217MinorUnits(String code, int decimals) {
+        assertThat(CurrencyUnit.of(code).fractionDigits()).isEqualTo(decimals);
+    }
+
     @ParameterizedTest(name = "currency {0} is {1}")
     @CsvSource({"USD, ", "JPY, ", "KWD, ", "EUR, ", "usd, UNSUPPORTED_CURRENCY", "ABC, UNSUPPORTED_CURRENCY", "US, UNSUPPORTED_CURRENCY",
-            "XAU, UNSUPPORTED_CURRENCY", "XXX, UNSUPPORTED_CURRENCY", "XTS, UNSUPPORTED_CURRENCY", "'', MISSING_FIELD"})
+            "XAU, UNSUPPORTED_CURRENCY", "XXX, UNSUPPORTED_CURRENCY", "XTS, UNSUPPORTED_CURRENCY", "'', MISSING_FIELD",
+            "DEM, UNSUPPORTED_CURRENCY", "ESP, UNSUPPORTED_CURRENCY", "HRK, UNSUPPORTED_CURRENCY", "ANG, UNSUPPORTED_CURRENCY",
+            "USN, UNSUPPORTED_CURRENCY", "CLF, UNSUPPORTED_CURRENCY", "BOV, UNSUPPORTED_CURRENCY", "XCG, ", "SLE, ", "ZWG, "})
     void onlyIso4217MoneyCurrenciesAreSupported(String code, String reason) {
         PayflowException failure = catchThrowableOfType(PayflowException.class, () -> CurrencyUnit.of(code));
 
