@@ -1,0 +1,48 @@
+package dev.payflow.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PayflowConfigTest {
+    private static final String TOKEN = "a-production-admin-token-of-40-characters";
+
+    @Test
+    void withNothingSetItIsDevelopmentOnTheDocumentedPortsAndTheEmbeddedDatabase() {
+        PayflowConfig config = PayflowConfig.fromEnvironment(Map.of());
+
+        assertThat(config.environment()).isEqualTo(PayflowConfig.DeploymentEnvironment.DEVELOPMENT);
+        assertThat(config.grpcPort()).isEqualTo(9090);
+        assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.managementPort()).isEqualTo(9464);
+        assertThat(config.databaseUrl()).isEmpty();
+        assertThat(config.adminToken()).isEmpty();
+        assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+    }
+
+    @Test
+    void productionRefusesToStartWithoutADatabaseUrlOrAnAdminToken() {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production", "PAYFLOW_ADMIN_TOKEN", TOKEN)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_DATABASE_URL");
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow")))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ADMIN_TOKEN");
+
+        PayflowConfig production = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "PRODUCTION",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN));
+        assertThat(production.isProduction()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}={1} is refused, naming {0}")
+    @CsvSource({"PAYFLOW_ENVIRONMENT, staging", "PAYFLOW_GRPC_PORT, 70000", "PAYFLOW_HTTP_PORT, http", "PAYFLOW_MANAGEMENT_PORT, -1",
+            "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0"})
+    void badValuesAreRefusedWithTheVariablesName(String variable, String value) {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of(variable, value)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining(variable);
+    }
+}
