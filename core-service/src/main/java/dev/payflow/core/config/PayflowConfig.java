@@ -75,16 +75,6 @@ public record PayflowConfig(
         return environment == DeploymentEnvironment.PRODUCTION;
     }
 
-    public PayflowConfig withDatabase(String url, String user, String password) {
-        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, Optional.of(url), Optional.ofNullable(user),
-                Optional.ofNullable(password), dataDir, adminToken, databasePoolSize);
-    }
-
-    public PayflowConfig withAdminToken(String token) {
-        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword,
-                dataDir, Optional.of(token), databasePoolSize);
-    }
-
     private static DeploymentEnvironment environment(String value) {
         if (value == null || value.isBlank()) {
             return DeploymentEnvironment.DEVELOPMENT;

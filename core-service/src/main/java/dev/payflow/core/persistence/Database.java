@@ -81,10 +81,6 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    public HikariDataSource dataSource() {
-        return dataSource;
-    }
-
     @Override
     public void close() {
         dataSource.close();

@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
-import org.jooq.impl.DSL;
 
 /** Transactions and ledger entries. Entries are only ever inserted; the database refuses updates and deletes. */
 public final class LedgerRepository {
@@ -162,13 +161,5 @@ public final class LedgerRepository {
                 r.getGateway(), Optional.ofNullable(r.getGatewayTransactionId()), Optional.ofNullable(r.getFailureReason()),
                 r.getMetadata().data(), Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getCompletedAt())),
                 entries);
-    }
-
-    /** For tests and reconciliation: the sum of all entries per currency and mode (always zero). */
-    public Map<String, Long> sumsByCurrencyAndMode(DSLContext tx) {
-        return tx.select(LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.LIVEMODE, DSL.sum(LEDGER_ENTRIES.AMOUNT_MINOR))
-                .from(LEDGER_ENTRIES)
-                .groupBy(LEDGER_ENTRIES.CURRENCY, LEDGER_ENTRIES.LIVEMODE)
-                .fetchMap(r -> r.value1() + (r.value2() ? "/live" : "/test"), r -> r.value3().longValueExact());
     }
 }
