@@ -35,7 +35,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /**
      * Starts PostgreSQL on {@code dataDirectory}, creating the cluster on first use.
      *
-     * @param durable whether to fsync (keep data through an operating-system crash); tests turn it off for speed
+     * @param durable whether a commit waits for its WAL to reach the disk (fsync and synchronous
+     *                commit on), so nothing committed is lost even if the machine crashes; tests turn it
+     *                off for speed
      */
     public static EmbeddedDatabase start(Path dataDirectory, boolean durable) {
         try {
@@ -49,8 +51,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setPGStartupWait(STARTUP_WAIT)
                     .setServerConfig("max_connections", "200");
             if (durable) {
-                // zonky passes -F (fsync off); a later -c setting wins.
+                // zonky starts PostgreSQL with -F (fsync off) and synchronous_commit=off, so a commit would
+                // return before its WAL reached the disk; our -c settings come later and win.
                 builder.setServerConfig("fsync", "on");
+                builder.setServerConfig("synchronous_commit", "on");
             }
             return new EmbeddedDatabase(builder.start());
         } catch (IOException e) {
