@@ -145,7 +145,7 @@ public final class ApiInterceptor implements ServerInterceptor {
                 String message = status.getDescription() != null ? status.getDescription() : reason.name().toLowerCase(Locale.ROOT).replace('_', ' ');
                 if (status.getCode() == Status.Code.UNKNOWN || status.getCode() == Status.Code.INTERNAL) {
                     LOG.error("request {} failed: {}", requestId, status, status.getCause());
-                    message = ErrorStatuses.classify(new RuntimeException()).getMessage();
+                    message = ErrorStatuses.INTERNAL_MESSAGE;
                     closing = Status.INTERNAL.withDescription(message);
                 }
                 trailers.put(ErrorStatuses.DETAILS_KEY, ErrorStatuses.toProto(closing.getCode(), reason, message, requestId));

@@ -21,6 +21,13 @@ final class ErrorStatuses {
     static final Metadata.Key<com.google.rpc.Status> DETAILS_KEY = Metadata.Key.of("grpc-status-details-bin",
             ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
 
+    /**
+     * What a partner reads for any unexpected failure. It promises nothing about the outcome: the
+     * failure may come after the commit, while the reply is built.
+     */
+    static final String INTERNAL_MESSAGE = "internal error; the outcome is unknown. Retry with the same idempotency key "
+            + "(a retry never moves money twice), and quote the request id to support";
+
     private ErrorStatuses() {
     }
 
@@ -32,7 +39,7 @@ final class ErrorStatuses {
         if (DatabaseErrors.isTransient(failure)) {
             return new PayflowException(ErrorReason.SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry the request (with the same idempotency key)");
         }
-        return new PayflowException(ErrorReason.INTERNAL_ERROR, "internal error; the outcome is unknown. Retry with the same idempotency key (a retry never moves money twice), and quote the request id to support");
+        return new PayflowException(ErrorReason.INTERNAL_ERROR, INTERNAL_MESSAGE);
     }
 
     static Status.Code code(ErrorReason reason) {

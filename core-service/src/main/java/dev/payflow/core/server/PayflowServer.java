@@ -122,7 +122,7 @@ public final class PayflowServer implements AutoCloseable {
                         systemAccountRepository, GatewayRegistry.sandboxOnly()),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
                 new Authenticator(database, apiKeyRepository, adminToken));
-        List<ServerServiceDefinition> services1 = PayflowApi.services(useCases, meters, services.random());
+        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
         rpcExecutor = Executors.newFixedThreadPool(RPC_THREADS, daemonThreads("payflow-rpc"));
         health = new HealthStatusManager();
@@ -132,7 +132,7 @@ public final class PayflowServer implements AutoCloseable {
                 .addService(ProtoReflectionServiceV1.newInstance());
         String inProcessName = "payflow-" + Text.randomBase62(services.random(), 12);
         InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName).executor(rpcExecutor);
-        for (ServerServiceDefinition service : services1) {
+        for (ServerServiceDefinition service : apiServices) {
             grpc.addService(service);
             inProcess.addService(service);
             health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);

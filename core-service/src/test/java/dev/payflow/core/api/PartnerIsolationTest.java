@@ -10,13 +10,10 @@ import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
 import dev.payflow.proto.v1.GetWalletByExternalIdRequest;
 import dev.payflow.proto.v1.GetWalletRequest;
-import dev.payflow.proto.v1.ListWalletsRequest;
-import dev.payflow.proto.v1.ListWalletsResponse;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.UpdateWalletRequest;
 import dev.payflow.proto.v1.Wallet;
 import io.grpc.Status;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -106,8 +103,8 @@ class PartnerIsolationTest {
 
     @Test
     void aPartnersListNeverContainsAnotherPartnersWallets() {
-        List<Wallet> ofB = allWallets(partnerB.sandboxKey(), "");
-        List<Wallet> ofBForAsUser = allWallets(partnerB.sandboxKey(), A_USER);
+        List<Wallet> ofB = payflow.allWallets(partnerB.sandboxKey(), "");
+        List<Wallet> ofBForAsUser = payflow.allWallets(partnerB.sandboxKey(), A_USER);
         TestServer.Rest overRest = payflow.rest("GET", "/api/v1/wallets?externalUserId=" + A_USER + "&pageSize=200", partnerB.sandboxKey(), null);
 
         assertThat(ofB).isNotEmpty();
@@ -116,7 +113,7 @@ class PartnerIsolationTest {
         assertThat(ofBForAsUser).isEmpty();
         assertThat(overRest.status()).isEqualTo(200);
         assertThat(overRest.body().getAsJsonArray("wallets")).isEmpty();
-        assertThat(allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getPartnerId).containsOnly(partnerA.partnerId());
+        assertThat(payflow.allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getPartnerId).containsOnly(partnerA.partnerId());
     }
 
     @Test
@@ -131,9 +128,9 @@ class PartnerIsolationTest {
         assertRestError(payflow.rest("GET", "/api/v1/wallets/" + live.getId() + "/balance", partnerA.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
         assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(live.getId())
                 .setStatus(Wallet.Status.frozen).build()), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertThat(allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getId).doesNotContain(live.getId());
-        assertThat(allWallets(partnerA.sandboxKey(), "live-user")).isEmpty();
-        assertThat(allWallets(partnerA.liveKey(), "")).extracting(Wallet::getId).contains(live.getId());
+        assertThat(payflow.allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getId).doesNotContain(live.getId());
+        assertThat(payflow.allWallets(partnerA.sandboxKey(), "live-user")).isEmpty();
+        assertThat(payflow.allWallets(partnerA.liveKey(), "")).extracting(Wallet::getId).contains(live.getId());
     }
 
     @Test
@@ -146,7 +143,7 @@ class PartnerIsolationTest {
         TestServer.Rest listed = payflow.rest("GET", "/api/v1/wallets?externalUserId=" + A_USER, partnerA.liveKey(), null);
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body().getAsJsonArray("wallets")).isEmpty();
-        List<Wallet> live = allWallets(partnerA.liveKey(), "");
+        List<Wallet> live = payflow.allWallets(partnerA.liveKey(), "");
         assertThat(live).extracting(Wallet::getId).doesNotContain(walletOfA.getId());
         assertThat(live).allSatisfy(wallet -> assertThat(wallet.getLivemode()).isTrue());
     }
@@ -187,7 +184,7 @@ class PartnerIsolationTest {
                 .setExternalId("both-partners").build()).getId()).isEqualTo(ofA.getId());
         assertThat(payflow.wallets(partnerB.sandboxKey()).getWalletByExternalId(GetWalletByExternalIdRequest.newBuilder()
                 .setExternalId("both-partners").build()).getId()).isEqualTo(ofB.getId());
-        assertThat(allWallets(partnerB.sandboxKey(), "same-user")).extracting(Wallet::getId).containsExactly(ofB.getId());
+        assertThat(payflow.allWallets(partnerB.sandboxKey(), "same-user")).extracting(Wallet::getId).containsExactly(ofB.getId());
         assertGrpcError(() -> payflow.wallets(partnerB.sandboxKey()).createWallet(request), Status.Code.ALREADY_EXISTS, "WALLET_ALREADY_EXISTS");
     }
 
@@ -195,17 +192,5 @@ class PartnerIsolationTest {
 
     private static void assertRevealsNothingAboutA(String error) {
         assertThat(error).doesNotContain(partnerA.partnerId()).doesNotContain(A_SECRET_NAME).doesNotContain(A_USER);
-    }
-
-    private static List<Wallet> allWallets(String key, String externalUserId) {
-        List<Wallet> all = new ArrayList<>();
-        String token = "";
-        do {
-            ListWalletsResponse page = payflow.wallets(key).listWallets(ListWalletsRequest.newBuilder().setPageSize(200)
-                    .setExternalUserId(externalUserId).setPageToken(token).build());
-            all.addAll(page.getWalletsList());
-            token = page.getNextPageToken();
-        } while (!token.isEmpty());
-        return all;
     }
 }

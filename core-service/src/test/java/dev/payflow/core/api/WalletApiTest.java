@@ -155,11 +155,11 @@ class WalletApiTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidWallets")
     void creatingAWalletWithInvalidInputIsRefusedOverRestWithTheReason(String what, JsonObject body, String reason) {
-        int walletsBefore = allWallets(partner.sandboxKey(), "").size();
+        int walletsBefore = payflow.allWallets(partner.sandboxKey(), "").size();
 
         assertRestError(payflow.rest("POST", "/api/v1/wallets", partner.sandboxKey(), body.toString()), 400, reason);
 
-        assertThat(allWallets(partner.sandboxKey(), "")).hasSize(walletsBefore);
+        assertThat(payflow.allWallets(partner.sandboxKey(), "")).hasSize(walletsBefore);
     }
 
     @Test
@@ -633,18 +633,6 @@ class WalletApiTest {
     private static void credit(Wallet wallet, String amount) {
         payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount(amount)
                 .setCurrency(wallet.getCurrency()).setIdempotencyKey(UUID.randomUUID().toString()).build());
-    }
-
-    private static List<Wallet> allWallets(String key, String externalUserId) {
-        List<Wallet> all = new ArrayList<>();
-        String token = "";
-        do {
-            ListWalletsResponse page = payflow.wallets(key).listWallets(ListWalletsRequest.newBuilder().setPageSize(200)
-                    .setExternalUserId(externalUserId).setPageToken(token).build());
-            all.addAll(page.getWalletsList());
-            token = page.getNextPageToken();
-        } while (!token.isEmpty());
-        return all;
     }
 
     private static List<String> ids(JsonArray wallets) {

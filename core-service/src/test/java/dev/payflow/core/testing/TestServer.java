@@ -93,6 +93,19 @@ public final class TestServer implements AutoCloseable {
         return withBearer(TransferServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    /** Every wallet of the key's partner and mode with this external user id, page by page. */
+    public java.util.List<dev.payflow.proto.v1.Wallet> allWallets(String key, String externalUserId) {
+        java.util.List<dev.payflow.proto.v1.Wallet> all = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            dev.payflow.proto.v1.ListWalletsResponse page = wallets(key).listWallets(dev.payflow.proto.v1.ListWalletsRequest.newBuilder()
+                    .setPageSize(200).setExternalUserId(externalUserId).setPageToken(token).build());
+            all.addAll(page.getWalletsList());
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        return all;
+    }
+
     /** A partner with a sandbox key (and, if active, a live key). */
     public record PartnerKeys(String partnerId, String sandboxKey, String liveKey) {
     }
