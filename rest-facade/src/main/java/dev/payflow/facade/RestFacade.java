@@ -3,6 +3,7 @@ package dev.payflow.facade;
 import com.google.protobuf.Message;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.payflow.proto.v1.HoldServiceGrpc;
 import dev.payflow.proto.v1.LedgerServiceGrpc;
 import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
 import dev.payflow.proto.v1.PayoutServiceGrpc;
@@ -53,6 +54,7 @@ public final class RestFacade implements AutoCloseable {
           WalletServiceGrpc.getServiceDescriptor(),
           LedgerServiceGrpc.getServiceDescriptor(),
           TransferServiceGrpc.getServiceDescriptor(),
+          HoldServiceGrpc.getServiceDescriptor(),
           PayoutServiceGrpc.getServiceDescriptor(),
           StripeWebhookServiceGrpc.getServiceDescriptor(),
           PartnerAdminServiceGrpc.getServiceDescriptor());

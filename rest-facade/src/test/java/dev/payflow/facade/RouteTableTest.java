@@ -17,7 +17,7 @@ class RouteTableTest {
 
   @Test
   void everyHttpRuleOfTheSixServicesBecomesARoute() {
-    assertThat(ALL.routes()).hasSize(26);
+    assertThat(ALL.routes()).hasSize(31);
     assertThat(ALL.routes().stream().map(HttpRoute::toString))
         .contains(
             "GET /api/v1/wallets/{id} -> payflow.v1.WalletService/GetWallet",

@@ -11,6 +11,7 @@ import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.Hold;
 import dev.payflow.core.domain.LedgerTransaction;
 import dev.payflow.core.domain.Metadata;
 import dev.payflow.core.domain.Money;
@@ -112,6 +113,7 @@ final class ProtoMapping {
                 .setCurrency(w.currency().code())
                 .setStatus(dev.payflow.proto.v1.Wallet.Status.valueOf(w.status().wireName()))
                 .setBalance(w.balance().format())
+                .setAvailableBalance(w.available().format())
                 .setMetadata(struct(w.metadataJson()))
                 .setLivemode(w.scope().livemode())
                 .setCreatedAt(timestamp(w.createdAt()))
@@ -186,7 +188,28 @@ final class ProtoMapping {
                 .setLivemode(t.scope().livemode())
                 .setCreatedAt(timestamp(t.createdAt()));
         t.completedAt().ifPresent(at -> builder.setCompletedAt(timestamp(at)));
+        builder.setHoldId(t.holdId().orElse(""));
         t.walletEntries().forEach(e -> builder.addEntries(ledgerEntry(e)));
+        return builder.build();
+    }
+
+    static dev.payflow.proto.v1.Hold hold(Hold h) {
+        dev.payflow.proto.v1.Hold.Builder builder = dev.payflow.proto.v1.Hold.newBuilder()
+                .setId(h.id())
+                .setWalletId(h.walletId())
+                .setStatus(dev.payflow.proto.v1.Hold.Status.valueOf(h.status().wireName()))
+                .setAmount(h.amount().format())
+                .setCurrency(h.amount().currency().code())
+                .setDescription(h.description())
+                .setIdempotencyKey(h.idempotencyKey())
+                .setMetadata(struct(h.metadataJson()))
+                .setLivemode(h.scope().livemode())
+                .setCreatedAt(timestamp(h.createdAt()))
+                .setExpiresAt(timestamp(h.expiresAt()))
+                .setCapturedAmount(h.captured().orElse(Money.zero(h.amount().currency())).format())
+                .setTransactionId(h.transactionId().orElse(""))
+                .setToWalletId(h.toWalletId().orElse(""));
+        h.resolvedAt().ifPresent(at -> builder.setResolvedAt(timestamp(at)));
         return builder.build();
     }
 

@@ -1,6 +1,8 @@
 package dev.payflow.core.api;
 
-import dev.payflow.core.app.MoneyMovement;
+import dev.payflow.core.app.Credits;
+import dev.payflow.core.app.Debits;
+import dev.payflow.core.app.MovementTerms;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.WalletStatus;
@@ -23,11 +25,13 @@ import java.util.Optional;
 /** payflow.v1.WalletService: maps requests to use-case commands and results back. */
 final class WalletGrpcService extends WalletServiceGrpc.WalletServiceImplBase {
     private final WalletManagement wallets;
-    private final MoneyMovement money;
+    private final Credits credits;
+    private final Debits debits;
 
-    WalletGrpcService(WalletManagement wallets, MoneyMovement money) {
+    WalletGrpcService(WalletManagement wallets, Credits credits, Debits debits) {
         this.wallets = wallets;
-        this.money = money;
+        this.credits = credits;
+        this.debits = debits;
     }
 
     @Override
@@ -75,18 +79,20 @@ final class WalletGrpcService extends WalletServiceGrpc.WalletServiceImplBase {
                 ProtoMapping.instant(request.hasAsOf(), request.getAsOf()))));
     }
 
+    // The terms are built (and validated) before the key is resolved: key errors rank below field errors.
+
     @Override
     public void creditWallet(CreditWalletRequest request, StreamObserver<Transaction> response) {
-        reply(response, ProtoMapping.transaction(money.credit(CallContext.scope(), new MoneyMovement.WalletMovement(
-                request.getWalletId(), request.getAmount(), request.getCurrency(), request.getDescription(), request.getIdempotencyKey(),
-                CallContext.idempotencyKeyHeader(), ProtoMapping.metadata(request.getMetadata())))));
+        MovementTerms.OnWallet terms = new MovementTerms.OnWallet(request.getWalletId(), request.getAmount(), request.getCurrency(),
+                request.getDescription(), ProtoMapping.metadata(request.getMetadata()));
+        reply(response, ProtoMapping.transaction(credits.credit(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()))));
     }
 
     @Override
     public void debitWallet(DebitWalletRequest request, StreamObserver<Transaction> response) {
-        reply(response, ProtoMapping.transaction(money.debit(CallContext.scope(), new MoneyMovement.WalletMovement(
-                request.getWalletId(), request.getAmount(), request.getCurrency(), request.getDescription(), request.getIdempotencyKey(),
-                CallContext.idempotencyKeyHeader(), ProtoMapping.metadata(request.getMetadata())))));
+        MovementTerms.OnWallet terms = new MovementTerms.OnWallet(request.getWalletId(), request.getAmount(), request.getCurrency(),
+                request.getDescription(), ProtoMapping.metadata(request.getMetadata()));
+        reply(response, ProtoMapping.transaction(debits.debit(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()))));
     }
 
     static <T> void reply(StreamObserver<T> response, T message) {

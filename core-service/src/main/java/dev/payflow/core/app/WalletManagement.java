@@ -11,12 +11,11 @@ import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.PayflowException;
-import dev.payflow.core.domain.SystemAccountKind;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.LedgerRepository;
-import dev.payflow.core.persistence.SystemAccountRepository;
+import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.WalletRepository;
 import java.time.Instant;
 import java.util.List;
@@ -28,15 +27,14 @@ public final class WalletManagement {
     private final Services services;
     private final WalletRepository wallets;
     private final LedgerRepository ledger;
-    private final SystemAccountRepository systemAccounts;
+    private final HoldRepository holds;
 
-    public WalletManagement(Database database, Services services, WalletRepository wallets, LedgerRepository ledger,
-            SystemAccountRepository systemAccounts) {
+    public WalletManagement(Database database, Services services, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds) {
         this.database = database;
         this.services = services;
         this.wallets = wallets;
         this.ledger = ledger;
-        this.systemAccounts = systemAccounts;
+        this.holds = holds;
     }
 
     public record CreateWallet(String externalUserId, String externalWalletId, String name, String currency, Metadata metadata) {
@@ -57,14 +55,10 @@ public final class WalletManagement {
         Metadata metadata = command.metadata().validated();
         Instant now = services.now();
         Wallet wallet = new Wallet(services.ids().next(IdPrefix.WALLET), scope, externalUserId, externalWalletId, name, currency,
-                WalletStatus.ACTIVE, metadata.json(), 0, 0, now, now);
+                WalletStatus.ACTIVE, metadata.json(), 0, 0, 0, now, now);
         return database.inTransaction(tx -> {
             if (!wallets.insert(tx, wallet)) {
                 throw PayflowException.of(ErrorReason.WALLET_ALREADY_EXISTS, "a wallet with externalWalletId %s already exists", externalWalletId);
-            }
-            // The partner's system accounts in this currency, so money movement only ever reads them.
-            for (SystemAccountKind kind : SystemAccountKind.values()) {
-                systemAccounts.ensure(tx, scope, currency, kind, services.ids().next(IdPrefix.SYSTEM_ACCOUNT), now);
             }
             return wallets.find(tx, scope, wallet.id()).orElseThrow();
         });
@@ -111,10 +105,11 @@ public final class WalletManagement {
         return database.inTransaction(tx -> {
             Wallet wallet = wallets.find(tx, scope, walletId).orElseThrow(() -> notFound(walletId));
             if (asOf.isEmpty()) {
-                return new Balance(wallet, wallet.balance(), wallet.balance(), services.now());
+                return new Balance(wallet, wallet.balance(), wallet.available(), services.now());
             }
-            Money then = new Money(ledger.balanceAsOf(tx, scope, walletId, asOf.get()), wallet.currency());
-            return new Balance(wallet, then, then, asOf.get());
+            long balanceThen = ledger.balanceAsOf(tx, scope, walletId, asOf.get());
+            long heldThen = holds.heldAsOf(tx, scope, walletId, asOf.get());
+            return new Balance(wallet, new Money(balanceThen, wallet.currency()), new Money(balanceThen - heldThen, wallet.currency()), asOf.get());
         });
     }
 

@@ -21,7 +21,8 @@ public record PayflowConfig(
         Optional<String> databasePassword,
         Path dataDir,
         Optional<String> adminToken,
-        int databasePoolSize) {
+        int databasePoolSize,
+        long holdExpiryIntervalMs) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -32,6 +33,10 @@ public record PayflowConfig(
     public static final int ADMIN_TOKEN_LENGTH_MIN = 32;
     /** Enough connections for the gRPC and REST worker threads on a small instance; PostgreSQL's default limit is 100. */
     private static final int DATABASE_POOL_SIZE_DEFAULT = 16;
+    /** A hold is released within about a second of its expiry; each tick is one indexed query when nothing is due. */
+    private static final long HOLD_EXPIRY_INTERVAL_MS_DEFAULT = 1_000;
+    /** An hour between ticks would leave expired funds reserved far too long. */
+    private static final long HOLD_EXPIRY_INTERVAL_MS_MAX = 3_600_000;
 
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
@@ -55,6 +60,10 @@ public record PayflowConfig(
         if (databasePoolSize < 1 || databasePoolSize > 200) {
             throw new ConfigException("PAYFLOW_DATABASE_POOL_SIZE: " + databasePoolSize + " (expected: 1..200)");
         }
+        if (holdExpiryIntervalMs < 0 || holdExpiryIntervalMs > HOLD_EXPIRY_INTERVAL_MS_MAX) {
+            throw new ConfigException("PAYFLOW_HOLD_EXPIRY_INTERVAL_MS: " + holdExpiryIntervalMs + " (expected: 0..." + HOLD_EXPIRY_INTERVAL_MS_MAX
+                    + ", 0 to run no expiry worker in this process)");
+        }
     }
 
     public static PayflowConfig fromEnvironment(Map<String, String> env) {
@@ -68,7 +77,8 @@ public record PayflowConfig(
                 text(env, "PAYFLOW_DATABASE_PASSWORD"),
                 Path.of(text(env, "PAYFLOW_DATA_DIR").orElse("./data")),
                 text(env, "PAYFLOW_ADMIN_TOKEN"),
-                integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT));
+                integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT),
+                integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT));
     }
 
     public boolean isProduction() {

@@ -6,6 +6,7 @@ public enum IdPrefix {
     API_KEY("key_"),
     WALLET("wal_"),
     TRANSACTION("txn_"),
+    HOLD("hld_"),
     LEDGER_ENTRY("ent_"),
     SYSTEM_ACCOUNT("acc_"),
     PAYOUT("pay_"),

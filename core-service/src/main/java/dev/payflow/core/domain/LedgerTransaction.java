@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** One money movement and its entries on partner wallets (system-account entries are not shown to partners). */
+/**
+ * One money movement and its entries on partner wallets (system-account entries are not shown to
+ * partners). {@code holdId} names the hold a capture took its funds from.
+ */
 public record LedgerTransaction(
         String id,
         PartnerScope scope,
@@ -21,6 +24,7 @@ public record LedgerTransaction(
         String metadataJson,
         Instant createdAt,
         Optional<Instant> completedAt,
+        Optional<String> holdId,
         List<WalletEntry> walletEntries) {
 
     public LedgerTransaction {

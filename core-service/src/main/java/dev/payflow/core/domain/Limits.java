@@ -1,5 +1,7 @@
 package dev.payflow.core.domain;
 
+import java.time.Duration;
+
 /** Bounds on partner input. Each says why it is that number; the columns repeat them. */
 public final class Limits {
     /** A display name, long enough for any real product name. */
@@ -22,6 +24,14 @@ public final class Limits {
     /** Page sizes: small enough for one quick query and response, large enough for bulk reads. */
     public static final int PAGE_SIZE_DEFAULT = 50;
     public static final int PAGE_SIZE_MAX = 200;
+
+    /**
+     * How long a hold reserves funds unless the partner says otherwise: a week covers a card
+     * authorisation's usual life and a savings circle's weekly round.
+     */
+    public static final Duration HOLD_EXPIRY_DEFAULT = Duration.ofDays(7);
+    /** Funds reserved for longer than a month are better moved to a wallet of their own. */
+    public static final Duration HOLD_EXPIRY_MAX = Duration.ofDays(30);
 
     private Limits() {
     }

@@ -2,7 +2,12 @@ package dev.payflow.core.domain;
 
 import java.time.Instant;
 
-/** A wallet and its balance, as of the moment it was read. */
+/**
+ * A wallet and its balances, as of the moment it was read.
+ *
+ * @param balanceMinor the sum of the wallet's ledger entries
+ * @param heldMinor    the sum of its pending holds; never more than the balance
+ */
 public record Wallet(
         String id,
         PartnerScope scope,
@@ -13,11 +18,21 @@ public record Wallet(
         WalletStatus status,
         String metadataJson,
         long balanceMinor,
+        long heldMinor,
         long lastEntrySequence,
         Instant createdAt,
         Instant updatedAt) {
 
     public Money balance() {
         return new Money(balanceMinor, currency);
+    }
+
+    /** What can be spent now: the balance less what pending holds reserve. */
+    public long availableMinor() {
+        return balanceMinor - heldMinor;
+    }
+
+    public Money available() {
+        return new Money(availableMinor(), currency);
     }
 }

@@ -15,9 +15,9 @@ import org.jooq.exception.DataAccessException;
  */
 public final class IdempotencyRepository {
 
-    /** What a key was first used for, and how that ended (a transaction, or a business-rule error). */
-    public record Record(String operation, String fingerprint, Optional<String> transactionId, Optional<String> errorReason,
-            Optional<String> errorMessage) {
+    /** What a key was first used for, and how that ended (a transaction, a hold, both, or a business-rule error). */
+    public record Record(String operation, String fingerprint, Optional<String> transactionId, Optional<String> holdId,
+            Optional<String> errorReason, Optional<String> errorMessage) {
     }
 
     /** The result of claiming a key. */
@@ -60,12 +60,19 @@ public final class IdempotencyRepository {
     public Optional<Record> find(DSLContext tx, PartnerScope scope, String key) {
         return tx.selectFrom(IDEMPOTENCY_KEYS).where(keyIs(scope, key)).fetchOptional()
                 .map(r -> new Record(r.getOperation(), r.getFingerprint(), Optional.ofNullable(r.getTransactionId()),
-                        Optional.ofNullable(r.getErrorReason()), Optional.ofNullable(r.getErrorMessage())));
+                        Optional.ofNullable(r.getHoldId()), Optional.ofNullable(r.getErrorReason()), Optional.ofNullable(r.getErrorMessage())));
     }
 
-    /** Adds the record of the transaction a key created to a batch. */
-    public Batch recordTransaction(Batch batch, DSLContext tx, PartnerScope scope, String key, String transactionId) {
-        return batch.add(tx.update(IDEMPOTENCY_KEYS).set(IDEMPOTENCY_KEYS.TRANSACTION_ID, transactionId).where(keyIs(scope, key)), 1);
+    /** Adds the record of what a key created (a transaction, a hold, or both) to a batch. */
+    public Batch recordOutcome(Batch batch, DSLContext tx, PartnerScope scope, String key, Optional<String> transactionId,
+            Optional<String> holdId) {
+        if (transactionId.isEmpty() && holdId.isEmpty()) {
+            throw new IllegalArgumentException("idempotency key " + key + ": an outcome names a transaction or a hold");
+        }
+        return batch.add(tx.update(IDEMPOTENCY_KEYS)
+                .set(IDEMPOTENCY_KEYS.TRANSACTION_ID, transactionId.orElse(null))
+                .set(IDEMPOTENCY_KEYS.HOLD_ID, holdId.orElse(null))
+                .where(keyIs(scope, key)), 1);
     }
 
     public void recordError(DSLContext tx, PartnerScope scope, String key, String reason, String message) {

@@ -53,7 +53,8 @@ public final class LedgerRepository {
                 .set(TRANSACTIONS.FAILURE_REASON, t.failureReason().orElse(null))
                 .set(TRANSACTIONS.METADATA, JSONB.valueOf(t.metadataJson()))
                 .set(TRANSACTIONS.CREATED_AT, Timestamps.toColumn(t.createdAt()))
-                .set(TRANSACTIONS.COMPLETED_AT, Timestamps.toColumn(t.completedAt().orElse(null))), 1);
+                .set(TRANSACTIONS.COMPLETED_AT, Timestamps.toColumn(t.completedAt().orElse(null)))
+                .set(TRANSACTIONS.HOLD_ID, t.holdId().orElse(null)), 1);
     }
 
     /** Adds the insert of all entries of one transaction, as one statement, to a batch. */
@@ -160,6 +161,6 @@ public final class LedgerRepository {
                 r.getDescription(), Optional.ofNullable(r.getFromWalletId()), Optional.ofNullable(r.getToWalletId()), r.getIdempotencyKey(),
                 r.getGateway(), Optional.ofNullable(r.getGatewayTransactionId()), Optional.ofNullable(r.getFailureReason()),
                 r.getMetadata().data(), Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getCompletedAt())),
-                entries);
+                Optional.ofNullable(r.getHoldId()), entries);
     }
 }

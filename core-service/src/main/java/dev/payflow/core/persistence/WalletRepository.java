@@ -36,6 +36,7 @@ public final class WalletRepository {
                 .set(WALLETS.STATUS, wallet.status().wireName())
                 .set(WALLETS.METADATA, JSONB.valueOf(wallet.metadataJson()))
                 .set(WALLETS.BALANCE_MINOR, wallet.balanceMinor())
+                .set(WALLETS.HELD_MINOR, wallet.heldMinor())
                 .set(WALLETS.LAST_ENTRY_SEQUENCE, wallet.lastEntrySequence())
                 .set(WALLETS.CREATED_AT, Timestamps.toColumn(wallet.createdAt()))
                 .set(WALLETS.UPDATED_AT, Timestamps.toColumn(wallet.updatedAt()))
@@ -95,10 +96,15 @@ public final class WalletRepository {
                 .execute();
     }
 
-    /** Adds the write of a wallet's new balance and last entry to a batch; the caller holds the wallet's row lock. */
-    public Batch setBalance(Batch batch, DSLContext tx, PartnerScope scope, String id, long balanceMinor, long lastEntrySequence, Instant now) {
+    /**
+     * Adds the write of a wallet's new balance, reservation and last entry to a batch; the caller
+     * holds the wallet's row lock.
+     */
+    public Batch setBalances(Batch batch, DSLContext tx, PartnerScope scope, String id, long balanceMinor, long heldMinor,
+            long lastEntrySequence, Instant now) {
         return batch.add(tx.update(WALLETS)
                 .set(WALLETS.BALANCE_MINOR, balanceMinor)
+                .set(WALLETS.HELD_MINOR, heldMinor)
                 .set(WALLETS.LAST_ENTRY_SEQUENCE, lastEntrySequence)
                 .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
                 .where(inScope(scope)).and(WALLETS.ID.eq(id)), 1);
@@ -116,6 +122,6 @@ public final class WalletRepository {
     private static Wallet toWallet(WalletsRecord r) {
         return new Wallet(r.getId(), new PartnerScope(r.getPartnerId(), r.getLivemode()), r.getExternalUserId(), r.getExternalWalletId(),
                 r.getName(), CurrencyUnit.of(r.getCurrency()), WalletStatus.fromWireName(r.getStatus()), r.getMetadata().data(),
-                r.getBalanceMinor(), r.getLastEntrySequence(), Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()));
+                r.getBalanceMinor(), r.getHeldMinor(), r.getLastEntrySequence(), Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()));
     }
 }

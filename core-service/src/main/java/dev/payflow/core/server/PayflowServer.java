@@ -4,7 +4,11 @@ import dev.payflow.core.api.PayflowApi;
 import dev.payflow.core.app.ApiKeyAdministration;
 import dev.payflow.core.app.Authenticator;
 import dev.payflow.core.app.LedgerQueries;
-import dev.payflow.core.app.MoneyMovement;
+import dev.payflow.core.app.Credits;
+import dev.payflow.core.app.Debits;
+import dev.payflow.core.app.HoldExpiry;
+import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.Services;
 import dev.payflow.core.app.SystemStatistics;
@@ -12,9 +16,11 @@ import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
 import dev.payflow.core.domain.Text;
 import dev.payflow.core.gateway.GatewayRegistry;
+import dev.payflow.core.ledger.LedgerEngine;
 import dev.payflow.core.persistence.ApiKeyRepository;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.EmbeddedDatabase;
+import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.IdempotencyRepository;
 import dev.payflow.core.persistence.LedgerRepository;
 import dev.payflow.core.persistence.PartnerRepository;
@@ -43,6 +49,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,6 +80,8 @@ public final class PayflowServer implements AutoCloseable {
     private HealthStatusManager health;
     private ExecutorService rpcExecutor;
     private Database database;
+    private HoldExpiry holdExpiry;
+    private ScheduledExecutorService workers;
 
     private PayflowServer(String adminToken) {
         this.adminToken = adminToken;
@@ -112,16 +121,21 @@ public final class PayflowServer implements AutoCloseable {
         ApiKeyRepository apiKeyRepository = new ApiKeyRepository();
         WalletRepository walletRepository = new WalletRepository();
         LedgerRepository ledgerRepository = new LedgerRepository();
-        SystemAccountRepository systemAccountRepository = new SystemAccountRepository();
+        HoldRepository holdRepository = new HoldRepository();
+        LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
+                holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
                 new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository),
-                new WalletManagement(database, services, walletRepository, ledgerRepository, systemAccountRepository),
-                new MoneyMovement(database, services, walletRepository, ledgerRepository, new IdempotencyRepository(),
-                        systemAccountRepository, GatewayRegistry.sandboxOnly()),
+                new WalletManagement(database, services, walletRepository, ledgerRepository, holdRepository),
+                new Credits(ledgerEngine, GatewayRegistry.sandboxOnly()),
+                new Debits(ledgerEngine),
+                new Transfers(ledgerEngine),
+                new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
                 new Authenticator(database, apiKeyRepository, adminToken));
+        holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
         rpcExecutor = Executors.newFixedThreadPool(RPC_THREADS, daemonThreads("payflow-rpc"));
@@ -142,6 +156,11 @@ public final class PayflowServer implements AutoCloseable {
         inProcessChannel = InProcessChannelBuilder.forName(inProcessName).build();
         facade = RestFacade.start(inProcessChannel, new InetSocketAddress(config.httpPort()));
         management = ManagementServer.start(config.managementPort(), meters, database::isReachable);
+        if (config.holdExpiryIntervalMs() > 0) {
+            workers = Executors.newSingleThreadScheduledExecutor(daemonThreads("payflow-hold-expiry"));
+            workers.scheduleWithFixedDelay(this::releaseExpiredHolds, config.holdExpiryIntervalMs(), config.holdExpiryIntervalMs(),
+                    TimeUnit.MILLISECONDS);
+        }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, management on {}", config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcServer.getPort(), facade.port(), management.port());
     }
@@ -190,6 +209,20 @@ public final class PayflowServer implements AutoCloseable {
         return database;
     }
 
+    /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
+    public HoldExpiry holdExpiry() {
+        return holdExpiry;
+    }
+
+    private void releaseExpiredHolds() {
+        try {
+            holdExpiry.releaseDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: a failed run released nothing it did not commit.
+            LOG.error("hold expiry run failed", e);
+        }
+    }
+
     public void awaitTermination() throws InterruptedException {
         grpcServer.awaitTermination();
     }
@@ -202,6 +235,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (health != null) {
             health.enterTerminalState();
+        }
+        if (workers != null) {
+            workers.shutdownNow();
         }
         if (facade != null) {
             facade.close();

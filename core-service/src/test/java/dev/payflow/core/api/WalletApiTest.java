@@ -78,7 +78,7 @@ class WalletApiTest {
         assertThat(created.status()).as("HTTP status of %s", created.body()).isEqualTo(200);
         JsonObject wallet = created.body();
         assertThat(wallet.keySet()).containsExactlyInAnyOrder("id", "partnerId", "externalUserId", "externalWalletId", "name",
-                "currency", "status", "balance", "metadata", "livemode", "createdAt", "updatedAt");
+                "currency", "status", "balance", "availableBalance", "metadata", "livemode", "createdAt", "updatedAt");
         assertThat(wallet.get("id").getAsString()).matches("wal_[0-9a-z]{26}");
         assertThat(wallet.get("partnerId").getAsString()).isEqualTo(partner.partnerId());
         assertThat(wallet.get("externalUserId").getAsString()).isEqualTo("user-42");
@@ -87,6 +87,7 @@ class WalletApiTest {
         assertThat(wallet.get("currency").getAsString()).isEqualTo("USD");
         assertThat(wallet.get("status").getAsString()).isEqualTo("active");
         assertThat(wallet.get("balance").getAsString()).isEqualTo("0.00");
+        assertThat(wallet.get("availableBalance").getAsString()).isEqualTo("0.00");
         assertThat(wallet.get("metadata")).isEqualTo(metadata);
         assertThat(wallet.get("livemode").getAsBoolean()).isFalse();
         Instant createdAt = Instant.parse(wallet.get("createdAt").getAsString());

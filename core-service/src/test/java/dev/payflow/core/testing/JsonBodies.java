@@ -9,6 +9,13 @@ public final class JsonBodies {
     private JsonBodies() {
     }
 
+    /** A JSON object of string fields, as request body text. */
+    public static String json(java.util.Map<String, String> fields) {
+        JsonObject object = new JsonObject();
+        fields.forEach(object::addProperty);
+        return object.toString();
+    }
+
     public static JsonObject with(JsonObject object, String key, String value) {
         JsonObject copy = object.deepCopy();
         copy.addProperty(key, value);

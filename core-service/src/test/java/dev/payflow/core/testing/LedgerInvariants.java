@@ -1,5 +1,6 @@
 package dev.payflow.core.testing;
 
+import static dev.payflow.core.persistence.jooq.Tables.HOLDS;
 import static dev.payflow.core.persistence.jooq.Tables.LEDGER_ENTRIES;
 import static dev.payflow.core.persistence.jooq.Tables.TRANSACTIONS;
 import static dev.payflow.core.persistence.jooq.Tables.WALLETS;
@@ -51,6 +52,23 @@ public final class LedgerInvariants {
                     .fetchOptional(LEDGER_ENTRIES.BALANCE_AFTER_MINOR).orElse(0L);
             assertThat(lastBalance).as("balance of %s equals its last entry's running balance", wallet).isEqualTo(row.value2());
         }
+
+        // Available balance = balance - open holds, always: each wallet's reservation is the sum of its pending holds.
+        var reservations = db.select(WALLETS.ID, WALLETS.BALANCE_MINOR, WALLETS.HELD_MINOR,
+                        DSL.coalesce(DSL.sum(HOLDS.AMOUNT_MINOR), BigDecimal.ZERO))
+                .from(WALLETS).leftJoin(HOLDS).on(HOLDS.WALLET_ID.eq(WALLETS.ID).and(HOLDS.STATUS.eq("pending")))
+                .groupBy(WALLETS.ID, WALLETS.BALANCE_MINOR, WALLETS.HELD_MINOR)
+                .fetch();
+        for (var row : reservations) {
+            assertThat(row.value3()).as("held amount of %s equals the sum of its pending holds", row.value1())
+                    .isEqualTo(row.value4().longValueExact());
+            assertThat(row.value3()).as("held amount of %s is within its balance", row.value1()).isBetween(0L, row.value2());
+        }
+        assertThat(db.select(HOLDS.ID).from(HOLDS).where(HOLDS.STATUS.eq("captured"))
+                .andNotExists(DSL.selectOne().from(TRANSACTIONS).where(TRANSACTIONS.ID.eq(HOLDS.TRANSACTION_ID))
+                        .and(TRANSACTIONS.HOLD_ID.eq(HOLDS.ID)).and(TRANSACTIONS.AMOUNT_MINOR.eq(HOLDS.CAPTURED_MINOR)))
+                .fetch())
+                .as("captured holds without their capture transaction").isEmpty();
 
         assertThat(db.select(LEDGER_ENTRIES.ID).from(LEDGER_ENTRIES)
                 .where(LEDGER_ENTRIES.WALLET_ID.isNotNull())

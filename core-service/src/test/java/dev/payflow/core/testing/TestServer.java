@@ -2,11 +2,14 @@ package dev.payflow.core.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.payflow.core.app.Services;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.domain.Ids;
 import dev.payflow.core.server.PayflowServer;
 import dev.payflow.proto.v1.ApiKey;
 import dev.payflow.proto.v1.CreateApiKeyRequest;
 import dev.payflow.proto.v1.CreatePartnerRequest;
+import dev.payflow.proto.v1.HoldServiceGrpc;
 import dev.payflow.proto.v1.LedgerServiceGrpc;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
@@ -24,6 +27,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -51,11 +56,20 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start() {
+        return start(Clock.systemUTC());
+    }
+
+    /**
+     * A server on the given clock. Its hold-expiry worker does not run by itself: tests run it
+     * with {@code server().holdExpiry().releaseDue()} when their clock says so.
+     */
+    public static TestServer start(Clock clock) {
         TestDatabases.Coordinates database = TestDatabases.fresh();
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
-                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16);
-        return new TestServer(PayflowServer.start(config), database);
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, 0);
+        SecureRandom random = new SecureRandom();
+        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), database);
     }
 
     public PayflowServer server() {
@@ -91,6 +105,10 @@ public final class TestServer implements AutoCloseable {
 
     public TransferServiceGrpc.TransferServiceBlockingStub transfers(String key) {
         return withBearer(TransferServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public HoldServiceGrpc.HoldServiceBlockingStub holds(String key) {
+        return withBearer(HoldServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     /** Every wallet of the key's partner and mode with this external user id, page by page. */

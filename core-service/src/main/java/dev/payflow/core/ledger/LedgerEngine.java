@@ -1,0 +1,418 @@
+package dev.payflow.core.ledger;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.Hold;
+import dev.payflow.core.domain.HoldStatus;
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Posting;
+import dev.payflow.core.domain.SystemAccountKind;
+import dev.payflow.core.domain.TransactionStatus;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.persistence.Batch;
+import dev.payflow.core.persistence.Database;
+import dev.payflow.core.persistence.HoldRepository;
+import dev.payflow.core.persistence.IdempotencyRepository;
+import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.SystemAccountRepository;
+import dev.payflow.core.persistence.WalletRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+
+/**
+ * The one way money is booked. Every movement, whoever starts it, takes the same steps in one
+ * database transaction:
+ *
+ * <ol>
+ *   <li>claim the idempotency key, or answer as the request that first used it did;</li>
+ *   <li>lock the hold the movement resolves (if any), then the wallets it names, in id order (the
+ *       one order every writer uses, so no two movements deadlock);</li>
+ *   <li>evaluate {@link LedgerRules#PRECEDENCE} in order, writing nothing; a broken rule is recorded
+ *       on the key and answered, and nothing else happens;</li>
+ *   <li>write the transaction, its entries, the wallets' new balances and reservations, the hold
+ *       and the key's outcome in one round trip;</li>
+ *   <li>read back what was written and check it against what was meant.</li>
+ * </ol>
+ *
+ * <p>Any failure after the rules is a bug: it rolls back the whole transaction, key claim included,
+ * and surfaces as INTERNAL. {@link #book} runs one movement in a transaction of its own;
+ * {@link #bookWithin} runs it inside a caller's transaction, so that several movements can share
+ * one commit (a worker's batch now, group commit later) without their callers changing.
+ */
+public final class LedgerEngine {
+    private final Database database;
+    private final Clock clock;
+    private final Ids ids;
+    private final WalletRepository wallets;
+    private final LedgerRepository ledger;
+    private final HoldRepository holds;
+    private final IdempotencyRepository idempotency;
+    private final SystemAccountRepository systemAccounts;
+    /** System account ids never change once committed, so each is looked up once per process. */
+    private final Map<SystemAccountKey, String> systemAccountIds = new ConcurrentHashMap<>();
+
+    public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
+            IdempotencyRepository idempotency, SystemAccountRepository systemAccounts) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.wallets = Objects.requireNonNull(wallets, "wallets");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.holds = Objects.requireNonNull(holds, "holds");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.systemAccounts = Objects.requireNonNull(systemAccounts, "systemAccounts");
+    }
+
+    /**
+     * The result of a movement inside a transaction: what it booked, or the business rule it
+     * broke (recorded on its key, so the transaction must still commit).
+     */
+    public record Outcome(Optional<Booking> booking, Optional<PayflowException> refusal) {
+        public Outcome {
+            if (booking.isPresent() == refusal.isPresent()) {
+                throw new IllegalArgumentException("an outcome is a booking or a refusal");
+            }
+        }
+
+        public Booking orThrow() {
+            if (refusal.isPresent()) {
+                throw refusal.get();
+            }
+            return booking.orElseThrow();
+        }
+    }
+
+    /** Books one movement in a database transaction of its own, committed before it answers (or throws the rule it broke). */
+    public Booking book(PartnerScope scope, Movement movement) {
+        Map<SystemAccountKey, String> created = new HashMap<>();
+        Outcome outcome = database.inTransaction(tx -> attempt(tx, scope, movement, created));
+        // Only now that the transaction has committed are the accounts it created sure to exist.
+        systemAccountIds.putAll(created);
+        return outcome.orThrow();
+    }
+
+    /**
+     * Books one movement inside the caller's transaction. The caller commits the outcome either
+     * way: a refusal is recorded on the movement's key.
+     */
+    public Outcome bookWithin(DSLContext tx, PartnerScope scope, Movement movement) {
+        // System accounts this creates are not cached: the caller's transaction may still roll back.
+        return attempt(tx, scope, movement, new HashMap<>());
+    }
+
+    private Outcome attempt(DSLContext tx, PartnerScope scope, Movement movement, Map<SystemAccountKey, String> created) {
+        Optional<Outcome> earlier = claimOrReplay(tx, scope, movement);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Locked locked = lock(tx, scope, movement.instruction());
+        RuleContext context = ruleContext(movement.instruction(), locked, now);
+        Optional<PayflowException> broken = LedgerRules.firstBroken(context);
+        if (broken.isPresent()) {
+            // A broken rule leaves the key's claim and its error, and nothing else.
+            idempotency.recordError(tx, scope, movement.key().value(), broken.get().reason().name(), broken.get().getMessage());
+            return new Outcome(Optional.empty(), broken);
+        }
+        return new Outcome(Optional.of(write(tx, scope, movement, locked, context, now, created)), Optional.empty());
+    }
+
+    /** Claims the key, or answers as the request that first used it did. */
+    private Optional<Outcome> claimOrReplay(DSLContext tx, PartnerScope scope, Movement movement) {
+        String key = movement.key().value();
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key, movement.operation(), movement.fingerprint(),
+                clock.instant().truncatedTo(ChronoUnit.MICROS));
+        if (claim == IdempotencyRepository.Claim.CLAIMED) {
+            return Optional.empty();
+        }
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
+        }
+        IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key).orElseThrow(
+                () -> new IllegalStateException("idempotency key " + key + " neither claimed nor found"));
+        if (!earlier.operation().equals(movement.operation()) || !earlier.fingerprint().equals(movement.fingerprint())) {
+            throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                    "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+        }
+        if (earlier.errorReason().isPresent()) {
+            return Optional.of(new Outcome(Optional.empty(), Optional.of(
+                    new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse("")))));
+        }
+        if (earlier.transactionId().isEmpty() && earlier.holdId().isEmpty()) {
+            throw keyInUse();
+        }
+        Optional<LedgerTransaction> transaction = earlier.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
+        Optional<Hold> hold = earlier.holdId().map(id -> holds.find(tx, scope, id).orElseThrow());
+        return Optional.of(new Outcome(Optional.of(new Booking(transaction, hold)), Optional.empty()));
+    }
+
+    private static PayflowException keyInUse() {
+        return PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+                "a request with this idempotency key is still being processed; retry with the same key");
+    }
+
+    /** The hold (locked first) and the wallets (then, in id order) a movement touches. */
+    private record Locked(Optional<Hold> hold, List<String> walletIds, Map<String, Wallet> wallets) {
+    }
+
+    private Locked lock(DSLContext tx, PartnerScope scope, Instruction instruction) {
+        Optional<Hold> hold = holdIdOf(instruction).flatMap(id -> holds.findForUpdate(tx, scope, id));
+        List<String> walletIds = new ArrayList<>();
+        if (instruction instanceof Instruction.Post post) {
+            walletIdOf(post.from()).ifPresent(walletIds::add);
+            walletIdOf(post.to()).ifPresent(walletIds::add);
+        } else if (instruction instanceof Instruction.PlaceHold place) {
+            walletIds.add(place.walletId());
+        } else if (instruction instanceof Instruction.CaptureHold capture) {
+            hold.ifPresent(h -> walletIds.add(h.walletId()));
+            capture.toWalletId().ifPresent(walletIds::add);
+        } else if (instruction instanceof Instruction.ReleaseHold) {
+            hold.ifPresent(h -> walletIds.add(h.walletId()));
+        }
+        Map<String, Wallet> locked = walletIds.isEmpty() ? Map.of()
+                : wallets.lockInIdOrder(tx, scope, new TreeSet<>(walletIds)).stream().collect(Collectors.toMap(Wallet::id, w -> w));
+        return new Locked(hold, List.copyOf(walletIds), locked);
+    }
+
+    private static Optional<String> holdIdOf(Instruction instruction) {
+        if (instruction instanceof Instruction.CaptureHold capture) {
+            return Optional.of(capture.holdId());
+        }
+        if (instruction instanceof Instruction.ReleaseHold release) {
+            return Optional.of(release.holdId());
+        }
+        return Optional.empty();
+    }
+
+    private static RuleContext ruleContext(Instruction instruction, Locked locked, Instant now) {
+        if (instruction instanceof Instruction.Post post) {
+            return new RuleContext(post.kind(), locked.walletIds(), locked.wallets(), post.amount().currency(), post.amount().minorUnits(),
+                    walletIdOf(post.from()), walletIdOf(post.to()), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), now);
+        }
+        if (instruction instanceof Instruction.PlaceHold place) {
+            return new RuleContext(place.kind(), locked.walletIds(), locked.wallets(), place.amount().currency(), place.amount().minorUnits(),
+                    Optional.of(place.walletId()), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), now);
+        }
+        // A capture or release: the hold's own terms decide currency and amount; without a hold, the first rule refuses.
+        CurrencyUnit currency = locked.hold().map(h -> h.amount().currency()).orElse(null);
+        long held = locked.hold().map(h -> h.amount().minorUnits()).orElse(0L);
+        if (instruction instanceof Instruction.CaptureHold capture) {
+            return new RuleContext(capture.kind(), locked.walletIds(), locked.wallets(), currency, capture.amountMinor().orElse(held),
+                    locked.hold().map(Hold::walletId), capture.toWalletId(), Optional.of(capture.holdId()), locked.hold(), capture.amountMinor(),
+                    capture.toWalletId(), now);
+        }
+        Instruction.ReleaseHold release = (Instruction.ReleaseHold) instruction;
+        return new RuleContext(release.kind(), List.of(), locked.wallets(), currency, held, Optional.empty(), Optional.empty(),
+                Optional.of(release.holdId()), locked.hold(), Optional.empty(), Optional.empty(), now);
+    }
+
+    /** What one wallet's row becomes: its balance (through its entries) and its reservation. */
+    private static final class WalletChange {
+        final Wallet before;
+        long balanceMinor;
+        long heldMinor;
+        long lastEntrySequence;
+
+        WalletChange(Wallet before) {
+            this.before = before;
+            this.balanceMinor = before.balanceMinor();
+            this.heldMinor = before.heldMinor();
+            this.lastEntrySequence = before.lastEntrySequence();
+        }
+    }
+
+    /** The transaction a movement books, before it is written. */
+    private record TransactionDraft(TransactionType type, Money amount, LedgerAccount from, LedgerAccount to, String description,
+            String metadataJson, String gateway, Instruction.GatewayReference gatewayReference, Optional<String> holdId) {
+    }
+
+    /**
+     * What a movement writes, decided before anything is: the transaction it books (with its id),
+     * the hold it places or resolves, and each wallet's change of reservation.
+     */
+    private record Plan(Optional<String> transactionId, Optional<TransactionDraft> transaction, Optional<Hold> placedHold,
+            Optional<Hold> resolvedHold, Map<String, Long> heldDeltaMinor) {
+        Optional<Hold> hold() {
+            return placedHold.or(() -> resolvedHold);
+        }
+    }
+
+    private Plan plan(PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now) {
+        Instruction instruction = movement.instruction();
+        if (instruction instanceof Instruction.Post post) {
+            return new Plan(Optional.of(ids.next(IdPrefix.TRANSACTION)), Optional.of(new TransactionDraft(post.type(), post.amount(),
+                    post.from(), post.to(), post.description(), post.metadataJson(), post.gateway(), post.gatewayReference(),
+                    Optional.empty())), Optional.empty(), Optional.empty(), Map.of());
+        }
+        if (instruction instanceof Instruction.PlaceHold place) {
+            Hold hold = new Hold(ids.next(IdPrefix.HOLD), scope, place.walletId(), place.amount(), HoldStatus.PENDING, place.description(),
+                    movement.key().value(), place.metadataJson(), place.expiresAt(), now, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty());
+            return new Plan(Optional.empty(), Optional.empty(), Optional.of(hold), Optional.empty(),
+                    Map.of(place.walletId(), place.amount().minorUnits()));
+        }
+        Hold hold = locked.hold().orElseThrow();
+        // Either way the whole reservation goes: what a capture does not take is released.
+        Map<String, Long> released = Map.of(hold.walletId(), -hold.amount().minorUnits());
+        if (instruction instanceof Instruction.CaptureHold capture) {
+            Money captured = new Money(context.amountMinor(), hold.amount().currency());
+            String transactionId = ids.next(IdPrefix.TRANSACTION);
+            LedgerAccount to = capture.toWalletId().<LedgerAccount>map(LedgerAccount.Wallet::new)
+                    .orElse(LedgerAccount.System.of(SystemAccountKind.SETTLEMENT));
+            TransactionDraft draft = new TransactionDraft(capture.toWalletId().isPresent() ? TransactionType.TRANSFER : TransactionType.DEBIT,
+                    captured, new LedgerAccount.Wallet(hold.walletId()), to, capture.description().orElse(hold.description()),
+                    capture.metadataJson(), "", Instruction.GatewayReference.NONE, Optional.of(hold.id()));
+            return new Plan(Optional.of(transactionId), Optional.of(draft), Optional.empty(), Optional.of(resolve(hold, HoldStatus.CAPTURED, now,
+                    Optional.of(captured), Optional.of(transactionId), capture.toWalletId())), released);
+        }
+        Instruction.ReleaseHold release = (Instruction.ReleaseHold) instruction;
+        return new Plan(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(resolve(hold, release.outcome(), now, Optional.empty(),
+                Optional.empty(), Optional.empty())), released);
+    }
+
+    private static Hold resolve(Hold hold, HoldStatus outcome, Instant now, Optional<Money> captured, Optional<String> transactionId,
+            Optional<String> toWalletId) {
+        return new Hold(hold.id(), hold.scope(), hold.walletId(), hold.amount(), outcome, hold.description(), hold.idempotencyKey(),
+                hold.metadataJson(), hold.expiresAt(), hold.createdAt(), Optional.of(now), captured, transactionId, toWalletId);
+    }
+
+    private Booking write(DSLContext tx, PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now,
+            Map<SystemAccountKey, String> created) {
+        Plan plan = plan(scope, movement, locked, context, now);
+        Map<String, WalletChange> changes = new TreeMap<>();
+        locked.wallets().values().forEach(w -> changes.put(w.id(), new WalletChange(w)));
+        plan.heldDeltaMinor().forEach((walletId, delta) -> changes.get(walletId).heldMinor += delta);
+
+        // In this order, for the foreign keys: a hold before what names it, a transaction before its entries and its hold's resolution.
+        Batch batch = new Batch();
+        plan.placedHold().ifPresent(hold -> holds.insert(batch, tx, hold));
+        if (plan.transaction().isPresent()) {
+            TransactionDraft t = plan.transaction().get();
+            String transactionId = plan.transactionId().orElseThrow();
+            List<Posting> postings = Posting.requireBalanced(List.of(
+                    new Posting(account(tx, scope, t.amount().currency(), t.from(), created), -t.amount().minorUnits()),
+                    new Posting(account(tx, scope, t.amount().currency(), t.to(), created), t.amount().minorUnits())));
+            ledger.insertTransaction(batch, tx, new LedgerTransaction(transactionId, scope, t.type(), TransactionStatus.COMPLETED, t.amount(),
+                    t.description(), walletIdOf(t.from()), walletIdOf(t.to()), movement.key().value(), t.gateway(),
+                    t.gatewayReference().forTransaction(transactionId), Optional.empty(), t.metadataJson(), now, Optional.of(now), t.holdId(),
+                    List.of()));
+            ledger.insertEntries(batch, tx, scope, t.amount().currency(), now, entries(transactionId, postings, changes));
+        }
+        for (WalletChange change : changes.values()) {
+            requireWalletStaysSound(change);
+            if (change.balanceMinor != change.before.balanceMinor() || change.heldMinor != change.before.heldMinor()) {
+                wallets.setBalances(batch, tx, scope, change.before.id(), change.balanceMinor, change.heldMinor, change.lastEntrySequence, now);
+            }
+        }
+        plan.resolvedHold().ifPresent(hold -> holds.resolve(batch, tx, hold));
+        idempotency.recordOutcome(batch, tx, scope, movement.key().value(), plan.transactionId(), plan.hold().map(Hold::id));
+        batch.execute(tx);
+
+        Optional<LedgerTransaction> written = plan.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
+        written.ifPresent(t -> requireEntriesFollowWallets(t, changes));
+        Optional<Hold> writtenHold = plan.hold().map(meant -> requireHoldAsMeant(holds.find(tx, scope, meant.id()).orElseThrow(), meant));
+        return new Booking(written, writtenHold);
+    }
+
+    /** The ledger entries of the postings: on wallets with the running balance and next sequence number, on system accounts without. */
+    private List<LedgerRepository.EntryRow> entries(String transactionId, List<Posting> postings, Map<String, WalletChange> changes) {
+        List<LedgerRepository.EntryRow> entries = new ArrayList<>();
+        for (Posting posting : postings) {
+            String entryId = ids.next(IdPrefix.LEDGER_ENTRY);
+            if (posting.account() instanceof Posting.WalletAccount account) {
+                WalletChange change = changes.get(account.walletId());
+                change.balanceMinor = Math.addExact(change.balanceMinor, posting.amountMinor());
+                change.lastEntrySequence = change.lastEntrySequence + 1;
+                entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.of(account.walletId()), Optional.empty(),
+                        posting.amountMinor(), Optional.of(change.balanceMinor), Optional.of(change.lastEntrySequence)));
+            } else if (posting.account() instanceof Posting.SystemAccount account) {
+                entries.add(new LedgerRepository.EntryRow(entryId, transactionId, Optional.empty(), Optional.of(account.systemAccountId()),
+                        posting.amountMinor(), Optional.empty(), Optional.empty()));
+            }
+        }
+        return entries;
+    }
+
+    /** The invariant where it is written: a wallet never goes below zero, nor reserves more than it holds. */
+    private static void requireWalletStaysSound(WalletChange change) {
+        if (change.balanceMinor < 0 || change.heldMinor < 0 || change.heldMinor > change.balanceMinor) {
+            throw new IllegalStateException("wallet " + change.before.id() + " would have balance " + change.balanceMinor + " and held "
+                    + change.heldMinor + " (before: " + change.before.balanceMinor() + " and " + change.before.heldMinor() + ")");
+        }
+    }
+
+    /** The paired check where it is read back: each entry follows its wallet's previous state. */
+    private static void requireEntriesFollowWallets(LedgerTransaction written, Map<String, WalletChange> changes) {
+        for (LedgerTransaction.WalletEntry entry : written.walletEntries()) {
+            Wallet before = changes.get(entry.walletId()).before;
+            if (entry.balanceAfterMinor() != before.balanceMinor() + entry.amountMinor() || entry.sequence() != before.lastEntrySequence() + 1) {
+                throw new IllegalStateException("ledger entry " + entry.id() + " does not follow wallet " + before.id() + "'s previous state");
+            }
+        }
+        long walletSides = (written.fromWalletId().isPresent() ? 1 : 0) + (written.toWalletId().isPresent() ? 1 : 0);
+        if (written.walletEntries().size() != walletSides) {
+            throw new IllegalStateException("transaction " + written.id() + " has " + written.walletEntries().size()
+                    + " wallet entries, expected " + walletSides);
+        }
+    }
+
+    private static Hold requireHoldAsMeant(Hold written, Hold meant) {
+        if (written.status() != meant.status() || !written.amount().equals(meant.amount()) || !written.captured().equals(meant.captured())
+                || !written.transactionId().equals(meant.transactionId()) || !written.walletId().equals(meant.walletId())) {
+            throw new IllegalStateException("hold " + written.id() + " reads back as " + written + ", meant " + meant);
+        }
+        return written;
+    }
+
+    private Posting.Account account(DSLContext tx, PartnerScope scope, CurrencyUnit currency, LedgerAccount account,
+            Map<SystemAccountKey, String> created) {
+        if (account instanceof LedgerAccount.Wallet wallet) {
+            return new Posting.WalletAccount(wallet.walletId());
+        }
+        return new Posting.SystemAccount(systemAccountId(tx, scope, currency, (LedgerAccount.System) account, created));
+    }
+
+    private record SystemAccountKey(PartnerScope scope, CurrencyUnit currency, SystemAccountKind kind, String provider) {
+    }
+
+    /**
+     * The system account's id, creating the account on its first use, so that a kind added later
+     * serves wallets that existed before it. Asked only once the rules have passed: a refused
+     * movement creates no account.
+     */
+    private String systemAccountId(DSLContext tx, PartnerScope scope, CurrencyUnit currency, LedgerAccount.System account,
+            Map<SystemAccountKey, String> created) {
+        SystemAccountKey key = new SystemAccountKey(scope, currency, account.kind(), account.provider());
+        String known = systemAccountIds.get(key);
+        if (known != null) {
+            return known;
+        }
+        String id = systemAccounts.ensure(tx, scope, currency, account.kind(), account.provider(), ids.next(IdPrefix.SYSTEM_ACCOUNT),
+                clock.instant().truncatedTo(ChronoUnit.MICROS));
+        created.put(key, id);
+        return id;
+    }
+
+    private static Optional<String> walletIdOf(LedgerAccount account) {
+        return account instanceof LedgerAccount.Wallet wallet ? Optional.of(wallet.walletId()) : Optional.empty();
+    }
+
+}
