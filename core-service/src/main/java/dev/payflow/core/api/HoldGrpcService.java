@@ -32,7 +32,7 @@ final class HoldGrpcService extends HoldServiceGrpc.HoldServiceImplBase {
         MovementTerms.OnWallet terms = new MovementTerms.OnWallet(request.getWalletId(), request.getAmount(), request.getCurrency(),
                 request.getDescription(), ProtoMapping.metadata(request.getMetadata()));
         reply(response, ProtoMapping.hold(holds.place(CallContext.scope(), terms, ProtoMapping.instant(request.hasExpiresAt(),
-                request.getExpiresAt()), IdempotencyKeys.resolve(request.getIdempotencyKey()))));
+                request.getExpiresAt(), "expiresAt"), IdempotencyKeys.resolve(request.getIdempotencyKey()))));
     }
 
     @Override

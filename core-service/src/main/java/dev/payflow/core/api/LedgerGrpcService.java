@@ -30,8 +30,8 @@ final class LedgerGrpcService extends LedgerServiceGrpc.LedgerServiceImplBase {
         LedgerRepository.TransactionFilter filter = new LedgerRepository.TransactionFilter(
                 ProtoMapping.domainEnum(request.getType(), TransactionType.class, "type"),
                 ProtoMapping.domainEnum(request.getStatus(), TransactionStatus.class, "status"),
-                ProtoMapping.instant(request.hasCreatedAfter(), request.getCreatedAfter()),
-                ProtoMapping.instant(request.hasCreatedBefore(), request.getCreatedBefore()));
+                ProtoMapping.instant(request.hasCreatedAfter(), request.getCreatedAfter(), "createdAfter"),
+                ProtoMapping.instant(request.hasCreatedBefore(), request.getCreatedBefore(), "createdBefore"));
         Page<LedgerTransaction> page = ledger.walletTransactions(CallContext.scope(), request.getWalletId(), filter, request.getPageSize(),
                 request.getPageToken());
         reply(response, ListWalletTransactionsResponse.newBuilder()

@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
@@ -30,6 +31,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -50,11 +52,56 @@ final class ProtoMapping {
      * the bytes the partner actually sent.
      */
     static Metadata metadata(Struct struct) {
+        Optional<String> unstorable = unstorable(struct);
+        if (unstorable.isPresent()) {
+            return Metadata.invalid(unstorable.get());
+        }
         try {
             String json = UNESCAPED_JSON.toJson(JsonParser.parseString(CANONICAL_JSON.print(struct)));
             return new Metadata(json, struct.getFieldsCount());
         } catch (InvalidProtocolBufferException e) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "metadata: not a JSON object");
+        }
+    }
+
+    /**
+     * What PostgreSQL's jsonb cannot hold (a NUL character, in a key or a string) or JSON cannot
+     * write (NaN and the infinities, which only gRPC callers can send), found before anything is
+     * recorded.
+     */
+    private static Optional<String> unstorable(Struct struct) {
+        for (Map.Entry<String, Value> field : struct.getFieldsMap().entrySet()) {
+            if (field.getKey().indexOf('\u0000') >= 0) {
+                return Optional.of("keys may not contain the NUL character (U+0000)");
+            }
+            Optional<String> inValue = unstorable(field.getValue());
+            if (inValue.isPresent()) {
+                return inValue;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> unstorable(Value value) {
+        switch (value.getKindCase()) {
+            case STRING_VALUE:
+                return value.getStringValue().indexOf('\u0000') >= 0
+                        ? Optional.of("text may not contain the NUL character (U+0000)") : Optional.empty();
+            case NUMBER_VALUE:
+                return Double.isFinite(value.getNumberValue()) ? Optional.empty()
+                        : Optional.of("numbers must be finite (NaN and Infinity are not JSON)");
+            case STRUCT_VALUE:
+                return unstorable(value.getStructValue());
+            case LIST_VALUE:
+                for (Value element : value.getListValue().getValuesList()) {
+                    Optional<String> inElement = unstorable(element);
+                    if (inElement.isPresent()) {
+                        return inElement;
+                    }
+                }
+                return Optional.empty();
+            default:
+                return Optional.empty();
         }
     }
 
@@ -72,8 +119,21 @@ final class ProtoMapping {
         return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 
-    static Optional<Instant> instant(boolean present, Timestamp timestamp) {
-        return present ? Optional.of(Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos())) : Optional.empty();
+    /** The first and last seconds of the years 1..9999, the range of RFC 3339 and of PostgreSQL's timestamps we store. */
+    private static final long TIMESTAMP_SECONDS_MIN = -62_135_596_800L;
+    private static final long TIMESTAMP_SECONDS_MAX = 253_402_300_799L;
+
+    /** An optional moment; gRPC callers can send any seconds and nanos, so the range is checked here. */
+    static Optional<Instant> instant(boolean present, Timestamp timestamp, String field) {
+        if (!present) {
+            return Optional.empty();
+        }
+        if (timestamp.getSeconds() < TIMESTAMP_SECONDS_MIN || timestamp.getSeconds() > TIMESTAMP_SECONDS_MAX
+                || timestamp.getNanos() < 0 || timestamp.getNanos() > 999_999_999) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "%s: seconds %d, nanos %d (expected: a moment in the years 1 to 9999)",
+                    field, timestamp.getSeconds(), timestamp.getNanos());
+        }
+        return Optional.of(Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos()));
     }
 
     /**

@@ -76,7 +76,7 @@ final class WalletGrpcService extends WalletServiceGrpc.WalletServiceImplBase {
     @Override
     public void getWalletBalance(GetWalletBalanceRequest request, StreamObserver<WalletBalance> response) {
         reply(response, ProtoMapping.balance(wallets.balance(CallContext.scope(), request.getId(),
-                ProtoMapping.instant(request.hasAsOf(), request.getAsOf()))));
+                ProtoMapping.instant(request.hasAsOf(), request.getAsOf(), "asOf"))));
     }
 
     // The terms are built (and validated) before the key is resolved: key errors rank below field errors.
