@@ -42,9 +42,13 @@ public final class PartnerRepository {
         return tx.selectFrom(PARTNERS).where(PARTNERS.ID.eq(id)).fetchOptional().map(r -> toPartner(r, history(tx, id)));
     }
 
-    /** The partner's row, locked until the transaction ends, so status changes happen one at a time. */
+    /**
+     * The partner's row, locked until the transaction ends, so status changes happen one at a
+     * time. FOR NO KEY UPDATE, not FOR UPDATE: the id never changes, and the KEY SHARE lock that
+     * every money movement's foreign-key checks take on this row must not wait behind an operator.
+     */
     public Optional<Partner> findForUpdate(DSLContext tx, String id) {
-        return tx.selectFrom(PARTNERS).where(PARTNERS.ID.eq(id)).forUpdate().fetchOptional().map(r -> toPartner(r, history(tx, id)));
+        return tx.selectFrom(PARTNERS).where(PARTNERS.ID.eq(id)).forNoKeyUpdate().fetchOptional().map(r -> toPartner(r, history(tx, id)));
     }
 
     public boolean exists(DSLContext tx, String id) {
