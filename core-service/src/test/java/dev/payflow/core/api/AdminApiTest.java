@@ -54,8 +54,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AdminApiTest {
     private static final String UNKNOWN_PARTNER_ID = "ptn_" + "0".repeat(26);
     private static final String UNKNOWN_KEY_ID = "key_" + "0".repeat(26);
+    /** Every permission of the contract, written out: a key issued with none named shows all of them. */
     private static final List<String> ALL_PERMISSIONS = List.of("payouts:read", "payouts:write", "transactions:read",
-            "transactions:write", "transfers:write", "wallets:read", "wallets:write", "webhooks:read", "webhooks:write");
+            "transactions:write", "transfers:write", "wallets:read", "wallets:write", "webhooks:read", "webhooks:write",
+            "payments:read", "payments:write", "connect:read", "connect:write", "exports:read");
 
     private static TestServer payflow;
 
@@ -575,7 +577,7 @@ class AdminApiTest {
     }
 
     @Test
-    void aKeyWithoutPermissionsGetsAllNineAndAnExplicitSubsetIsKept() {
+    void aKeyWithoutPermissionsGetsEveryPermissionAndAnExplicitSubsetIsKept() {
         Partner partner = newPartner();
 
         ApiKey all = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())

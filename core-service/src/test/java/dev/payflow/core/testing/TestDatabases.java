@@ -45,6 +45,14 @@ public final class TestDatabases {
         return new Coordinates(s.urlOf(name), s.user(), s.password());
     }
 
+    /** A new database with nothing in it, not even the schema (for tests of the migrations themselves). */
+    public static synchronized Coordinates empty() {
+        Server s = server();
+        String name = "payflow_empty_" + ProcessHandle.current().pid() + "_" + NEXT.incrementAndGet();
+        execute(s, "postgres", "CREATE DATABASE " + name);
+        return new Coordinates(s.urlOf(name), s.user(), s.password());
+    }
+
     /** Which PostgreSQL the suite runs on, for the log. */
     public static synchronized String source() {
         return server().source();
