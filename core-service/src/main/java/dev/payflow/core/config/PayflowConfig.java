@@ -1,6 +1,7 @@
 package dev.payflow.core.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +22,8 @@ public record PayflowConfig(
         Optional<String> databasePassword,
         Path dataDir,
         Optional<String> adminToken,
-        int databasePoolSize) {
+        int databasePoolSize,
+        Duration databaseLockTimeout) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -32,6 +34,15 @@ public record PayflowConfig(
     public static final int ADMIN_TOKEN_LENGTH_MIN = 32;
     /** Enough connections for the gRPC and REST worker threads on a small instance; PostgreSQL's default limit is 100. */
     private static final int DATABASE_POOL_SIZE_DEFAULT = 16;
+    /**
+     * How long a statement waits for a row lock (a wallet, or an idempotency key a racing duplicate
+     * holds) before the call answers IDEMPOTENCY_KEY_IN_USE or SERVICE_UNAVAILABLE: long enough for
+     * any honest transaction on a busy wallet (they take milliseconds), short enough that waiting
+     * calls do not pile up behind a stuck one.
+     */
+    public static final Duration DATABASE_LOCK_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    /** Above this a waiting call holds its connection for longer than the statement timeout allows anyway. */
+    private static final Duration DATABASE_LOCK_TIMEOUT_MAX = Duration.ofSeconds(15);
 
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
@@ -55,6 +66,11 @@ public record PayflowConfig(
         if (databasePoolSize < 1 || databasePoolSize > 200) {
             throw new ConfigException("PAYFLOW_DATABASE_POOL_SIZE: " + databasePoolSize + " (expected: 1..200)");
         }
+        Objects.requireNonNull(databaseLockTimeout, "databaseLockTimeout");
+        if (databaseLockTimeout.toMillis() < 1 || databaseLockTimeout.compareTo(DATABASE_LOCK_TIMEOUT_MAX) > 0) {
+            throw new ConfigException("PAYFLOW_DATABASE_LOCK_TIMEOUT_MS: " + databaseLockTimeout.toMillis() + " (expected: 1.."
+                    + DATABASE_LOCK_TIMEOUT_MAX.toMillis() + ")");
+        }
     }
 
     public static PayflowConfig fromEnvironment(Map<String, String> env) {
@@ -68,7 +84,8 @@ public record PayflowConfig(
                 text(env, "PAYFLOW_DATABASE_PASSWORD"),
                 Path.of(text(env, "PAYFLOW_DATA_DIR").orElse("./data")),
                 text(env, "PAYFLOW_ADMIN_TOKEN"),
-                integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT));
+                integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT),
+                Duration.ofMillis(integer(env, "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", (int) DATABASE_LOCK_TIMEOUT_DEFAULT.toMillis())));
     }
 
     public boolean isProduction() {

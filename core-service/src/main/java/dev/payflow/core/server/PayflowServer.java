@@ -149,13 +149,14 @@ public final class PayflowServer implements AutoCloseable {
     private Database connectDatabase(PayflowConfig config) {
         Optional<String> url = config.databaseUrl();
         if (url.isPresent()) {
-            return Database.connect(url.get(), config.databaseUser().orElse(null), config.databasePassword().orElse(null), config.databasePoolSize());
+            return Database.connect(url.get(), config.databaseUser().orElse(null), config.databasePassword().orElse(null), config.databasePoolSize(),
+                    config.databaseLockTimeout());
         }
         EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().toAbsolutePath().resolve("postgres"), true);
         toCloseLast.add(embedded);
         createDatabaseIfMissing(embedded);
         LOG.info("using the embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().toAbsolutePath());
-        return Database.connect(embedded.jdbcUrl(DATABASE_NAME), embedded.user(), null, config.databasePoolSize());
+        return Database.connect(embedded.jdbcUrl(DATABASE_NAME), embedded.user(), null, config.databasePoolSize(), config.databaseLockTimeout());
     }
 
     private static void createDatabaseIfMissing(EmbeddedDatabase embedded) {

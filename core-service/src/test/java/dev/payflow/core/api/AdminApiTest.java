@@ -34,6 +34,7 @@ import dev.payflow.proto.v1.RevokeApiKeyRequest;
 import dev.payflow.proto.v1.SystemStats;
 import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ class AdminApiTest {
 
     @Test
     void partnerCreatedOverRestIsReturnedUnwrappedAsPendingWithItsEmailLowerCasedAndItsMetadataAsSent() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
         JsonObject metadata = JsonParser.parseString("{\"tier\":\"gold\",\"limits\":{\"daily\":5},\"tags\":[\"a\",\"b\"],\"vip\":true}")
                 .getAsJsonObject();
         JsonObject request = json("name", "RoSaBank", "companyName", "RoSa Bank Ltd", "email", "  Ops.Team@RoSa-Bank.Example ",
@@ -99,7 +100,7 @@ class AdminApiTest {
         assertThat(partner.get("metadata")).isEqualTo(metadata);
         assertThat(partner.getAsJsonArray("statusHistory")).isEmpty();
         Instant createdAt = Instant.parse(partner.get("createdAt").getAsString());
-        assertThat(createdAt).isBetween(before, Instant.now().plusMillis(1));
+        assertThat(createdAt).isBetween(before, payflow.clock().instant().plusMillis(1));
         assertThat(Instant.parse(partner.get("updatedAt").getAsString())).isEqualTo(createdAt);
         assertThat(created.headers().firstValue("x-request-id")).isPresent();
 
@@ -495,7 +496,7 @@ class AdminApiTest {
 
     @Test
     void everyStatusChangeIsRecordedWithFromToReasonAndTimeInOrder() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
         Partner partner = newPartner();
         List<Partner.Status> path = List.of(Partner.Status.approved, Partner.Status.active, Partner.Status.suspended,
                 Partner.Status.active, Partner.Status.suspended);
@@ -503,7 +504,7 @@ class AdminApiTest {
             payflow.admin().updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partner.getId()).setStatus(path.get(i))
                     .setReason("step " + i).build());
         }
-        Instant after = Instant.now().plusMillis(1);
+        Instant after = payflow.clock().instant().plusMillis(1);
 
         Partner read = payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.getId()).build());
 
@@ -659,7 +660,7 @@ class AdminApiTest {
         ApiKey issued = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.partnerId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("to revoke").build());
         assertThat(payflow.wallets(issued.getKey()).listWallets(ListWalletsRequest.getDefaultInstance()).getWalletsList()).isEmpty();
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
 
         TestServer.Rest revoked = adminRest("DELETE", "/api/admin/api-keys/" + issued.getId(), null);
         ApiKey again = payflow.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(issued.getId()).build());
@@ -668,7 +669,7 @@ class AdminApiTest {
         assertThat(revoked.body().get("status").getAsString()).isEqualTo("revoked");
         assertThat(revoked.body().get("key").getAsString()).isEmpty();
         Instant revokedAt = Instant.parse(revoked.body().get("revokedAt").getAsString());
-        assertThat(revokedAt).isBetween(before, Instant.now().plusMillis(1));
+        assertThat(revokedAt).isBetween(before, payflow.clock().instant().plusMillis(1));
         assertThat(again.getStatus()).isEqualTo(ApiKey.Status.revoked);
         assertThat(instant(again.getRevokedAt())).as("revoking again keeps the first revokedAt").isEqualTo(revokedAt);
         assertThat(again.getPermissionsList()).containsExactlyInAnyOrderElementsOf(ALL_PERMISSIONS);
@@ -846,14 +847,9 @@ class AdminApiTest {
         return all;
     }
 
-    /** Ids carry their creation time in milliseconds: two objects made a few milliseconds apart sort in creation order. */
+    /** Ids carry their creation time in milliseconds: two objects made a few milliseconds apart (on the server's clock) sort in creation order. */
     private static void pauseForTheClockToTick() {
-        try {
-            Thread.sleep(3);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        payflow.clock().advance(Duration.ofMillis(3));
     }
 
     private static Instant instant(Timestamp timestamp) {

@@ -1,5 +1,6 @@
 package dev.payflow.core.api;
 
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +25,7 @@ import dev.payflow.proto.v1.Transaction;
 import dev.payflow.proto.v1.Wallet;
 import dev.payflow.proto.v1.WalletBalance;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +39,8 @@ import org.junit.jupiter.api.Test;
  * credit 100.00, debit 30.00, transfer out 20.00, credit 5.50, transfer in 10.00, debit 0.50.
  */
 class StatementTest {
-    /** Long enough that consecutive movements get distinct timestamps and id prefixes (ids carry milliseconds). */
-    private static final long PAUSE_MS = 15;
+    /** How far the server's clock moves around each moment: consecutive movements get distinct timestamps and id prefixes. */
+    private static final Duration PAUSE = Duration.ofMillis(15);
 
     private static TestServer payflow;
     private static TestServer.PartnerKeys partner;
@@ -53,7 +55,7 @@ class StatementTest {
     private static final List<String> balancesAfter = List.of("100.00", "70.00", "50.00", "55.50", "65.50", "65.00");
 
     @BeforeAll
-    static void start() throws InterruptedException {
+    static void start() {
         payflow = TestServer.start();
         partner = payflow.onboard(Partner.Status.active);
         otherPartner = payflow.onboard(Partner.Status.active);
@@ -65,7 +67,7 @@ class StatementTest {
         movements.add(credit(wallet.getId(), "100.00"));
         moment();
         movements.add(payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
-                .setAmount("30.00").setCurrency("USD").setDescription("debit").setIdempotencyKey(newKey()).build()));
+                .setAmount("30.00").setCurrency("USD").setDescription("debit").setIdempotencyKey(newIdempotencyKey()).build()));
         moment();
         movements.add(transfer(wallet.getId(), counterpart.getId(), "20.00"));
         moment();
@@ -74,7 +76,7 @@ class StatementTest {
         movements.add(transfer(counterpart.getId(), wallet.getId(), "10.00"));
         moment();
         movements.add(payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
-                .setAmount("0.50").setCurrency("USD").setDescription("debit").setIdempotencyKey(newKey()).build()));
+                .setAmount("0.50").setCurrency("USD").setDescription("debit").setIdempotencyKey(newIdempotencyKey()).build()));
         moment();
     }
 
@@ -337,10 +339,10 @@ class StatementTest {
         return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atOffset(java.time.ZoneOffset.ofHours(2)));
     }
 
-    private static void moment() throws InterruptedException {
-        Thread.sleep(PAUSE_MS);
-        moments.add(Instant.now());
-        Thread.sleep(PAUSE_MS);
+    private static void moment() {
+        payflow.clock().advance(PAUSE);
+        moments.add(payflow.clock().instant());
+        payflow.clock().advance(PAUSE);
     }
 
     /** The list in reverse order (a copy). */
@@ -386,23 +388,15 @@ class StatementTest {
         return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
     }
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
     private static Wallet newWallet(String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(partner.sandboxKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
+        return payflow.newWallet(partner.sandboxKey(), currency);
     }
 
     private static Transaction credit(String walletId, String amount) {
-        return payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency("USD").setIdempotencyKey(newKey()).build());
+        return payflow.credit(partner.sandboxKey(), walletId, amount, "USD");
     }
 
-    private static Transaction transfer(String from, String to, String amount) {
-        return payflow.transfers(partner.sandboxKey()).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(from).setToWalletId(to)
-                .setAmount(amount).setCurrency("USD").setIdempotencyKey(newKey()).build());
+    private static Transaction transfer(String fromWalletId, String toWalletId, String amount) {
+        return payflow.transfer(partner.sandboxKey(), fromWalletId, toWalletId, amount, "USD");
     }
 }

@@ -1,5 +1,6 @@
 package dev.payflow.core.api;
 
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,11 +72,11 @@ class TransferTest {
 
     @Test
     void transferMovesMoneyInstantlyAndItsEntriesShowBothWalletsNewBalances() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
+        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), source.getId(), "100.00");
         credit(partner.sandboxKey(), target.getId(), "5.00");
-        String key = newKey();
+        String key = newIdempotencyKey();
 
         Transaction t = transfers(partner.sandboxKey()).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(source.getId())
                 .setToWalletId(target.getId()).setAmount("30.00").setCurrency("USD").setDescription("Rent share").setIdempotencyKey(key).build());
@@ -111,12 +112,12 @@ class TransferTest {
 
     @Test
     void transferOverRestReturnsTheTransferWithBothEntries() {
-        Wallet source = newWallet(partner.sandboxKey(), "JPY");
-        Wallet target = newWallet(partner.sandboxKey(), "JPY");
+        Wallet source = payflow.newWallet(partner.sandboxKey(), "JPY");
+        Wallet target = payflow.newWallet(partner.sandboxKey(), "JPY");
         credit(partner.sandboxKey(), source.getId(), "1500");
 
         TestServer.Rest moved = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), json(Map.of("fromWalletId", source.getId(),
-                "toWalletId", target.getId(), "amount", "1200", "currency", "JPY", "idempotencyKey", newKey())));
+                "toWalletId", target.getId(), "amount", "1200", "currency", "JPY", "idempotencyKey", newIdempotencyKey())));
 
         assertThat(moved.status()).as("HTTP status of %s", moved.body()).isEqualTo(200);
         assertThat(moved.body().get("type").getAsString()).isEqualTo("transfer");
@@ -129,8 +130,8 @@ class TransferTest {
 
     @Test
     void aTransferReadsTheSameUnderTransfersAndTransactionsOverBothDoors() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
+        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), source.getId(), "10.00");
         Transaction created = transfer(partner.sandboxKey(), source.getId(), target.getId(), "4.00", "USD");
 
@@ -150,7 +151,7 @@ class TransferTest {
 
     @Test
     void getTransferWithTheIdOfACreditIsTransferNotFound() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         Transaction credit = credit(partner.sandboxKey(), wallet.getId(), "1.00");
 
         assertGrpcError(() -> transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId(credit.getId()).build()),
@@ -161,7 +162,7 @@ class TransferTest {
 
     @Test
     void getTransferWithAWalletIdIsInvalidIdAndWithAnUnknownIdIsTransferNotFound() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
         assertRestError(payflow.rest("GET", "/api/v1/transfers/" + wallet.getId(), partner.sandboxKey(), null), 400, "INVALID_ID");
         assertGrpcError(() -> transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId("txn_" + "0".repeat(26)).build()),
@@ -170,8 +171,8 @@ class TransferTest {
 
     @Test
     void anotherPartnersTransferIsTransferNotFound() {
-        Wallet source = newWallet(otherPartner.sandboxKey(), "USD");
-        Wallet target = newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet source = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet target = payflow.newWallet(otherPartner.sandboxKey(), "USD");
         credit(otherPartner.sandboxKey(), source.getId(), "3.00");
         Transaction theirs = transfer(otherPartner.sandboxKey(), source.getId(), target.getId(), "1.00", "USD");
 
@@ -182,8 +183,8 @@ class TransferTest {
 
     @Test
     void transfersBackAndForthRepeatedlyLeaveTheSumsRight() {
-        Wallet a = newWallet(partner.sandboxKey(), "USD");
-        Wallet b = newWallet(partner.sandboxKey(), "USD");
+        Wallet a = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet b = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), a.getId(), "100.00");
         credit(partner.sandboxKey(), b.getId(), "50.00");
         long aMinor = 10_000;
@@ -256,7 +257,7 @@ class TransferTest {
     @Test
     void aClosedTargetIsWalletClosed() {
         Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
+        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
         setStatus(target.getId(), Wallet.Status.closed);
         assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
                 source, target);
@@ -264,7 +265,7 @@ class TransferTest {
 
     @Test
     void aClosedSourceIsWalletClosed() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
+        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
         setStatus(source.getId(), Wallet.Status.closed);
         Wallet target = fundedWallet("USD", "1.00");
         assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
@@ -289,7 +290,7 @@ class TransferTest {
     @Test
     void anotherPartnersWalletAsTargetIsWalletNotFound() {
         Wallet mine = fundedWallet("USD", "10.00");
-        Wallet theirs = newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
         credit(otherPartner.sandboxKey(), theirs.getId(), "7.00");
 
         assertRefusedAndNothingMoved(request(mine.getId(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND", mine);
@@ -302,7 +303,7 @@ class TransferTest {
     @Test
     void aLiveWalletWithASandboxKeyIsWalletNotFound() {
         Wallet sandbox = fundedWallet("USD", "10.00");
-        Wallet live = newWallet(partner.liveKey(), "USD");
+        Wallet live = payflow.newWallet(partner.liveKey(), "USD");
 
         assertRefusedAndNothingMoved(request(sandbox.getId(), live.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND", sandbox);
         assertThat(payflow.wallets(partner.liveKey()).getWallet(GetWalletRequest.newBuilder().setId(live.getId()).build()).getBalance())
@@ -411,9 +412,9 @@ class TransferTest {
         List<Wallet> fixtureWallets = List.of(fixture.rich, fixture.poor, fixture.euro, fixture.frozen, fixture.closed, fixture.frozenEuro);
         Map<String, String> before = balances(fixtureWallets);
 
-        Call overGrpc = row.call().apply(newKey());
+        Call overGrpc = row.call().apply(newIdempotencyKey());
         assertGrpcError(() -> send(overGrpc), row.code(), row.reason());
-        Call overRest = row.call().apply(newKey());
+        Call overRest = row.call().apply(newIdempotencyKey());
         assertRestError(sendOverRest(overRest), httpStatus(row.code()), row.reason());
 
         assertThat(balances(fixtureWallets)).isEqualTo(before);
@@ -428,18 +429,18 @@ class TransferTest {
     private record Fixture(Wallet rich, Wallet poor, Wallet euro, Wallet frozen, Wallet closed, Wallet frozenEuro, String transactionId,
             String usedKey) {
         static Fixture create() {
-            Wallet rich = newWallet(partner.sandboxKey(), "USD");
-            String usedKey = newKey();
+            Wallet rich = payflow.newWallet(partner.sandboxKey(), "USD");
+            String usedKey = newIdempotencyKey();
             String transactionId = payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(rich.getId())
                     .setAmount("100.00").setCurrency("USD").setIdempotencyKey(usedKey).build()).getId();
-            Wallet poor = newWallet(partner.sandboxKey(), "USD");
-            Wallet euro = newWallet(partner.sandboxKey(), "EUR");
+            Wallet poor = payflow.newWallet(partner.sandboxKey(), "USD");
+            Wallet euro = payflow.newWallet(partner.sandboxKey(), "EUR");
             credit(partner.sandboxKey(), euro.getId(), "5.00");
-            Wallet frozen = newWallet(partner.sandboxKey(), "USD");
+            Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(frozen.getId(), Wallet.Status.frozen);
-            Wallet closed = newWallet(partner.sandboxKey(), "USD");
+            Wallet closed = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(closed.getId(), Wallet.Status.closed);
-            Wallet frozenEuro = newWallet(partner.sandboxKey(), "EUR");
+            Wallet frozenEuro = payflow.newWallet(partner.sandboxKey(), "EUR");
             setStatus(frozenEuro.getId(), Wallet.Status.frozen);
             return new Fixture(rich, poor, euro, frozen, closed, frozenEuro, transactionId, usedKey);
         }
@@ -456,8 +457,8 @@ class TransferTest {
         Map<String, String> balancesBefore = balances(involved);
         Map<String, Integer> transactionsBefore = transactionCounts(involved);
 
-        assertGrpcError(() -> send(Call.of(request.toBuilder().setIdempotencyKey(newKey()).build())), code, reason);
-        assertRestError(sendOverRest(Call.of(request.toBuilder().setIdempotencyKey(newKey()).build())), httpStatus(code), reason);
+        assertGrpcError(() -> send(Call.of(request.toBuilder().setIdempotencyKey(newIdempotencyKey()).build())), code, reason);
+        assertRestError(sendOverRest(Call.of(request.toBuilder().setIdempotencyKey(newIdempotencyKey()).build())), httpStatus(code), reason);
 
         assertThat(balances(involved)).as("balances").isEqualTo(balancesBefore);
         assertThat(transactionCounts(involved)).as("transactions per wallet").isEqualTo(transactionsBefore);
@@ -495,7 +496,7 @@ class TransferTest {
     }
 
     private static CreateTransferRequest request(String from, String to, String amount, String currency) {
-        return request(from, to, amount, currency, newKey());
+        return request(from, to, amount, currency, newIdempotencyKey());
     }
 
     private static CreateTransferRequest request(String from, String to, String amount, String currency, String key) {
@@ -511,22 +512,12 @@ class TransferTest {
         return metadata.build();
     }
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
     private static TransferServiceGrpc.TransferServiceBlockingStub transfers(String apiKey) {
         return payflow.transfers(apiKey);
     }
 
-    private static Wallet newWallet(String apiKey, String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
-    }
-
     private static Wallet fundedWallet(String currency, String amount) {
-        Wallet wallet = newWallet(partner.sandboxKey(), currency);
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), currency);
         credit(partner.sandboxKey(), wallet.getId(), amount);
         return wallet;
     }
@@ -534,7 +525,7 @@ class TransferTest {
     private static Transaction credit(String apiKey, String walletId, String amount) {
         String currency = payflow.wallets(apiKey).getWallet(GetWalletRequest.newBuilder().setId(walletId).build()).getCurrency();
         return payflow.wallets(apiKey).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency(currency).setIdempotencyKey(newKey()).build());
+                .setCurrency(currency).setIdempotencyKey(newIdempotencyKey()).build());
     }
 
     private static Transaction transfer(String apiKey, String from, String to, String amount, String currency) {
