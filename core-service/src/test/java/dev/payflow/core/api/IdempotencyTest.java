@@ -47,7 +47,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Idempotency keys of money movement (DESIGN section 3): replays, reuse, scope, and racing retries. */
+/** Idempotency keys of money movement (docs/ledger.md): replays, reuse, scope, and racing retries. */
 class IdempotencyTest {
     private static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER = Metadata.Key.of("idempotency-key", Metadata.ASCII_STRING_MARSHALLER);
 

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The database itself keeps the books append-only and balanced (V2's triggers), and after money
  * moved through the API in every way, including concurrently, the books read straight from
- * PostgreSQL over plain JDBC satisfy DESIGN section 3.
+ * PostgreSQL over plain JDBC satisfy the ledger's rules (docs/ledger.md).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LedgerImmutabilityTest {

@@ -14,7 +14,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * One real PostgreSQL per test JVM, chosen as DESIGN section 6 says: the server named by
+ * One real PostgreSQL per test JVM, chosen as docs/operations.md ("Tests") says: the server named by
  * {@code PAYFLOW_TEST_DATABASE_URL} if set, else a Testcontainers PostgreSQL where Docker runs, else
  * the embedded one. The schema is migrated once into a template database; every test class that
  * needs a clean slate gets a fresh database cloned from it, so no test ever deletes ledger rows.
