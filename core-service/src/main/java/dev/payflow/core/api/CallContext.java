@@ -24,7 +24,7 @@ final class CallContext {
     private CallContext() {
     }
 
-    /** The caller's partner and mode. Only partner RPCs have one; asking elsewhere is a bug. */
+    /** The caller's partner and livemode. Only partner RPCs have one; asking elsewhere is a bug. */
     static PartnerScope scope() {
         PartnerPrincipal principal = PRINCIPAL.get();
         if (principal == null) {

@@ -3,7 +3,7 @@ package dev.payflow.core.domain;
 import java.util.Locale;
 
 /**
- * PayFlow's own accounts, one of each per partner, currency and mode. Their balances mirror the
+ * PayFlow's own accounts, one of each per partner, currency and livemode. Their balances mirror the
  * wallets': money a wallet gains through a credit, the gateway clearing account owes.
  */
 public enum SystemAccountKind {

@@ -698,7 +698,7 @@ class AdminApiTest {
     // --- System stats ------------------------------------------------------------------------
 
     @Test
-    void systemStatsCountPartnersByEveryStatusActiveKeysAndWalletsPerMode() {
+    void systemStatsCountPartnersByEveryStatusActiveKeysAndWalletsPerLivemode() {
         JsonObject before = stats();
 
         Partner pending = newPartner();
@@ -715,7 +715,7 @@ class AdminApiTest {
             payflow.wallets(active.sandboxKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
                     .setExternalWalletId(external).setName("w").setCurrency("USD").build());
         }
-        payflow.wallets(active.liveKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
+        payflow.wallets(active.productionKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
                 .setExternalWalletId("stats-live").setName("w").setCurrency("USD").build());
 
         JsonObject after = stats();
@@ -767,7 +767,7 @@ class AdminApiTest {
         assertRestError(payflow.rest(method, path, "not-the-admin-token", body), 401, "INVALID_ADMIN_TOKEN");
         assertRestError(payflow.rest(method, path, TestServer.ADMIN_TOKEN + "x", body), 401, "INVALID_ADMIN_TOKEN");
         assertRestError(payflow.rest(method, path, partner.sandboxKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
-        assertRestError(payflow.rest(method, path, partner.liveKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
+        assertRestError(payflow.rest(method, path, partner.productionKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
     }
 
     @Test
@@ -781,7 +781,7 @@ class AdminApiTest {
                 Status.Code.UNAUTHENTICATED, "INVALID_ADMIN_TOKEN");
         assertGrpcError(() -> TestServer.withBearer(bare, partner.sandboxKey()).createPartner(CreatePartnerRequest.newBuilder()
                 .setName("N").setCompanyName("C").setEmail(uniqueEmail()).build()), Status.Code.PERMISSION_DENIED, "ADMIN_CREDENTIALS_REQUIRED");
-        assertGrpcError(() -> TestServer.withBearer(bare, partner.liveKey()).updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder()
+        assertGrpcError(() -> TestServer.withBearer(bare, partner.productionKey()).updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder()
                 .setId(partner.partnerId()).setStatus(Partner.Status.suspended).setReason("self-service?").build()),
                 Status.Code.PERMISSION_DENIED, "ADMIN_CREDENTIALS_REQUIRED");
         assertThat(payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.partnerId()).build()).getStatus())

@@ -289,42 +289,42 @@ class CreditAndDebitTest {
         Wallet sandbox = payflow.newWallet(partner.sandboxKey(), "USD");
         payflow.credit(partner.sandboxKey(), sandbox.getId(), "30.00", "USD");
 
-        assertGrpcError(() -> payflow.debit(partner.liveKey(), sandbox.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertRestError(restMove("debit", partner.liveKey(), sandbox.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.debit(partner.productionKey(), sandbox.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertRestError(restMove("debit", partner.productionKey(), sandbox.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
 
         assertThat(payflow.balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("30.00");
     }
 
-    // --- Live mode --------------------------------------------------------------------------------
+    // --- Production ------------------------------------------------------------------------------------
 
     @Test
     void aLiveCreditIsGatewayNotConfiguredRecordsNothingAndDoesNotConsumeItsKey() {
-        Wallet live = payflow.newWallet(partner.liveKey(), "USD");
-        assertThat(live.getLivemode()).isTrue();
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
+        assertThat(production.getLivemode()).isTrue();
         String key = newIdempotencyKey();
-        CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(live.getId()).setAmount("25.00").setCurrency("USD")
+        CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(production.getId()).setAmount("25.00").setCurrency("USD")
                 .setIdempotencyKey(key).build();
 
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
-        assertRestError(payflow.rest("POST", "/api/v1/wallets/" + live.getId() + "/credit", partner.liveKey(),
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertRestError(payflow.rest("POST", "/api/v1/wallets/" + production.getId() + "/credit", partner.productionKey(),
                 body("amount", "25.00", "currency", "USD", "idempotencyKey", key)), 400, "GATEWAY_NOT_CONFIGURED");
 
-        assertThat(payflow.balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
-        assertThat(transactionsOf(partner.liveKey(), live.getId())).isEmpty();
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
+        assertThat(transactionsOf(partner.productionKey(), production.getId())).isEmpty();
         // Had the credit recorded the key, another request with it would be IDEMPOTENCY_KEY_REUSED.
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(live.getId())
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(production.getId())
                 .setAmount("1.00").setCurrency("USD").setIdempotencyKey(key).build()), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
     }
 
     @Test
     void aLiveDebitOfAnEmptyLiveWalletIsInsufficientFunds() {
-        Wallet live = payflow.newWallet(partner.liveKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
 
-        assertGrpcError(() -> payflow.debit(partner.liveKey(), live.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        assertRestError(restMove("debit", partner.liveKey(), live.getId(), "1.00", "USD"), 400, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> payflow.debit(partner.productionKey(), production.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertRestError(restMove("debit", partner.productionKey(), production.getId(), "1.00", "USD"), 400, "INSUFFICIENT_FUNDS");
 
-        assertThat(payflow.balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
     }
 
     // --- Amounts ----------------------------------------------------------------------------------
@@ -584,7 +584,7 @@ class CreditAndDebitTest {
     }
 
     /** Wallets in the states the precedence table needs, and a key already used for a credit. */
-    private record Fixture(Wallet rich, Wallet poor, Wallet frozen, Wallet closed, Wallet live, String usedKey) {
+    private record Fixture(Wallet rich, Wallet poor, Wallet frozen, Wallet closed, Wallet production, String usedKey) {
         static Fixture create() {
             Wallet rich = payflow.newWallet(partner.sandboxKey(), "USD");
             String usedKey = newIdempotencyKey();
@@ -594,7 +594,7 @@ class CreditAndDebitTest {
             setStatus(partner.sandboxKey(), frozen.getId(), Wallet.Status.frozen);
             Wallet closed = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(partner.sandboxKey(), closed.getId(), Wallet.Status.closed);
-            return new Fixture(rich, payflow.newWallet(partner.sandboxKey(), "USD"), frozen, closed, payflow.newWallet(partner.liveKey(), "USD"), usedKey);
+            return new Fixture(rich, payflow.newWallet(partner.sandboxKey(), "USD"), frozen, closed, payflow.newWallet(partner.productionKey(), "USD"), usedKey);
         }
     }
 
@@ -606,7 +606,7 @@ class CreditAndDebitTest {
     }
 
     private static Move move(String direction, Wallet wallet, String amount, String currency, String key) {
-        return new Move(direction, wallet.getLivemode() ? partner.liveKey() : partner.sandboxKey(), wallet.getId(), amount, currency, "", 0, key, "");
+        return new Move(direction, wallet.getLivemode() ? partner.productionKey() : partner.sandboxKey(), wallet.getId(), amount, currency, "", 0, key, "");
     }
 
     private static Arguments precedenceRow(String problems, Function<String, Move> move, Status.Code code, String reason) {
@@ -630,13 +630,13 @@ class CreditAndDebitTest {
                         fixture().rich().getId(), "1.00", "USD", "", 51, "", ""), invalid, "METADATA_TOO_LARGE"),
                 precedenceRow("credit: no idempotency key and an unknown wallet", key -> new Move("credit", partner.sandboxKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, "", ""), invalid, "IDEMPOTENCY_KEY_MISSING"),
-                precedenceRow("live credit: no idempotency key and no gateway", key -> move("credit", fixture().live(), "1.00", "USD", ""),
+                precedenceRow("production credit: no idempotency key and no gateway", key -> move("credit", fixture().production(), "1.00", "USD", ""),
                         invalid, "IDEMPOTENCY_KEY_MISSING"),
                 precedenceRow("credit: body and header keys that differ and an unknown wallet", key -> new Move("credit", partner.sandboxKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_CONFLICT"),
-                precedenceRow("live credit: no gateway and an unknown wallet", key -> new Move("credit", partner.liveKey(),
+                precedenceRow("production credit: no gateway and an unknown wallet", key -> new Move("credit", partner.productionKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, ""), precondition, "GATEWAY_NOT_CONFIGURED"),
-                precedenceRow("live credit: no gateway and a currency other than the wallet's", key -> move("credit", fixture().live(), "1.00",
+                precedenceRow("production credit: no gateway and a currency other than the wallet's", key -> move("credit", fixture().production(), "1.00",
                         "EUR", key), precondition, "GATEWAY_NOT_CONFIGURED"),
                 precedenceRow("debit: a key already used for a credit and insufficient funds", key -> move("debit", fixture().poor(), "1.00", "USD",
                         fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_REUSED"),
@@ -659,13 +659,13 @@ class CreditAndDebitTest {
     void aCreditOrDebitWithSeveralProblemsReportsTheFirstInMoneyMovementsOrder(PrecedenceRow row) {
         Fixture f = fixture();
         List<String> before = List.of(payflow.balanceOf(partner.sandboxKey(), f.rich().getId()), payflow.balanceOf(partner.sandboxKey(), f.poor().getId()),
-                payflow.balanceOf(partner.liveKey(), f.live().getId()));
+                payflow.balanceOf(partner.productionKey(), f.production().getId()));
 
         assertGrpcError(() -> row.move().apply(newIdempotencyKey()).overGrpc(), row.code(), row.reason());
         assertRestError(row.move().apply(newIdempotencyKey()).overRest(), row.code() == Status.Code.NOT_FOUND ? 404 : 400, row.reason());
 
         assertThat(List.of(payflow.balanceOf(partner.sandboxKey(), f.rich().getId()), payflow.balanceOf(partner.sandboxKey(), f.poor().getId()),
-                payflow.balanceOf(partner.liveKey(), f.live().getId()))).isEqualTo(before);
+                payflow.balanceOf(partner.productionKey(), f.production().getId()))).isEqualTo(before);
         assertThat(transactionsOf(partner.sandboxKey(), f.rich().getId())).hasSize(1);
     }
 

@@ -103,22 +103,22 @@ class IdempotencyTest {
 
     @Test
     void theSameTransferTwiceWithTheSameKeyReturnsTheIdenticalTransactionWithTheSameEntriesAndMovesMoneyOnce() {
-        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
-        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "10.00", newIdempotencyKey());
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "10.00", newIdempotencyKey());
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
                 .setAmount("3.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
 
         Transaction first = payflow.transfers(partner.sandboxKey()).createTransfer(request);
         Transaction second = payflow.transfers(partner.sandboxKey()).createTransfer(request);
-        TestServer.Rest third = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), body("fromWalletId", source.getId(),
-                "toWalletId", target.getId(), "amount", "3.00", "currency", "USD", "idempotencyKey", request.getIdempotencyKey()));
+        TestServer.Rest third = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), body("fromWalletId", from.getId(),
+                "toWalletId", to.getId(), "amount", "3.00", "currency", "USD", "idempotencyKey", request.getIdempotencyKey()));
 
         assertThat(second).isEqualTo(first);
         assertThat(third.status()).as("HTTP status of %s", third.body()).isEqualTo(200);
         assertThat(third.body().get("id").getAsString()).isEqualTo(first.getId());
-        assertThat(payflow.balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("7.00");
-        assertThat(payflow.balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("3.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("7.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("3.00");
     }
 
     @Test
@@ -362,17 +362,17 @@ class IdempotencyTest {
 
     @Test
     void aTransferRefusedForInsufficientFundsConsumesItsKey() {
-        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
-        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
                 .setAmount("2.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
         assertGrpcError(() -> payflow.transfers(partner.sandboxKey()).createTransfer(request), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        credit(partner.sandboxKey(), source.getId(), "5.00", newIdempotencyKey());
+        credit(partner.sandboxKey(), from.getId(), "5.00", newIdempotencyKey());
 
         assertGrpcError(() -> payflow.transfers(partner.sandboxKey()).createTransfer(request), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
 
-        assertThat(payflow.balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("5.00");
-        assertThat(payflow.balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("0.00");
     }
 
     @Test
@@ -411,19 +411,19 @@ class IdempotencyTest {
     @Test
     void theSameKeyInSandboxAndLiveGivesTwoIndependentResults() {
         Wallet sandbox = payflow.newWallet(partner.sandboxKey(), "USD");
-        Wallet live = payflow.newWallet(partner.liveKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
         String usedInSandboxFirst = newIdempotencyKey();
         String usedInLiveFirst = newIdempotencyKey();
 
         Transaction sandboxCredit = credit(partner.sandboxKey(), sandbox.getId(), "6.00", usedInSandboxFirst);
-        assertGrpcError(() -> debit(partner.liveKey(), live.getId(), "1.00", usedInSandboxFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        assertGrpcError(() -> debit(partner.liveKey(), live.getId(), "1.00", usedInLiveFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> debit(partner.productionKey(), production.getId(), "1.00", usedInSandboxFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> debit(partner.productionKey(), production.getId(), "1.00", usedInLiveFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
         Transaction sandboxDebit = debit(partner.sandboxKey(), sandbox.getId(), "1.00", usedInLiveFirst);
 
         assertThat(sandboxCredit.getStatus()).isEqualTo(Transaction.Status.completed);
         assertThat(sandboxDebit.getStatus()).isEqualTo(Transaction.Status.completed);
         assertThat(payflow.balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("5.00");
-        assertThat(payflow.balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
     }
 
     // --- Racing retries -------------------------------------------------------------------------------
@@ -452,17 +452,17 @@ class IdempotencyTest {
 
     @Test
     void eightIdenticalTransfersRacingWithOneKeyMoveMoneyOnce() throws Exception {
-        Wallet source = payflow.newWallet(partner.sandboxKey(), "USD");
-        Wallet target = payflow.newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "100.00", newIdempotencyKey());
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "100.00", newIdempotencyKey());
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
                 .setAmount("10.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
 
         List<Object> replies = race(8, () -> payflow.transfers(partner.sandboxKey()).createTransfer(request));
 
-        assertThat(payflow.balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("90.00");
-        assertThat(payflow.balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("10.00");
-        List<Transaction> received = transactionsOf(partner.sandboxKey(), target.getId());
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("90.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("10.00");
+        List<Transaction> received = transactionsOf(partner.sandboxKey(), to.getId());
         assertThat(received).hasSize(1);
         assertThat(replies).allSatisfy(reply -> assertThat(reply).isIn(received.get(0), "ABORTED IDEMPOTENCY_KEY_IN_USE"));
     }

@@ -67,7 +67,7 @@ class LedgerImmutabilityTest {
         Wallet yenToo = payflow.newWallet(partner.sandboxKey(), "JPY");
         Wallet dinar = payflow.newWallet(partner.sandboxKey(), "KWD");
         Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
-        Wallet live = payflow.newWallet(partner.liveKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
 
         credit(partner.sandboxKey(), usd, "100.00");
         credit(partner.sandboxKey(), usdToo, "0.01");
@@ -84,8 +84,8 @@ class LedgerImmutabilityTest {
         // Refusals must leave no trace in the books.
         attempt(() -> debit(partner.sandboxKey(), usd, "1000.00"));
         attempt(() -> transfer(partner.sandboxKey(), yenToo, yen, "100000"));
-        attempt(() -> debit(partner.liveKey(), live, "1.00"));
-        attempt(() -> credit(partner.liveKey(), live, "1.00"));
+        attempt(() -> debit(partner.productionKey(), production, "1.00"));
+        attempt(() -> credit(partner.productionKey(), production, "1.00"));
         Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), frozen, "3.00");
         payflow.wallets(partner.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(frozen.getId()).setStatus(Wallet.Status.frozen).build());

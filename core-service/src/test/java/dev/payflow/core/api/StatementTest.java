@@ -255,7 +255,7 @@ class StatementTest {
         assertRestError(payflow.rest("GET", base + "/ledger-entries", otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", base + "/transactions", otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", base + "/balance?asOf=" + moments.get(3), otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
-        assertRestError(payflow.rest("GET", base + "/ledger-entries", partner.liveKey(), null), 404, "WALLET_NOT_FOUND");
+        assertRestError(payflow.rest("GET", base + "/ledger-entries", partner.productionKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", "/api/v1/transactions/" + id(0), otherPartner.sandboxKey(), null), 404, "TRANSACTION_NOT_FOUND");
     }
 

@@ -100,7 +100,7 @@ class WalletApiTest {
     void aWalletCreatedOverGrpcWithALiveKeyIsLiveAndReadsBackTheSame() {
         Struct metadata = Struct.newBuilder().putFields("ref", Value.newBuilder().setStringValue("r-1").build()).build();
 
-        Wallet created = payflow.wallets(partner.liveKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-live")
+        Wallet created = payflow.wallets(partner.productionKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-live")
                 .setExternalWalletId("grpc-live").setName("Live wallet").setCurrency("EUR").setMetadata(metadata).build());
 
         assertThat(created.getId()).startsWith("wal_");
@@ -111,9 +111,9 @@ class WalletApiTest {
         assertThat(created.getMetadata()).isEqualTo(metadata);
         assertThat(created.hasCreatedAt()).isTrue();
         assertThat(created.getUpdatedAt()).isEqualTo(created.getCreatedAt());
-        Wallet read = payflow.wallets(partner.liveKey()).getWallet(GetWalletRequest.newBuilder().setId(created.getId()).build());
+        Wallet read = payflow.wallets(partner.productionKey()).getWallet(GetWalletRequest.newBuilder().setId(created.getId()).build());
         assertThat(read).isEqualTo(created);
-        TestServer.Rest overRest = payflow.rest("GET", "/api/v1/wallets/" + created.getId(), partner.liveKey(), null);
+        TestServer.Rest overRest = payflow.rest("GET", "/api/v1/wallets/" + created.getId(), partner.productionKey(), null);
         assertThat(overRest.status()).isEqualTo(200);
         assertThat(overRest.body().get("livemode").getAsBoolean()).isTrue();
         assertThat(overRest.body().get("externalUserId").getAsString()).isEqualTo("user-live");

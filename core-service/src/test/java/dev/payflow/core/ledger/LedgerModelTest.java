@@ -77,15 +77,15 @@ class LedgerModelTest {
 
     /**
      * One operation. Which fields matter depends on the kind: {@code wallet} for all but retries,
-     * {@code otherWallet} for transfers (the to-wallet), {@code cents} for money movements,
+     * {@code toWallet} for transfers (then {@code wallet} is the from-wallet), {@code cents} for money movements,
      * {@code earlier} for retries (an index into the requests sent so far, modulo their number).
      */
-    record Op(Kind kind, int wallet, int otherWallet, long cents, int earlier) {
+    record Op(Kind kind, int wallet, int toWallet, long cents, int earlier) {
         @Override
         public String toString() {
             return switch (kind) {
                 case CREDIT, DEBIT -> kind + "(wallet " + wallet + ", " + cents + " cents)";
-                case TRANSFER -> kind + "(from " + wallet + " to " + otherWallet + ", " + cents + " cents)";
+                case TRANSFER -> kind + "(from " + wallet + " to " + toWallet + ", " + cents + " cents)";
                 case FREEZE, UNFREEZE -> kind + "(wallet " + wallet + ")";
                 case RETRY -> kind + "(request " + earlier + ")";
             };
@@ -205,11 +205,11 @@ class LedgerModelTest {
                         () -> balance[op.wallet()] -= op.cents());
                 case TRANSFER -> moveMoney(op, expectedTransferReason(op),
                         idempotencyKey -> () -> payflow.transfers(key).createTransfer(CreateTransferRequest.newBuilder()
-                                .setFromWalletId(wallets.get(op.wallet())).setToWalletId(wallets.get(op.otherWallet()))
+                                .setFromWalletId(wallets.get(op.wallet())).setToWalletId(wallets.get(op.toWallet()))
                                 .setAmount(format(op.cents())).setCurrency("USD").setIdempotencyKey(idempotencyKey).build()),
                         () -> {
                             balance[op.wallet()] -= op.cents();
-                            balance[op.otherWallet()] += op.cents();
+                            balance[op.toWallet()] += op.cents();
                         });
                 case FREEZE -> {
                     payflow.setWalletStatus(key, wallets.get(op.wallet()), Wallet.Status.frozen);
@@ -230,10 +230,10 @@ class LedgerModelTest {
         }
 
         private String expectedTransferReason(Op transfer) {
-            if (transfer.wallet() == transfer.otherWallet()) {
+            if (transfer.wallet() == transfer.toWallet()) {
                 return "SAME_WALLET";
             }
-            if (frozen[transfer.wallet()] || frozen[transfer.otherWallet()]) {
+            if (frozen[transfer.wallet()] || frozen[transfer.toWallet()]) {
                 return "WALLET_FROZEN";
             }
             return balance[transfer.wallet()] < transfer.cents() ? "INSUFFICIENT_FUNDS" : null;

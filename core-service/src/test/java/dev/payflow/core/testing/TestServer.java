@@ -133,8 +133,8 @@ public final class TestServer implements AutoCloseable {
         return all;
     }
 
-    /** A partner with a sandbox key (and, if active, a live key). */
-    public record PartnerKeys(String partnerId, String sandboxKey, String liveKey) {
+    /** A partner with a sandbox key and a production key (which works once the partner is active). */
+    public record PartnerKeys(String partnerId, String sandboxKey, String productionKey) {
     }
 
     /** Creates a partner, moves it to {@code status} through the allowed transitions, and issues keys with all permissions. */
@@ -143,7 +143,7 @@ public final class TestServer implements AutoCloseable {
         Partner partner = admin().createPartner(CreatePartnerRequest.newBuilder()
                 .setName("Partner " + n).setCompanyName("Partner " + n + " Inc").setEmail("ops" + n + "@partner" + n + ".example").build());
         String sandbox = issueKey(partner.getId(), ApiKey.Environment.sandbox);
-        String live = issueKey(partner.getId(), ApiKey.Environment.production);
+        String production = issueKey(partner.getId(), ApiKey.Environment.production);
         switch (status) {
             case pending -> {
             }
@@ -159,7 +159,7 @@ public final class TestServer implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("cannot onboard to " + status);
         }
-        return new PartnerKeys(partner.getId(), sandbox, live);
+        return new PartnerKeys(partner.getId(), sandbox, production);
     }
 
     public String issueKey(String partnerId, ApiKey.Environment environment, String... permissions) {
