@@ -1,8 +1,8 @@
 package dev.payflow.core.api;
 
-import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
@@ -14,11 +14,9 @@ import com.google.protobuf.Value;
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.ApiKey;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
-import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.LedgerEntry;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.Partner;
@@ -35,7 +33,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -1,8 +1,8 @@
 package dev.payflow.core.api;
 
-import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
@@ -13,11 +13,9 @@ import com.google.protobuf.Value;
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetTransactionRequest;
-import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.Transaction;
@@ -32,7 +30,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

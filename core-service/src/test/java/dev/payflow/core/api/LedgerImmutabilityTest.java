@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletRequest;

@@ -1,8 +1,8 @@
 package dev.payflow.core.api;
 
-import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -10,9 +10,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.protobuf.Timestamp;
 import dev.payflow.core.testing.TestServer;
-import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
-import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
 import dev.payflow.proto.v1.GetWalletRequest;
@@ -29,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.payflow.core.api;
 
-import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -13,7 +13,6 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.GetTransactionRequest;
 import dev.payflow.proto.v1.GetTransferRequest;
@@ -32,7 +31,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
