@@ -1,6 +1,7 @@
 package dev.payflow.core.api;
 
 import com.google.protobuf.Descriptors;
+import dev.payflow.core.domain.OperatorRole;
 import dev.payflow.core.domain.Permission;
 import dev.payflow.proto.v1.AccessProto;
 import dev.payflow.proto.v1.AccessRule;
@@ -10,6 +11,7 @@ import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -19,16 +21,29 @@ import java.util.Optional;
  */
 final class AccessRules {
     /** What an RPC requires, resolved from its proto option. */
-    sealed interface Requirement {
+    sealed interface Requirement permits PartnerPermission, Operator, SignedBySender, Public {
     }
 
+    /** A partner API key carrying this permission. */
     record PartnerPermission(Permission permission) implements Requirement {
+        PartnerPermission {
+            Objects.requireNonNull(permission, "permission");
+        }
     }
 
-    record Admin() implements Requirement {
+    /** A PayFlow operator holding this role or a higher one. */
+    record Operator(OperatorRole role) implements Requirement {
+        Operator {
+            Objects.requireNonNull(role, "role");
+        }
     }
 
+    /** No PayFlow credentials; the handler verifies the sender's signature over the raw body. */
     record SignedBySender() implements Requirement {
+    }
+
+    /** No credentials at all. */
+    record Public() implements Requirement {
     }
 
     private final Map<String, Requirement> byFullMethodName;
@@ -37,6 +52,7 @@ final class AccessRules {
         this.byFullMethodName = Map.copyOf(byFullMethodName);
     }
 
+    /** The rules of every method of these services; throws if any method lacks a valid rule. */
     static AccessRules of(List<ServerServiceDefinition> services) {
         Map<String, Requirement> rules = new HashMap<>();
         for (ServerServiceDefinition service : services) {
@@ -48,8 +64,18 @@ final class AccessRules {
         return new AccessRules(rules);
     }
 
+    /** Rules given directly, by full method name (for tests of the interceptor chain). */
+    static AccessRules of(Map<String, Requirement> byFullMethodName) {
+        return new AccessRules(byFullMethodName);
+    }
+
     Optional<Requirement> forMethod(String fullMethodName) {
         return Optional.ofNullable(byFullMethodName.get(fullMethodName));
+    }
+
+    /** The rule of a method being called. Every served method has one (checked at start-up), so a miss is a bug. */
+    Requirement require(String fullMethodName) {
+        return forMethod(fullMethodName).orElseThrow(() -> new IllegalStateException("no access rule for " + fullMethodName));
     }
 
     private static Requirement requirementOf(String name, Object schema) {
@@ -60,13 +86,37 @@ final class AccessRules {
         if (!method.getOptions().hasExtension(AccessProto.access)) {
             throw new IllegalStateException(name + ": no (payflow.v1.access) option; every RPC must declare who may call it");
         }
-        AccessRule rule = method.getOptions().getExtension(AccessProto.access);
+        return requirementOf(name, method.getOptions().getExtension(AccessProto.access));
+    }
+
+    /** Parses one rule; anything it cannot read exactly stops the server from starting. */
+    static Requirement requirementOf(String name, AccessRule rule) {
         return switch (rule.getRuleCase()) {
             case PARTNER_PERMISSION -> new PartnerPermission(Permission.fromWireName(rule.getPartnerPermission()).orElseThrow(
                     () -> new IllegalStateException(name + ": unknown permission '" + rule.getPartnerPermission() + "'")));
-            case ADMIN -> new Admin();
-            case SIGNED_BY_SENDER -> new SignedBySender();
+            case ADMIN -> {
+                requireTrue(name, "admin", rule.getAdmin());
+                yield new Operator(OperatorRole.ADMIN);
+            }
+            case OPERATOR_ROLE -> new Operator(OperatorRole.fromWireName(rule.getOperatorRole()).orElseThrow(
+                    () -> new IllegalStateException(name + ": unknown operator role '" + rule.getOperatorRole()
+                            + "' (expected: viewer, operator or admin)")));
+            case SIGNED_BY_SENDER -> {
+                requireTrue(name, "signed_by_sender", rule.getSignedBySender());
+                yield new SignedBySender();
+            }
+            case PUBLIC -> {
+                requireTrue(name, "public", rule.getPublic());
+                yield new Public();
+            }
             case RULE_NOT_SET -> throw new IllegalStateException(name + ": (payflow.v1.access) sets no rule");
         };
+    }
+
+    /** {@code admin: false} and the like grant nothing and read like a mistake; refuse them instead of guessing. */
+    private static void requireTrue(String name, String field, boolean value) {
+        if (!value) {
+            throw new IllegalStateException(name + ": (payflow.v1.access) sets " + field + ": false (expected: true, or another rule)");
+        }
     }
 }

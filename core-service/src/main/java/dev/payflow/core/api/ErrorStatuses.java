@@ -8,12 +8,15 @@ import dev.payflow.core.domain.PayflowException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
-import dev.payflow.core.persistence.DatabaseErrors;
+import dev.payflow.core.app.Failures;
+import java.util.Locale;
 
 /**
  * The one place where failures become {@code google.rpc.Status}: the gRPC code from the reason's
  * category, one {@code ErrorInfo} (domain {@code payflow}) and a {@code RequestInfo}, both naming
- * the request id.
+ * the request id. Two entry points, for the two shapes a failure arrives in: an exception
+ * ({@link #fromThrowable}) and a bare status that gRPC or a generated stub produced without details
+ * ({@link #fromStatus}). {@link ErrorMappingInterceptor} applies them to every call.
  */
 final class ErrorStatuses {
     static final String DOMAIN = "payflow";
@@ -36,7 +39,7 @@ final class ErrorStatuses {
         if (failure instanceof PayflowException known) {
             return known;
         }
-        if (DatabaseErrors.isTransient(failure)) {
+        if (Failures.isTransient(failure)) {
             return new PayflowException(ErrorReason.SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry the request (with the same idempotency key)");
         }
         return new PayflowException(ErrorReason.INTERNAL_ERROR, INTERNAL_MESSAGE);
@@ -79,4 +82,41 @@ final class ErrorStatuses {
                 .build();
     }
 
+    /** The status a call closes with and the trailers that carry its {@code google.rpc.Status}. */
+    record Closing(Status status, Metadata trailers) {
+    }
+
+    /** What the caller sees for a failure thrown while serving the call. */
+    static Closing fromThrowable(Throwable failure, String requestId) {
+        PayflowException classified = classify(failure);
+        Status.Code code = code(classified.reason());
+        Metadata trailers = new Metadata();
+        trailers.put(DETAILS_KEY, toProto(code, classified.reason(), classified.getMessage(), requestId));
+        return new Closing(Status.fromCode(code).withDescription(classified.getMessage()), trailers);
+    }
+
+    /**
+     * The status as the caller sees it: unchanged if it is OK or already carries details; else
+     * with a default reason for its code, and UNKNOWN or INTERNAL turned into INTERNAL with
+     * {@link #INTERNAL_MESSAGE} (their own description may hold internals).
+     */
+    static Closing fromStatus(Status status, Metadata trailers, String requestId) {
+        if (status.isOk() || trailers.containsKey(DETAILS_KEY)) {
+            return new Closing(status, trailers);
+        }
+        ErrorReason reason = defaultReason(status.getCode());
+        Status closing = status;
+        String message = status.getDescription() != null ? status.getDescription() : reason.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        if (isInternal(status)) {
+            message = INTERNAL_MESSAGE;
+            closing = Status.INTERNAL;
+        }
+        trailers.put(DETAILS_KEY, toProto(closing.getCode(), reason, message, requestId));
+        return new Closing(closing.withDescription(message), trailers);
+    }
+
+    /** Whether {@link #fromStatus} hides this status's own description. */
+    static boolean isInternal(Status status) {
+        return status.getCode() == Status.Code.UNKNOWN || status.getCode() == Status.Code.INTERNAL;
+    }
 }

@@ -10,13 +10,14 @@ import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.util.List;
 
-/** The PayFlow gRPC services, each behind the access interceptor, ready to add to any server. */
+/** The PayFlow gRPC services, each behind the interceptor chain, ready to add to any server. */
 public final class PayflowApi {
     private PayflowApi() {
     }
@@ -36,7 +37,35 @@ public final class PayflowApi {
                 new NotBuiltYet.Payouts().bindService(),
                 new NotBuiltYet.StripeWebhooks().bindService(),
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics()).bindService());
-        ApiInterceptor interceptor = new ApiInterceptor(AccessRules.of(plain), useCases.authenticator(), meters, random);
-        return plain.stream().map(service -> ServerInterceptors.intercept(service, interceptor)).toList();
+        List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
+        return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
+    }
+
+    /**
+     * The interceptors every call passes, first to last. Each does one thing and depends only on
+     * what the ones before it put in the call context, so the order is fixed:
+     * <ol>
+     * <li>{@link RequestIdInterceptor}: the request id, first, so every reply and log line below has it;</li>
+     * <li>{@link CallMetricsInterceptor}: outside error mapping, so it counts the code the caller saw;</li>
+     * <li>{@link ErrorMappingInterceptor}: every failure of the steps after it becomes a
+     * {@code google.rpc.Status} with an ErrorInfo;</li>
+     * <li>{@link AuthenticationInterceptor}: who is calling, with the credential the access rule names;</li>
+     * <li>{@link AccessRuleInterceptor}: whether that caller may call this RPC;</li>
+     * <li>{@link IdempotencyKeyHeaderInterceptor}: the {@code Idempotency-Key} header for the services.</li>
+     * </ol>
+     * A per-partner rate limiter belongs after the access rule (it needs the partner, and should
+     * not spend a partner's budget on calls it was never allowed to make); an operator-session
+     * check is another authentication step for {@link AccessRules.Operator} rules. Either is one
+     * more entry in this list.
+     */
+    static List<ServerInterceptor> chain(AccessRules rules, Authenticator authenticator, MeterRegistry meters, SecureRandom random) {
+        AuthFailures failures = new AuthFailures(meters);
+        return List.of(
+                new RequestIdInterceptor(random),
+                new CallMetricsInterceptor(meters),
+                new ErrorMappingInterceptor(),
+                new AuthenticationInterceptor(rules, authenticator, failures),
+                new AccessRuleInterceptor(rules, failures),
+                new IdempotencyKeyHeaderInterceptor());
     }
 }

@@ -10,6 +10,7 @@ import dev.payflow.core.domain.Partner;
 import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.core.domain.PayflowException;
 import dev.payflow.core.domain.Permission;
+import dev.payflow.core.domain.PermissionGrant;
 import dev.payflow.core.persistence.ApiKeyRepository;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.PartnerRepository;
@@ -37,7 +38,7 @@ public final class ApiKeyAdministration {
 
     /**
      * @param livemode    true for a production key (sk_live_), false for sandbox (sk_test_)
-     * @param permissions empty for every permission
+     * @param permissions empty for every permission, also those added in later versions
      */
     public IssuedKey issue(String partnerIdText, Optional<Boolean> livemode, String nameText, Set<Permission> permissions) {
         String partnerId = Ids.require(partnerIdText, IdPrefix.PARTNER, "partnerId");
@@ -47,7 +48,7 @@ public final class ApiKeyAdministration {
         String name = Fields.required(nameText, "name", Limits.NAME_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());
         ApiKey key = new ApiKey(services.ids().next(IdPrefix.API_KEY), partnerId, name, livemode.get(), secret.displayPrefix(),
-                permissions.isEmpty() ? Permission.all() : permissions, services.now(), Optional.empty());
+                PermissionGrant.issued(permissions), services.now(), Optional.empty());
         return database.inTransaction(tx -> {
             Partner partner = partners.findForUpdate(tx, partnerId).orElseThrow(() -> PartnerAdministration.notFound(partnerId));
             if (partner.status() == PartnerStatus.REJECTED) {

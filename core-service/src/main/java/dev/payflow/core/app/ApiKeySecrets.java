@@ -36,7 +36,7 @@ public final class ApiKeySecrets {
         return new Secret(value, value.substring(0, prefixLength + DISPLAY_RANDOM_CHARS), hash(value));
     }
 
-    /** Whether the presented key is live (true) or sandbox (false), or empty if it is not shaped like a key at all. */
+    /** Whether the presented key is a production key (true, sk_live_) or a sandbox key (false, sk_test_), or empty if it is not shaped like a key at all. */
     public static Optional<Boolean> livemodeOf(String presented) {
         if (presented == null || !SHAPE.matcher(presented).matches()) {
             return Optional.empty();

@@ -32,7 +32,7 @@ public final class Authenticator {
             throw PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key %s has been revoked", found.key().prefix());
         }
         if (found.key().livemode() != livemode) {
-            throw new IllegalStateException("stored mode of key " + found.key().id() + " disagrees with its prefix");
+            throw new IllegalStateException("stored livemode of key " + found.key().id() + " disagrees with its prefix");
         }
         PartnerStatus status = found.partnerStatus();
         if (status == PartnerStatus.SUSPENDED) {
@@ -40,7 +40,7 @@ public final class Authenticator {
         }
         if (!status.allowsKeys(livemode)) {
             throw PayflowException.of(ErrorReason.PARTNER_NOT_ACTIVE, "the partner is %s; %s keys need an %s partner", status.wireName(),
-                    livemode ? "live" : "sandbox", livemode ? "active" : "approved or active");
+                    livemode ? "production" : "sandbox", livemode ? "active" : "approved or active");
         }
         return new PartnerPrincipal(new PartnerScope(found.key().partnerId(), livemode), found.key().id(), found.key().permissions());
     }

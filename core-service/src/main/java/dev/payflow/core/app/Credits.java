@@ -28,7 +28,7 @@ public final class Credits {
     public LedgerTransaction credit(PartnerScope scope, MovementTerms.OnWallet terms, IdempotencyKey key) {
         // Only a gateway that settles without I/O may run inside the database transaction. A gateway
         // that calls out (Stripe) needs the record-commit-call-record flow of docs/ledger.md.
-        InstantGateway gateway = gateways.forMode(scope.livemode())
+        InstantGateway gateway = gateways.forLivemode(scope.livemode())
                 .filter(InstantGateway.class::isInstance).map(InstantGateway.class::cast)
                 .orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
                         "no payment gateway is configured for %s mode, so funds cannot be added yet", scope.livemode() ? "live" : "sandbox"));

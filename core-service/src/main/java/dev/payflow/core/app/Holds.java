@@ -58,7 +58,10 @@ public final class Holds {
         }
     }
 
-    /** Places a hold; {@code expiresAt} defaults to {@link Limits#HOLD_EXPIRY_DEFAULT} from now. */
+    /**
+     * Places a hold; {@code expiresAt} defaults to {@link Limits#HOLD_EXPIRY_DEFAULT} from now. A
+     * replay answers exactly as the placement did (the hold as placed), whatever became of it since.
+     */
     public Hold place(PartnerScope scope, MovementTerms.OnWallet terms, Optional<Instant> expiresAt, IdempotencyKey key) {
         Instant now = services.now();
         if (expiresAt.isPresent() && (!expiresAt.get().isAfter(now) || expiresAt.get().isAfter(now.plus(Limits.HOLD_EXPIRY_MAX)))) {
@@ -69,7 +72,7 @@ public final class Holds {
                 expiresAt.orElse(now.plus(Limits.HOLD_EXPIRY_DEFAULT)), terms.metadata().json());
         // The requested expiry, not the computed default, so that a retry a moment later has the same fingerprint.
         return ledger.book(scope, Movement.of("CreateHold", key, place, terms.walletId(), terms.amount().minorUnits(), terms.amount().currency(),
-                terms.description(), expiresAt.map(Instant::toString).orElse(""), terms.metadata().json())).requireHold();
+                terms.description(), expiresAt.map(Instant::toString).orElse(""), terms.metadata().json())).requireHold().asPlaced();
     }
 
     public Hold capture(PartnerScope scope, CaptureTerms terms, IdempotencyKey key) {

@@ -1,6 +1,7 @@
 package dev.payflow.core.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +23,7 @@ public record PayflowConfig(
         Path dataDir,
         Optional<String> adminToken,
         int databasePoolSize,
+        Duration databaseLockTimeout,
         long holdExpiryIntervalMs) {
 
     public enum DeploymentEnvironment {
@@ -33,6 +35,15 @@ public record PayflowConfig(
     public static final int ADMIN_TOKEN_LENGTH_MIN = 32;
     /** Enough connections for the gRPC and REST worker threads on a small instance; PostgreSQL's default limit is 100. */
     private static final int DATABASE_POOL_SIZE_DEFAULT = 16;
+    /**
+     * How long a statement waits for a row lock (a wallet, or an idempotency key a racing duplicate
+     * holds) before the call answers IDEMPOTENCY_KEY_IN_USE or SERVICE_UNAVAILABLE: long enough for
+     * any honest transaction on a busy wallet (they take milliseconds), short enough that waiting
+     * calls do not pile up behind a stuck one.
+     */
+    public static final Duration DATABASE_LOCK_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    /** Above this a waiting call holds its connection for longer than the statement timeout allows anyway. */
+    private static final Duration DATABASE_LOCK_TIMEOUT_MAX = Duration.ofSeconds(15);
     /** A hold is released within about a second of its expiry; each tick is one indexed query when nothing is due. */
     private static final long HOLD_EXPIRY_INTERVAL_MS_DEFAULT = 1_000;
     /** An hour between ticks would leave expired funds reserved far too long. */
@@ -60,6 +71,11 @@ public record PayflowConfig(
         if (databasePoolSize < 1 || databasePoolSize > 200) {
             throw new ConfigException("PAYFLOW_DATABASE_POOL_SIZE: " + databasePoolSize + " (expected: 1..200)");
         }
+        Objects.requireNonNull(databaseLockTimeout, "databaseLockTimeout");
+        if (databaseLockTimeout.toMillis() < 1 || databaseLockTimeout.compareTo(DATABASE_LOCK_TIMEOUT_MAX) > 0) {
+            throw new ConfigException("PAYFLOW_DATABASE_LOCK_TIMEOUT_MS: " + databaseLockTimeout.toMillis() + " (expected: 1.."
+                    + DATABASE_LOCK_TIMEOUT_MAX.toMillis() + ")");
+        }
         if (holdExpiryIntervalMs < 0 || holdExpiryIntervalMs > HOLD_EXPIRY_INTERVAL_MS_MAX) {
             throw new ConfigException("PAYFLOW_HOLD_EXPIRY_INTERVAL_MS: " + holdExpiryIntervalMs + " (expected: 0..." + HOLD_EXPIRY_INTERVAL_MS_MAX
                     + ", 0 to run no expiry worker in this process)");
@@ -78,6 +94,7 @@ public record PayflowConfig(
                 Path.of(text(env, "PAYFLOW_DATA_DIR").orElse("./data")),
                 text(env, "PAYFLOW_ADMIN_TOKEN"),
                 integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT),
+                Duration.ofMillis(integer(env, "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", (int) DATABASE_LOCK_TIMEOUT_DEFAULT.toMillis())),
                 integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT));
     }
 

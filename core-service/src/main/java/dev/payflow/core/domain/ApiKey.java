@@ -1,6 +1,7 @@
 package dev.payflow.core.domain;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -11,12 +12,17 @@ public record ApiKey(
         String name,
         boolean livemode,
         String prefix,
-        Set<Permission> permissions,
+        PermissionGrant grant,
         Instant createdAt,
         Optional<Instant> revokedAt) {
 
     public ApiKey {
-        permissions = Set.copyOf(permissions);
+        Objects.requireNonNull(grant, "grant");
+    }
+
+    /** The permissions the key holds in this version of PayFlow. */
+    public Set<Permission> permissions() {
+        return grant.effective();
     }
 
     public boolean isRevoked() {

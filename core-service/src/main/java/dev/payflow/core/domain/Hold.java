@@ -28,6 +28,12 @@ public record Hold(String id, PartnerScope scope, String walletId, Money amount,
         }
     }
 
+    /** The hold as it was when placed: pending, nothing resolved. A replay of the placement answers this. */
+    public Hold asPlaced() {
+        return new Hold(id, scope, walletId, amount, HoldStatus.PENDING, description, idempotencyKey, metadataJson, expiresAt, createdAt,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
     /** Whether the hold can no longer be captured at {@code now}: its expiry has come. */
     public boolean isExpiredAt(Instant now) {
         return !now.isBefore(expiresAt);

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * A partner's lifecycle: pending -> approved -> active, with suspended and rejected. Sandbox keys
- * work for approved and active partners, live keys only for active ones.
+ * work for approved and active partners, production keys only for active ones.
  */
 public enum PartnerStatus {
     PENDING,

@@ -5,7 +5,12 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 
-/** What an API key may do; the wire names are those of the contract ("wallets:read"). */
+/**
+ * What an API key may do; the wire names are those of the contract ("wallets:read"). Some exist
+ * before the RPCs that need them (payments, connect, exports), so keys issued today need no
+ * re-issue when those arrive. Adding one is safe for existing keys: a key issued with all
+ * permissions stores that grant, not a list (see {@link PermissionGrant}).
+ */
 public enum Permission {
     WALLETS_READ("wallets:read"),
     WALLETS_WRITE("wallets:write"),
@@ -15,7 +20,12 @@ public enum Permission {
     PAYOUTS_READ("payouts:read"),
     PAYOUTS_WRITE("payouts:write"),
     WEBHOOKS_READ("webhooks:read"),
-    WEBHOOKS_WRITE("webhooks:write");
+    WEBHOOKS_WRITE("webhooks:write"),
+    PAYMENTS_READ("payments:read"),
+    PAYMENTS_WRITE("payments:write"),
+    CONNECT_READ("connect:read"),
+    CONNECT_WRITE("connect:write"),
+    EXPORTS_READ("exports:read");
 
     private final String wireName;
 

@@ -2,22 +2,23 @@ package dev.payflow.core.gateway;
 
 import java.util.Optional;
 
-/** Which gateway serves which mode: sandbox always the simulated one; live whatever is configured, if anything. */
+/** Which gateway serves which environment: sandbox always the simulated one; production whatever is configured, if anything. */
 public final class GatewayRegistry {
     private final PaymentGateway sandbox;
-    private final Optional<PaymentGateway> live;
+    private final Optional<PaymentGateway> production;
 
-    public GatewayRegistry(PaymentGateway sandbox, Optional<PaymentGateway> live) {
+    public GatewayRegistry(PaymentGateway sandbox, Optional<PaymentGateway> production) {
         this.sandbox = sandbox;
-        this.live = live;
+        this.production = production;
     }
 
-    /** Sandbox mode uses the simulated gateway; live mode has none until a real one (Stripe) is configured. */
+    /** Sandbox uses the simulated gateway; production has none until a real one (Stripe) is configured. */
     public static GatewayRegistry sandboxOnly() {
         return new GatewayRegistry(new SimulatedGateway(), Optional.empty());
     }
 
-    public Optional<PaymentGateway> forMode(boolean livemode) {
-        return livemode ? live : Optional.of(sandbox);
+    /** The gateway of production ({@code livemode} true) or sandbox. */
+    public Optional<PaymentGateway> forLivemode(boolean livemode) {
+        return livemode ? production : Optional.of(sandbox);
     }
 }

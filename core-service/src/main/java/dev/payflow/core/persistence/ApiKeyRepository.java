@@ -6,6 +6,7 @@ import static dev.payflow.core.persistence.jooq.Tables.PARTNERS;
 import dev.payflow.core.domain.ApiKey;
 import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.core.domain.Permission;
+import dev.payflow.core.domain.PermissionGrant;
 import dev.payflow.core.persistence.jooq.tables.records.ApiKeysRecord;
 import java.time.Instant;
 import java.util.Arrays;
@@ -30,7 +31,8 @@ public final class ApiKeyRepository {
                 .set(API_KEYS.LIVEMODE, key.livemode())
                 .set(API_KEYS.KEY_HASH, keyHashHex)
                 .set(API_KEYS.PREFIX, key.prefix())
-                .set(API_KEYS.PERMISSIONS, key.permissions().stream().map(Permission::wireName).sorted().toArray(String[]::new))
+                .set(API_KEYS.ALL_PERMISSIONS, key.grant().all())
+                .set(API_KEYS.PERMISSIONS, key.grant().named().stream().map(Permission::wireName).sorted().toArray(String[]::new))
                 .set(API_KEYS.CREATED_AT, Timestamps.toColumn(key.createdAt()))
                 .execute();
     }
@@ -63,9 +65,16 @@ public final class ApiKeyRepository {
     }
 
     private static ApiKey toApiKey(ApiKeysRecord r) {
-        Set<Permission> permissions = EnumSet.noneOf(Permission.class);
-        Arrays.stream(r.getPermissions()).map(Permission::fromWireName).flatMap(Optional::stream).forEach(permissions::add);
-        return new ApiKey(r.getId(), r.getPartnerId(), r.getName(), r.getLivemode(), r.getPrefix(), permissions,
+        PermissionGrant grant;
+        if (r.getAllPermissions()) {
+            grant = PermissionGrant.allPermissions();
+        } else {
+            // A name this version does not know (written by a newer one) grants nothing here.
+            Set<Permission> named = EnumSet.noneOf(Permission.class);
+            Arrays.stream(r.getPermissions()).map(Permission::fromWireName).flatMap(Optional::stream).forEach(named::add);
+            grant = new PermissionGrant(false, named);
+        }
+        return new ApiKey(r.getId(), r.getPartnerId(), r.getName(), r.getLivemode(), r.getPrefix(), grant,
                 Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getRevokedAt())));
     }
 }

@@ -19,10 +19,12 @@ public final class Database implements AutoCloseable {
     /** No statement may hold a connection longer than this; a stuck query must not starve the pool. */
     static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(15);
     /**
-     * How long a statement waits for a row lock (a wallet, or an idempotency key a racing duplicate
-     * holds). Longer waits answer IDEMPOTENCY_KEY_IN_USE or SERVICE_UNAVAILABLE instead of piling up.
+     * How long a statement waits for a row lock when no other is configured (a wallet, or an
+     * idempotency key a racing duplicate holds). Longer waits answer IDEMPOTENCY_KEY_IN_USE or
+     * SERVICE_UNAVAILABLE instead of piling up. The service takes its value from
+     * PAYFLOW_DATABASE_LOCK_TIMEOUT_MS; tests shorten it.
      */
-    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration LOCK_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
     /** How long a caller waits for a free connection before the call fails as unavailable. */
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
@@ -35,6 +37,14 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database connect(String jdbcUrl, String user, String password, int poolSize) {
+        return connect(jdbcUrl, user, password, poolSize, LOCK_TIMEOUT_DEFAULT);
+    }
+
+    /** @param lockTimeout how long a statement waits for a row lock before it fails (PostgreSQL's lock_timeout) */
+    public static Database connect(String jdbcUrl, String user, String password, int poolSize, Duration lockTimeout) {
+        if (lockTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("lockTimeout: " + lockTimeout + " (expected: at least 1 ms; 0 would mean no limit)");
+        }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(Objects.requireNonNull(jdbcUrl, "jdbcUrl"));
         if (user != null) {
@@ -48,7 +58,7 @@ public final class Database implements AutoCloseable {
         config.setMinimumIdle(Math.min(2, poolSize));
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         config.setConnectionInitSql("SET statement_timeout = " + STATEMENT_TIMEOUT.toMillis()
-                + "; SET lock_timeout = " + LOCK_TIMEOUT.toMillis()
+                + "; SET lock_timeout = " + lockTimeout.toMillis()
                 + "; SET TIME ZONE 'UTC'");
         return new Database(new HikariDataSource(config));
     }

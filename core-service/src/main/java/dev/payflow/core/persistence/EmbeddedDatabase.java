@@ -6,9 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +32,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** A clean shutdown of an idle PostgreSQL takes well under a second; a checkpoint can take longer. */
     private static final Duration ORPHAN_SHUTDOWN_WAIT = Duration.ofSeconds(30);
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    /** CREATE DATABASE takes an identifier, not a parameter; only names that need no quoting are accepted. */
+    private static final Pattern SAFE_DATABASE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final EmbeddedPostgres postgres;
 
@@ -59,6 +68,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return new EmbeddedDatabase(builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory, e);
+        }
+    }
+
+    /**
+     * Creates the database {@code name} unless it exists already (a restart on the same folder).
+     *
+     * @param name an SQL identifier of lower-case letters, digits and underscores (it is not quoted)
+     */
+    public void createDatabaseIfMissing(String name) {
+        if (!SAFE_DATABASE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("database name: '" + name + "' (expected: " + SAFE_DATABASE_NAME.pattern() + ")");
+        }
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), user(), null);
+                PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            exists.setString(1, name);
+            try (ResultSet found = exists.executeQuery()) {
+                if (found.next()) {
+                    return;
+                }
+            }
+            try (Statement create = connection.createStatement()) {
+                create.execute("CREATE DATABASE " + name);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create the " + name + " database", e);
         }
     }
 

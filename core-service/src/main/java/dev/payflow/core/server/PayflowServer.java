@@ -43,8 +43,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -168,25 +166,14 @@ public final class PayflowServer implements AutoCloseable {
     private Database connectDatabase(PayflowConfig config) {
         Optional<String> url = config.databaseUrl();
         if (url.isPresent()) {
-            return Database.connect(url.get(), config.databaseUser().orElse(null), config.databasePassword().orElse(null), config.databasePoolSize());
+            return Database.connect(url.get(), config.databaseUser().orElse(null), config.databasePassword().orElse(null), config.databasePoolSize(),
+                    config.databaseLockTimeout());
         }
         EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().toAbsolutePath().resolve("postgres"), true);
         toCloseLast.add(embedded);
-        createDatabaseIfMissing(embedded);
+        embedded.createDatabaseIfMissing(DATABASE_NAME);
         LOG.info("using the embedded PostgreSQL on port {} with data in {}", embedded.port(), config.dataDir().toAbsolutePath());
-        return Database.connect(embedded.jdbcUrl(DATABASE_NAME), embedded.user(), null, config.databasePoolSize());
-    }
-
-    private static void createDatabaseIfMissing(EmbeddedDatabase embedded) {
-        try (var connection = DriverManager.getConnection(embedded.jdbcUrl("postgres"), embedded.user(), null);
-                var statement = connection.createStatement()) {
-            var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE_NAME + "'");
-            if (!exists.next()) {
-                statement.execute("CREATE DATABASE " + DATABASE_NAME);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not create the " + DATABASE_NAME + " database", e);
-        }
+        return Database.connect(embedded.jdbcUrl(DATABASE_NAME), embedded.user(), null, config.databasePoolSize(), config.databaseLockTimeout());
     }
 
     public int grpcPort() {

@@ -34,6 +34,7 @@ import dev.payflow.proto.v1.RevokeApiKeyRequest;
 import dev.payflow.proto.v1.SystemStats;
 import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -54,8 +55,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AdminApiTest {
     private static final String UNKNOWN_PARTNER_ID = "ptn_" + "0".repeat(26);
     private static final String UNKNOWN_KEY_ID = "key_" + "0".repeat(26);
+    /** Every permission of the contract, written out: a key issued with none named shows all of them. */
     private static final List<String> ALL_PERMISSIONS = List.of("payouts:read", "payouts:write", "transactions:read",
-            "transactions:write", "transfers:write", "wallets:read", "wallets:write", "webhooks:read", "webhooks:write");
+            "transactions:write", "transfers:write", "wallets:read", "wallets:write", "webhooks:read", "webhooks:write",
+            "payments:read", "payments:write", "connect:read", "connect:write", "exports:read");
 
     private static TestServer payflow;
 
@@ -73,7 +76,7 @@ class AdminApiTest {
 
     @Test
     void partnerCreatedOverRestIsReturnedUnwrappedAsPendingWithItsEmailLowerCasedAndItsMetadataAsSent() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
         JsonObject metadata = JsonParser.parseString("{\"tier\":\"gold\",\"limits\":{\"daily\":5},\"tags\":[\"a\",\"b\"],\"vip\":true}")
                 .getAsJsonObject();
         JsonObject request = json("name", "RoSaBank", "companyName", "RoSa Bank Ltd", "email", "  Ops.Team@RoSa-Bank.Example ",
@@ -97,7 +100,7 @@ class AdminApiTest {
         assertThat(partner.get("metadata")).isEqualTo(metadata);
         assertThat(partner.getAsJsonArray("statusHistory")).isEmpty();
         Instant createdAt = Instant.parse(partner.get("createdAt").getAsString());
-        assertThat(createdAt).isBetween(before, Instant.now().plusMillis(1));
+        assertThat(createdAt).isBetween(before, payflow.clock().instant().plusMillis(1));
         assertThat(Instant.parse(partner.get("updatedAt").getAsString())).isEqualTo(createdAt);
         assertThat(created.headers().firstValue("x-request-id")).isPresent();
 
@@ -493,7 +496,7 @@ class AdminApiTest {
 
     @Test
     void everyStatusChangeIsRecordedWithFromToReasonAndTimeInOrder() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
         Partner partner = newPartner();
         List<Partner.Status> path = List.of(Partner.Status.approved, Partner.Status.active, Partner.Status.suspended,
                 Partner.Status.active, Partner.Status.suspended);
@@ -501,7 +504,7 @@ class AdminApiTest {
             payflow.admin().updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partner.getId()).setStatus(path.get(i))
                     .setReason("step " + i).build());
         }
-        Instant after = Instant.now().plusMillis(1);
+        Instant after = payflow.clock().instant().plusMillis(1);
 
         Partner read = payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.getId()).build());
 
@@ -575,7 +578,7 @@ class AdminApiTest {
     }
 
     @Test
-    void aKeyWithoutPermissionsGetsAllNineAndAnExplicitSubsetIsKept() {
+    void aKeyWithoutPermissionsGetsEveryPermissionAndAnExplicitSubsetIsKept() {
         Partner partner = newPartner();
 
         ApiKey all = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
@@ -657,7 +660,7 @@ class AdminApiTest {
         ApiKey issued = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.partnerId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("to revoke").build());
         assertThat(payflow.wallets(issued.getKey()).listWallets(ListWalletsRequest.getDefaultInstance()).getWalletsList()).isEmpty();
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
 
         TestServer.Rest revoked = adminRest("DELETE", "/api/admin/api-keys/" + issued.getId(), null);
         ApiKey again = payflow.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(issued.getId()).build());
@@ -666,7 +669,7 @@ class AdminApiTest {
         assertThat(revoked.body().get("status").getAsString()).isEqualTo("revoked");
         assertThat(revoked.body().get("key").getAsString()).isEmpty();
         Instant revokedAt = Instant.parse(revoked.body().get("revokedAt").getAsString());
-        assertThat(revokedAt).isBetween(before, Instant.now().plusMillis(1));
+        assertThat(revokedAt).isBetween(before, payflow.clock().instant().plusMillis(1));
         assertThat(again.getStatus()).isEqualTo(ApiKey.Status.revoked);
         assertThat(instant(again.getRevokedAt())).as("revoking again keeps the first revokedAt").isEqualTo(revokedAt);
         assertThat(again.getPermissionsList()).containsExactlyInAnyOrderElementsOf(ALL_PERMISSIONS);
@@ -695,7 +698,7 @@ class AdminApiTest {
     // --- System stats ------------------------------------------------------------------------
 
     @Test
-    void systemStatsCountPartnersByEveryStatusActiveKeysAndWalletsPerMode() {
+    void systemStatsCountPartnersByEveryStatusActiveKeysAndWalletsPerLivemode() {
         JsonObject before = stats();
 
         Partner pending = newPartner();
@@ -712,7 +715,7 @@ class AdminApiTest {
             payflow.wallets(active.sandboxKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
                     .setExternalWalletId(external).setName("w").setCurrency("USD").build());
         }
-        payflow.wallets(active.liveKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
+        payflow.wallets(active.productionKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("u")
                 .setExternalWalletId("stats-live").setName("w").setCurrency("USD").build());
 
         JsonObject after = stats();
@@ -764,7 +767,7 @@ class AdminApiTest {
         assertRestError(payflow.rest(method, path, "not-the-admin-token", body), 401, "INVALID_ADMIN_TOKEN");
         assertRestError(payflow.rest(method, path, TestServer.ADMIN_TOKEN + "x", body), 401, "INVALID_ADMIN_TOKEN");
         assertRestError(payflow.rest(method, path, partner.sandboxKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
-        assertRestError(payflow.rest(method, path, partner.liveKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
+        assertRestError(payflow.rest(method, path, partner.productionKey(), body), 403, "ADMIN_CREDENTIALS_REQUIRED");
     }
 
     @Test
@@ -778,7 +781,7 @@ class AdminApiTest {
                 Status.Code.UNAUTHENTICATED, "INVALID_ADMIN_TOKEN");
         assertGrpcError(() -> TestServer.withBearer(bare, partner.sandboxKey()).createPartner(CreatePartnerRequest.newBuilder()
                 .setName("N").setCompanyName("C").setEmail(uniqueEmail()).build()), Status.Code.PERMISSION_DENIED, "ADMIN_CREDENTIALS_REQUIRED");
-        assertGrpcError(() -> TestServer.withBearer(bare, partner.liveKey()).updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder()
+        assertGrpcError(() -> TestServer.withBearer(bare, partner.productionKey()).updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder()
                 .setId(partner.partnerId()).setStatus(Partner.Status.suspended).setReason("self-service?").build()),
                 Status.Code.PERMISSION_DENIED, "ADMIN_CREDENTIALS_REQUIRED");
         assertThat(payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.partnerId()).build()).getStatus())
@@ -844,14 +847,9 @@ class AdminApiTest {
         return all;
     }
 
-    /** Ids carry their creation time in milliseconds: two objects made a few milliseconds apart sort in creation order. */
+    /** Ids carry their creation time in milliseconds: two objects made a few milliseconds apart (on the server's clock) sort in creation order. */
     private static void pauseForTheClockToTick() {
-        try {
-            Thread.sleep(3);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        payflow.clock().advance(Duration.ofMillis(3));
     }
 
     private static Instant instant(Timestamp timestamp) {

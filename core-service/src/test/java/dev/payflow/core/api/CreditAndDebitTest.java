@@ -2,6 +2,7 @@ package dev.payflow.core.api;
 
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
@@ -13,11 +14,9 @@ import com.google.protobuf.Value;
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.ApiKey;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
-import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.LedgerEntry;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.Partner;
@@ -34,7 +33,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,8 +74,8 @@ class CreditAndDebitTest {
 
     @Test
     void sandboxCreditOverRestReturnsACompletedCreditSettledByTheSimulatedGatewayWithTheWalletsNewBalance() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         JsonObject metadata = JsonParser.parseString("{\"orderId\":\"o-17\",\"attempt\":2}").getAsJsonObject();
 
         TestServer.Rest credited = payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
@@ -110,14 +108,14 @@ class CreditAndDebitTest {
         assertThat(entry.get("amount").getAsString()).isEqualTo("50.00");
         assertThat(entry.get("currency").getAsString()).isEqualTo("USD");
         assertThat(entry.get("balance").getAsString()).isEqualTo("50.00");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("50.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("50.00");
     }
 
     @Test
     void sandboxCreditOverGrpcReturnsACompletedCreditWithOneEntryShowingTheRunningBalance() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "10.00", "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "10.00", "USD");
+        String key = newIdempotencyKey();
         Struct metadata = Struct.newBuilder().putFields("orderId", Value.newBuilder().setStringValue("o-18").build()).build();
 
         Transaction t = payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(wallet.getId())
@@ -146,15 +144,15 @@ class CreditAndDebitTest {
 
     @Test
     void walletBalanceAndBalanceEndpointAgreeAfterCreditsAndDebits() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "100.00", "USD");
-        debit(partner.sandboxKey(), wallet.getId(), "30.25", "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "0.50", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "100.00", "USD");
+        payflow.debit(partner.sandboxKey(), wallet.getId(), "30.25", "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "0.50", "USD");
 
         WalletBalance balance = payflow.wallets(partner.sandboxKey()).getWalletBalance(GetWalletBalanceRequest.newBuilder().setId(wallet.getId()).build());
         TestServer.Rest restBalance = payflow.rest("GET", "/api/v1/wallets/" + wallet.getId() + "/balance", partner.sandboxKey(), null);
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("70.25");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("70.25");
         assertThat(balance.getBalance()).isEqualTo("70.25");
         assertThat(balance.getAvailableBalance()).isEqualTo("70.25");
         assertThat(balance.getCurrency()).isEqualTo("USD");
@@ -165,11 +163,11 @@ class CreditAndDebitTest {
 
     @Test
     void debitOverRestMovesMoneyOutAndItsEntryIsADebitWithTheBalanceAfterIt() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "40.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "40.00", "USD");
 
         TestServer.Rest debited = payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/debit", partner.sandboxKey(),
-                body("amount", "15.50", "currency", "USD", "description", "Subscription", "idempotencyKey", newKey()));
+                body("amount", "15.50", "currency", "USD", "description", "Subscription", "idempotencyKey", newIdempotencyKey()));
 
         assertThat(debited.status()).as("HTTP status of %s", debited.body()).isEqualTo(200);
         JsonObject t = debited.body();
@@ -185,15 +183,15 @@ class CreditAndDebitTest {
         assertThat(entry.get("type").getAsString()).isEqualTo("debit");
         assertThat(entry.get("amount").getAsString()).isEqualTo("15.50");
         assertThat(entry.get("balance").getAsString()).isEqualTo("24.50");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("24.50");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("24.50");
     }
 
     @Test
     void debitOverGrpcOfTheWholeBalanceLeavesZero() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "12.34", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "12.34", "USD");
 
-        Transaction t = debit(partner.sandboxKey(), wallet.getId(), "12.34", "USD");
+        Transaction t = payflow.debit(partner.sandboxKey(), wallet.getId(), "12.34", "USD");
 
         assertThat(t.getType()).isEqualTo(Transaction.Type.debit);
         assertThat(t.getFromWalletId()).isEqualTo(wallet.getId());
@@ -202,128 +200,128 @@ class CreditAndDebitTest {
             assertThat(entry.getAmount()).isEqualTo("12.34");
             assertThat(entry.getBalance()).isEqualTo("0.00");
         });
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
     }
 
     // --- Business rules -------------------------------------------------------------------------
 
     @Test
     void debitOverTheBalanceIsInsufficientFundsAndLeavesTheBalanceUnchanged() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "10.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "10.00", "USD");
 
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "10.01", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "10.01", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
         assertRestError(restMove("debit", partner.sandboxKey(), wallet.getId(), "10.01", "USD"), 400, "INSUFFICIENT_FUNDS");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(1);
     }
 
     @Test
     void moneyMovesNeitherInNorOutOfAFrozenWallet() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "20.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "20.00", "USD");
         setStatus(partner.sandboxKey(), wallet.getId(), Wallet.Status.frozen);
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), "1.00", "USD"), 400, "WALLET_FROZEN");
         assertRestError(restMove("debit", partner.sandboxKey(), wallet.getId(), "1.00", "USD"), 400, "WALLET_FROZEN");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("20.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("20.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(1);
     }
 
     @Test
     void moneyMovesNeitherInNorOutOfAClosedWallet() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         setStatus(partner.sandboxKey(), wallet.getId(), Wallet.Status.closed);
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), "1.00", "USD"), 400, "WALLET_CLOSED");
         assertRestError(restMove("debit", partner.sandboxKey(), wallet.getId(), "1.00", "USD"), 400, "WALLET_CLOSED");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).isEmpty();
     }
 
     @Test
     void aRequestCurrencyOtherThanTheWalletsIsCurrencyMismatch() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "5.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "5.00", "USD");
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), 400, "CURRENCY_MISMATCH");
         assertRestError(restMove("debit", partner.sandboxKey(), wallet.getId(), "1.00", "EUR"), 400, "CURRENCY_MISMATCH");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("5.00");
     }
 
     @Test
     void aWalletThatDoesNotExistIsWalletNotFound() {
-        assertGrpcError(() -> credit(partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertGrpcError(() -> debit(partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
         assertRestError(restMove("credit", partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), 404, "WALLET_NOT_FOUND");
         assertRestError(restMove("debit", partner.sandboxKey(), UNKNOWN_WALLET_ID, "1.00", "USD"), 404, "WALLET_NOT_FOUND");
     }
 
     @Test
     void anotherPartnersWalletIsWalletNotFoundAndKeepsItsMoney() {
-        Wallet theirs = newWallet(otherPartner.sandboxKey(), "USD");
-        credit(otherPartner.sandboxKey(), theirs.getId(), "30.00", "USD");
+        Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        payflow.credit(otherPartner.sandboxKey(), theirs.getId(), "30.00", "USD");
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertGrpcError(() -> debit(partner.sandboxKey(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
         assertRestError(restMove("credit", partner.sandboxKey(), theirs.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
         assertRestError(restMove("debit", partner.sandboxKey(), theirs.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
 
-        assertThat(balanceOf(otherPartner.sandboxKey(), theirs.getId())).isEqualTo("30.00");
+        assertThat(payflow.balanceOf(otherPartner.sandboxKey(), theirs.getId())).isEqualTo("30.00");
         assertThat(transactionsOf(otherPartner.sandboxKey(), theirs.getId())).hasSize(1);
     }
 
     @Test
     void aSandboxWalletIsWalletNotFoundToALiveKey() {
-        Wallet sandbox = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), sandbox.getId(), "30.00", "USD");
+        Wallet sandbox = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), sandbox.getId(), "30.00", "USD");
 
-        assertGrpcError(() -> debit(partner.liveKey(), sandbox.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertRestError(restMove("debit", partner.liveKey(), sandbox.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.debit(partner.productionKey(), sandbox.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
+        assertRestError(restMove("debit", partner.productionKey(), sandbox.getId(), "1.00", "USD"), 404, "WALLET_NOT_FOUND");
 
-        assertThat(balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("30.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("30.00");
     }
 
-    // --- Live mode --------------------------------------------------------------------------------
+    // --- Production ------------------------------------------------------------------------------------
 
     @Test
     void aLiveCreditIsGatewayNotConfiguredRecordsNothingAndDoesNotConsumeItsKey() {
-        Wallet live = newWallet(partner.liveKey(), "USD");
-        assertThat(live.getLivemode()).isTrue();
-        String key = newKey();
-        CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(live.getId()).setAmount("25.00").setCurrency("USD")
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
+        assertThat(production.getLivemode()).isTrue();
+        String key = newIdempotencyKey();
+        CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(production.getId()).setAmount("25.00").setCurrency("USD")
                 .setIdempotencyKey(key).build();
 
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
-        assertRestError(payflow.rest("POST", "/api/v1/wallets/" + live.getId() + "/credit", partner.liveKey(),
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertRestError(payflow.rest("POST", "/api/v1/wallets/" + production.getId() + "/credit", partner.productionKey(),
                 body("amount", "25.00", "currency", "USD", "idempotencyKey", key)), 400, "GATEWAY_NOT_CONFIGURED");
 
-        assertThat(balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
-        assertThat(transactionsOf(partner.liveKey(), live.getId())).isEmpty();
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
+        assertThat(transactionsOf(partner.productionKey(), production.getId())).isEmpty();
         // Had the credit recorded the key, another request with it would be IDEMPOTENCY_KEY_REUSED.
-        assertGrpcError(() -> payflow.wallets(partner.liveKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(live.getId())
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(production.getId())
                 .setAmount("1.00").setCurrency("USD").setIdempotencyKey(key).build()), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
     }
 
     @Test
     void aLiveDebitOfAnEmptyLiveWalletIsInsufficientFunds() {
-        Wallet live = newWallet(partner.liveKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
 
-        assertGrpcError(() -> debit(partner.liveKey(), live.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        assertRestError(restMove("debit", partner.liveKey(), live.getId(), "1.00", "USD"), 400, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> payflow.debit(partner.productionKey(), production.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertRestError(restMove("debit", partner.productionKey(), production.getId(), "1.00", "USD"), 400, "INSUFFICIENT_FUNDS");
 
-        assertThat(balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
     }
 
     // --- Amounts ----------------------------------------------------------------------------------
@@ -342,14 +340,14 @@ class CreditAndDebitTest {
     @ParameterizedTest(name = "\"{0}\" {1} is credited as \"{2}\"")
     @MethodSource("acceptedAmounts")
     void anAcceptedAmountIsCreditedAndShownWithTheCurrencysDecimals(String amount, String currency, String shown) {
-        Wallet wallet = newWallet(partner.sandboxKey(), currency);
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), currency);
 
         TestServer.Rest credited = restMove("credit", partner.sandboxKey(), wallet.getId(), amount, currency);
 
         assertThat(credited.status()).as("HTTP status of %s", credited.body()).isEqualTo(200);
         assertThat(credited.body().get("amount").getAsString()).isEqualTo(shown);
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo(shown);
-        Transaction overGrpc = credit(partner.sandboxKey(), wallet.getId(), amount, currency);
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo(shown);
+        Transaction overGrpc = payflow.credit(partner.sandboxKey(), wallet.getId(), amount, currency);
         assertThat(overGrpc.getAmount()).isEqualTo(shown);
     }
 
@@ -376,76 +374,76 @@ class CreditAndDebitTest {
     @ParameterizedTest(name = "\"{0}\" {1} is INVALID_AMOUNT")
     @MethodSource("rejectedAmounts")
     void aRejectedAmountIsInvalidAmountOverBothDoorsAndMovesNothing(String amount, String currency) {
-        Wallet wallet = newWallet(partner.sandboxKey(), currency);
-        credit(partner.sandboxKey(), wallet.getId(), "100", currency);
-        String before = balanceOf(partner.sandboxKey(), wallet.getId());
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), currency);
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "100", currency);
+        String before = payflow.balanceOf(partner.sandboxKey(), wallet.getId());
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), amount, currency), Status.Code.INVALID_ARGUMENT, "INVALID_AMOUNT");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), amount, currency), Status.Code.INVALID_ARGUMENT, "INVALID_AMOUNT");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), amount, currency), Status.Code.INVALID_ARGUMENT, "INVALID_AMOUNT");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), amount, currency), Status.Code.INVALID_ARGUMENT, "INVALID_AMOUNT");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), amount, currency), 400, "INVALID_AMOUNT");
         assertRestError(restMove("debit", partner.sandboxKey(), wallet.getId(), amount, currency), 400, "INVALID_AMOUNT");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo(before);
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo(before);
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(1);
     }
 
     @Test
     void anAmountSentAsAJsonNumberIsMalformedRequest() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                "{\"amount\": 50.00, \"currency\": \"USD\", \"idempotencyKey\": \"" + newKey() + "\"}"), 400, "MALFORMED_REQUEST");
+                "{\"amount\": 50.00, \"currency\": \"USD\", \"idempotencyKey\": \"" + newIdempotencyKey() + "\"}"), 400, "MALFORMED_REQUEST");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
     }
 
     @Test
     void aMissingAmountOrCurrencyIsMissingField() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "", "USD"), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", ""), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "", "USD"), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "", "USD"), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", ""), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "", "USD"), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                body("currency", "USD", "idempotencyKey", newKey())), 400, "MISSING_FIELD");
+                body("currency", "USD", "idempotencyKey", newIdempotencyKey())), 400, "MISSING_FIELD");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                body("amount", "1.00", "idempotencyKey", newKey())), 400, "MISSING_FIELD");
+                body("amount", "1.00", "idempotencyKey", newIdempotencyKey())), 400, "MISSING_FIELD");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                body("amout", "1.00", "currency", "USD", "idempotencyKey", newKey())), 400, "MISSING_FIELD");
+                body("amout", "1.00", "currency", "USD", "idempotencyKey", newIdempotencyKey())), 400, "MISSING_FIELD");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
     }
 
     @Test
     void aCurrencyPayflowDoesNotKnowIsUnsupportedCurrency() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", "ZZZ"), Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY");
-        assertGrpcError(() -> debit(partner.sandboxKey(), wallet.getId(), "1.00", "ZZZ"), Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", "ZZZ"), Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY");
+        assertGrpcError(() -> payflow.debit(partner.sandboxKey(), wallet.getId(), "1.00", "ZZZ"), Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), "1.00", "ZZZ"), 400, "UNSUPPORTED_CURRENCY");
         assertRestError(restMove("credit", partner.sandboxKey(), wallet.getId(), "1.00", "usd"), 400, "UNSUPPORTED_CURRENCY");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
     }
 
     @Test
     void aDescriptionOf500CharactersIsAcceptedAndOneOver500IsInvalidField() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         CreditWalletRequest.Builder request = CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("1.00").setCurrency("USD");
 
-        Transaction accepted = payflow.wallets(partner.sandboxKey()).creditWallet(request.setDescription("d".repeat(500)).setIdempotencyKey(newKey()).build());
+        Transaction accepted = payflow.wallets(partner.sandboxKey()).creditWallet(request.setDescription("d".repeat(500)).setIdempotencyKey(newIdempotencyKey()).build());
 
         assertThat(accepted.getDescription()).hasSize(500);
-        assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).creditWallet(request.setDescription("d".repeat(501)).setIdempotencyKey(newKey()).build()),
+        assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).creditWallet(request.setDescription("d".repeat(501)).setIdempotencyKey(newIdempotencyKey()).build()),
                 Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/debit", partner.sandboxKey(),
-                body("amount", "1.00", "currency", "USD", "description", "d".repeat(501), "idempotencyKey", newKey())), 400, "INVALID_FIELD");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("1.00");
+                body("amount", "1.00", "currency", "USD", "description", "d".repeat(501), "idempotencyKey", newIdempotencyKey())), 400, "INVALID_FIELD");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("1.00");
     }
 
     @Test
     void metadataOver8KiBOrOver50KeysIsMetadataTooLarge() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         JsonObject tooManyKeys = new JsonObject();
         for (int i = 0; i < 51; i++) {
             tooManyKeys.addProperty("k" + i, "v");
@@ -458,21 +456,21 @@ class CreditAndDebitTest {
         }
 
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                body("amount", "1.00", "currency", "USD", "idempotencyKey", newKey(), "metadata", tooManyKeys)), 400, "METADATA_TOO_LARGE");
+                body("amount", "1.00", "currency", "USD", "idempotencyKey", newIdempotencyKey(), "metadata", tooManyKeys)), 400, "METADATA_TOO_LARGE");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                body("amount", "1.00", "currency", "USD", "idempotencyKey", newKey(), "metadata", tooManyBytes)), 400, "METADATA_TOO_LARGE");
+                body("amount", "1.00", "currency", "USD", "idempotencyKey", newIdempotencyKey(), "metadata", tooManyBytes)), 400, "METADATA_TOO_LARGE");
         assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
-                .setAmount("1.00").setCurrency("USD").setIdempotencyKey(newKey()).setMetadata(tooManyKeysStruct).build()),
+                .setAmount("1.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).setMetadata(tooManyKeysStruct).build()),
                 Status.Code.INVALID_ARGUMENT, "METADATA_TOO_LARGE");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
     }
 
     @Test
     void aTxnIdInPlaceOfAWalletIdIsInvalidId() {
-        String transactionId = credit(partner.sandboxKey(), newWallet(partner.sandboxKey(), "USD").getId(), "1.00", "USD").getId();
+        String transactionId = payflow.credit(partner.sandboxKey(), payflow.newWallet(partner.sandboxKey(), "USD").getId(), "1.00", "USD").getId();
 
-        assertGrpcError(() -> credit(partner.sandboxKey(), transactionId, "1.00", "USD"), Status.Code.INVALID_ARGUMENT, "INVALID_ID");
+        assertGrpcError(() -> payflow.credit(partner.sandboxKey(), transactionId, "1.00", "USD"), Status.Code.INVALID_ARGUMENT, "INVALID_ID");
         assertRestError(restMove("debit", partner.sandboxKey(), transactionId, "1.00", "USD"), 400, "INVALID_ID");
     }
 
@@ -480,23 +478,23 @@ class CreditAndDebitTest {
 
     @Test
     void aKeyWithOnlyWalletsReadIsMissingPermissionOnCreditAndDebit() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "5.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "5.00", "USD");
         String readOnly = payflow.issueKey(partner.partnerId(), ApiKey.Environment.sandbox, "wallets:read");
 
-        assertGrpcError(() -> credit(readOnly, wallet.getId(), "1.00", "USD"), Status.Code.PERMISSION_DENIED, "MISSING_PERMISSION");
-        assertGrpcError(() -> debit(readOnly, wallet.getId(), "1.00", "USD"), Status.Code.PERMISSION_DENIED, "MISSING_PERMISSION");
+        assertGrpcError(() -> payflow.credit(readOnly, wallet.getId(), "1.00", "USD"), Status.Code.PERMISSION_DENIED, "MISSING_PERMISSION");
+        assertGrpcError(() -> payflow.debit(readOnly, wallet.getId(), "1.00", "USD"), Status.Code.PERMISSION_DENIED, "MISSING_PERMISSION");
         assertRestError(restMove("credit", readOnly, wallet.getId(), "1.00", "USD"), 403, "MISSING_PERMISSION");
 
-        assertThat(balanceOf(readOnly, wallet.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(readOnly, wallet.getId())).isEqualTo("5.00");
     }
 
     // --- Concurrency ------------------------------------------------------------------------------
 
     @Test
     void concurrentDebitsWithTheirOwnKeysNeverTakeAWalletBelowZero() throws Exception {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "100.00", "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        payflow.credit(partner.sandboxKey(), wallet.getId(), "100.00", "USD");
         int threads = 10;
         CyclicBarrier start = new CyclicBarrier(threads);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -506,7 +504,7 @@ class CreditAndDebitTest {
                 replies.add(pool.submit(() -> {
                     start.await(10, TimeUnit.SECONDS);
                     try {
-                        return debit(partner.sandboxKey(), wallet.getId(), "15.00", "USD");
+                        return payflow.debit(partner.sandboxKey(), wallet.getId(), "15.00", "USD");
                     } catch (StatusRuntimeException e) {
                         return e;
                     }
@@ -528,7 +526,7 @@ class CreditAndDebitTest {
             assertThat(refusals).hasSize(4).containsOnly("FAILED_PRECONDITION INSUFFICIENT_FUNDS");
             assertThat(succeeded).extracting(t -> t.getEntries(0).getBalance())
                     .containsExactlyInAnyOrder("85.00", "70.00", "55.00", "40.00", "25.00", "10.00");
-            assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
+            assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
         } finally {
             pool.shutdownNow();
         }
@@ -583,17 +581,17 @@ class CreditAndDebitTest {
     }
 
     /** Wallets in the states the precedence table needs, and a key already used for a credit. */
-    private record Fixture(Wallet rich, Wallet poor, Wallet frozen, Wallet closed, Wallet live, String usedKey) {
+    private record Fixture(Wallet rich, Wallet poor, Wallet frozen, Wallet closed, Wallet production, String usedKey) {
         static Fixture create() {
-            Wallet rich = newWallet(partner.sandboxKey(), "USD");
-            String usedKey = newKey();
+            Wallet rich = payflow.newWallet(partner.sandboxKey(), "USD");
+            String usedKey = newIdempotencyKey();
             payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(rich.getId()).setAmount("100.00")
                     .setCurrency("USD").setIdempotencyKey(usedKey).build());
-            Wallet frozen = newWallet(partner.sandboxKey(), "USD");
+            Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(partner.sandboxKey(), frozen.getId(), Wallet.Status.frozen);
-            Wallet closed = newWallet(partner.sandboxKey(), "USD");
+            Wallet closed = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(partner.sandboxKey(), closed.getId(), Wallet.Status.closed);
-            return new Fixture(rich, newWallet(partner.sandboxKey(), "USD"), frozen, closed, newWallet(partner.liveKey(), "USD"), usedKey);
+            return new Fixture(rich, payflow.newWallet(partner.sandboxKey(), "USD"), frozen, closed, payflow.newWallet(partner.productionKey(), "USD"), usedKey);
         }
     }
 
@@ -605,7 +603,7 @@ class CreditAndDebitTest {
     }
 
     private static Move move(String direction, Wallet wallet, String amount, String currency, String key) {
-        return new Move(direction, wallet.getLivemode() ? partner.liveKey() : partner.sandboxKey(), wallet.getId(), amount, currency, "", 0, key, "");
+        return new Move(direction, wallet.getLivemode() ? partner.productionKey() : partner.sandboxKey(), wallet.getId(), amount, currency, "", 0, key, "");
     }
 
     private static Arguments precedenceRow(String problems, Function<String, Move> move, Status.Code code, String reason) {
@@ -629,13 +627,13 @@ class CreditAndDebitTest {
                         fixture().rich().getId(), "1.00", "USD", "", 51, "", ""), invalid, "METADATA_TOO_LARGE"),
                 precedenceRow("credit: no idempotency key and an unknown wallet", key -> new Move("credit", partner.sandboxKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, "", ""), invalid, "IDEMPOTENCY_KEY_MISSING"),
-                precedenceRow("live credit: no idempotency key and no gateway", key -> move("credit", fixture().live(), "1.00", "USD", ""),
+                precedenceRow("production credit: no idempotency key and no gateway", key -> move("credit", fixture().production(), "1.00", "USD", ""),
                         invalid, "IDEMPOTENCY_KEY_MISSING"),
                 precedenceRow("credit: body and header keys that differ and an unknown wallet", key -> new Move("credit", partner.sandboxKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_CONFLICT"),
-                precedenceRow("live credit: no gateway and an unknown wallet", key -> new Move("credit", partner.liveKey(),
+                precedenceRow("production credit: no gateway and an unknown wallet", key -> new Move("credit", partner.productionKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, ""), precondition, "GATEWAY_NOT_CONFIGURED"),
-                precedenceRow("live credit: no gateway and a currency other than the wallet's", key -> move("credit", fixture().live(), "1.00",
+                precedenceRow("production credit: no gateway and a currency other than the wallet's", key -> move("credit", fixture().production(), "1.00",
                         "EUR", key), precondition, "GATEWAY_NOT_CONFIGURED"),
                 precedenceRow("debit: a key already used for a credit and insufficient funds", key -> move("debit", fixture().poor(), "1.00", "USD",
                         fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_REUSED"),
@@ -657,47 +655,23 @@ class CreditAndDebitTest {
     @MethodSource("precedence")
     void aCreditOrDebitWithSeveralProblemsReportsTheFirstInMoneyMovementsOrder(PrecedenceRow row) {
         Fixture f = fixture();
-        List<String> before = List.of(balanceOf(partner.sandboxKey(), f.rich().getId()), balanceOf(partner.sandboxKey(), f.poor().getId()),
-                balanceOf(partner.liveKey(), f.live().getId()));
+        List<String> before = List.of(payflow.balanceOf(partner.sandboxKey(), f.rich().getId()), payflow.balanceOf(partner.sandboxKey(), f.poor().getId()),
+                payflow.balanceOf(partner.productionKey(), f.production().getId()));
 
-        assertGrpcError(() -> row.move().apply(newKey()).overGrpc(), row.code(), row.reason());
-        assertRestError(row.move().apply(newKey()).overRest(), row.code() == Status.Code.NOT_FOUND ? 404 : 400, row.reason());
+        assertGrpcError(() -> row.move().apply(newIdempotencyKey()).overGrpc(), row.code(), row.reason());
+        assertRestError(row.move().apply(newIdempotencyKey()).overRest(), row.code() == Status.Code.NOT_FOUND ? 404 : 400, row.reason());
 
-        assertThat(List.of(balanceOf(partner.sandboxKey(), f.rich().getId()), balanceOf(partner.sandboxKey(), f.poor().getId()),
-                balanceOf(partner.liveKey(), f.live().getId()))).isEqualTo(before);
+        assertThat(List.of(payflow.balanceOf(partner.sandboxKey(), f.rich().getId()), payflow.balanceOf(partner.sandboxKey(), f.poor().getId()),
+                payflow.balanceOf(partner.productionKey(), f.production().getId()))).isEqualTo(before);
         assertThat(transactionsOf(partner.sandboxKey(), f.rich().getId())).hasSize(1);
     }
 
     // --- Helpers ----------------------------------------------------------------------------------
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
-    private static Wallet newWallet(String apiKey, String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
-    }
-
-    private static Transaction credit(String apiKey, String walletId, String amount, String currency) {
-        return payflow.wallets(apiKey).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency(currency).setIdempotencyKey(newKey()).build());
-    }
-
-    private static Transaction debit(String apiKey, String walletId, String amount, String currency) {
-        return payflow.wallets(apiKey).debitWallet(DebitWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency(currency).setIdempotencyKey(newKey()).build());
-    }
-
     /** POST /api/v1/wallets/{id}/credit or /debit with a fresh key. */
     private static TestServer.Rest restMove(String direction, String apiKey, String walletId, String amount, String currency) {
         return payflow.rest("POST", "/api/v1/wallets/" + walletId + "/" + direction, apiKey,
-                body("amount", amount, "currency", currency, "idempotencyKey", newKey()));
-    }
-
-    private static String balanceOf(String apiKey, String walletId) {
-        return payflow.wallets(apiKey).getWallet(GetWalletRequest.newBuilder().setId(walletId).build()).getBalance();
+                body("amount", amount, "currency", currency, "idempotencyKey", newIdempotencyKey()));
     }
 
     private static List<Transaction> transactionsOf(String apiKey, String walletId) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Timestamp;
 import dev.payflow.core.testing.JsonBodies;
 import dev.payflow.core.testing.LedgerInvariants;
+import dev.payflow.core.testing.TestClock;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CaptureHoldRequest;
 import dev.payflow.proto.v1.CreateHoldRequest;
@@ -25,11 +26,8 @@ import dev.payflow.proto.v1.UpdateWalletRequest;
 import dev.payflow.proto.v1.VoidHoldRequest;
 import dev.payflow.proto.v1.Wallet;
 import io.grpc.Status;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +37,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,31 +44,7 @@ import org.junit.jupiter.api.Test;
 
 /** Holds: reserve, capture (as a debit or a transfer), void, expire; each once, each idempotent. */
 class HoldTest {
-    /** A clock the tests move: expiry is tested by moving it, never by waiting. */
-    private static final class MovableClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-01T12:00:00Z"));
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void advance(Duration by) {
-            now.updateAndGet(t -> t.plus(by));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("the tests read instants only");
-        }
-    }
-
-    private static final MovableClock CLOCK = new MovableClock();
+    private static final TestClock CLOCK = TestClock.frozenAt(Instant.parse("2026-12-01T12:00:00Z"));
     private static TestServer payflow;
     private static TestServer.PartnerKeys partner;
     private static TestServer.PartnerKeys otherPartner;
@@ -380,7 +353,7 @@ class HoldTest {
                 Status.Code.NOT_FOUND, "HOLD_NOT_FOUND");
         assertGrpcError(() -> payflow.holds(otherPartner.sandboxKey()).captureHold(CaptureHoldRequest.newBuilder().setId(hold.getId())
                 .setIdempotencyKey(newKey()).build()), Status.Code.NOT_FOUND, "HOLD_NOT_FOUND");
-        assertGrpcError(() -> payflow.holds(partner.liveKey()).voidHold(VoidHoldRequest.newBuilder().setId(hold.getId())
+        assertGrpcError(() -> payflow.holds(partner.productionKey()).voidHold(VoidHoldRequest.newBuilder().setId(hold.getId())
                 .setIdempotencyKey(newKey()).build()), Status.Code.NOT_FOUND, "HOLD_NOT_FOUND");
 
         assertThat(get(hold).getStatus()).isEqualTo(Hold.Status.pending);

@@ -2,6 +2,7 @@ package dev.payflow.core.api;
 
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
@@ -12,11 +13,9 @@ import com.google.protobuf.Value;
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetTransactionRequest;
-import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.Transaction;
@@ -31,7 +30,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,7 +44,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Idempotency keys of money movement (DESIGN section 3): replays, reuse, scope, and racing retries. */
+/** Idempotency keys of money movement (docs/ledger.md): replays, reuse, scope, and racing retries. */
 class IdempotencyTest {
     private static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER = Metadata.Key.of("idempotency-key", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -70,8 +68,8 @@ class IdempotencyTest {
 
     @Test
     void theSameCreditTwiceOverRestWithTheSameKeyReturnsTheIdenticalTransactionAndMovesMoneyOnce() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String body = body("amount", "25.00", "currency", "USD", "description", "Top-up", "idempotencyKey", newKey(),
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String body = body("amount", "25.00", "currency", "USD", "description", "Top-up", "idempotencyKey", newIdempotencyKey(),
                 "metadata", JsonParser.parseString("{\"order\":\"o-1\"}"));
 
         TestServer.Rest first = payflow.rest("POST", creditPath(wallet), partner.sandboxKey(), body);
@@ -80,76 +78,76 @@ class IdempotencyTest {
         assertThat(first.status()).as("HTTP status of %s", first.body()).isEqualTo(200);
         assertThat(second.status()).as("HTTP status of %s", second.body()).isEqualTo(200);
         assertThat(second.body()).isEqualTo(first.body());
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("25.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("25.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(1);
     }
 
     @Test
     void theSameDebitTwiceOverGrpcWithTheSameKeyReturnsTheIdenticalTransactionAndMovesMoneyOnce() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "10.00", newKey());
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), wallet.getId(), "10.00", newIdempotencyKey());
         DebitWalletRequest request = DebitWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("4.00").setCurrency("USD")
-                .setIdempotencyKey(newKey()).build();
+                .setIdempotencyKey(newIdempotencyKey()).build();
 
         Transaction first = payflow.wallets(partner.sandboxKey()).debitWallet(request);
         Transaction second = payflow.wallets(partner.sandboxKey()).debitWallet(request);
 
         assertThat(second).isEqualTo(first);
         assertThat(second.getEntries(0).getBalance()).isEqualTo("6.00");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("6.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("6.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(2);
     }
 
     @Test
     void theSameTransferTwiceWithTheSameKeyReturnsTheIdenticalTransactionWithTheSameEntriesAndMovesMoneyOnce() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "10.00", newKey());
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
-                .setAmount("3.00").setCurrency("USD").setIdempotencyKey(newKey()).build();
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "10.00", newIdempotencyKey());
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
+                .setAmount("3.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
 
         Transaction first = payflow.transfers(partner.sandboxKey()).createTransfer(request);
         Transaction second = payflow.transfers(partner.sandboxKey()).createTransfer(request);
-        TestServer.Rest third = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), body("fromWalletId", source.getId(),
-                "toWalletId", target.getId(), "amount", "3.00", "currency", "USD", "idempotencyKey", request.getIdempotencyKey()));
+        TestServer.Rest third = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), body("fromWalletId", from.getId(),
+                "toWalletId", to.getId(), "amount", "3.00", "currency", "USD", "idempotencyKey", request.getIdempotencyKey()));
 
         assertThat(second).isEqualTo(first);
         assertThat(third.status()).as("HTTP status of %s", third.body()).isEqualTo(200);
         assertThat(third.body().get("id").getAsString()).isEqualTo(first.getId());
-        assertThat(balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("7.00");
-        assertThat(balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("3.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("7.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("3.00");
     }
 
     @Test
     void aReplayAfterLaterMovementsStillShowsTheOriginalBalances() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         Transaction first = credit(partner.sandboxKey(), wallet.getId(), "5.00", key);
-        credit(partner.sandboxKey(), wallet.getId(), "7.00", newKey());
+        credit(partner.sandboxKey(), wallet.getId(), "7.00", newIdempotencyKey());
 
         Transaction replay = credit(partner.sandboxKey(), wallet.getId(), "5.00", key);
 
         assertThat(replay).isEqualTo(first);
         assertThat(replay.getEntries(0).getBalance()).isEqualTo("5.00");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("12.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("12.00");
     }
 
     @Test
     void aReplayAfterTheWalletWasFrozenStillReturnsTheOriginalTransaction() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         Transaction original = credit(partner.sandboxKey(), wallet.getId(), "4.00", key);
         setStatus(wallet.getId(), Wallet.Status.frozen);
 
         Transaction replay = credit(partner.sandboxKey(), wallet.getId(), "4.00", key);
 
         assertThat(replay).isEqualTo(original);
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("4.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("4.00");
     }
 
     @Test
     void aKeyOf255CharactersIsAcceptedAndOneOf256IsInvalidField() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
         Transaction accepted = credit(partner.sandboxKey(), wallet.getId(), "1.00", "k".repeat(255));
 
@@ -157,15 +155,15 @@ class IdempotencyTest {
         assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "1.00", "k".repeat(256)), Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
         assertRestError(payflow.rest("POST", creditPath(wallet), partner.sandboxKey(), body("amount", "1.00", "currency", "USD"),
                 Map.of("Idempotency-Key", "h".repeat(256))), 400, "INVALID_FIELD");
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("1.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("1.00");
     }
 
     // --- Where the key comes from ------------------------------------------------------------------------
 
     @Test
     void aKeyInTheIdempotencyKeyHeaderIsEquivalentToTheSameKeyInTheBodyOverRest() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
 
         TestServer.Rest first = payflow.rest("POST", creditPath(wallet), partner.sandboxKey(), body("amount", "8.00", "currency", "USD"),
                 Map.of("Idempotency-Key", key));
@@ -178,13 +176,13 @@ class IdempotencyTest {
         assertThat(first.body().get("idempotencyKey").getAsString()).isEqualTo(key);
         assertThat(retry.body()).isEqualTo(first.body());
         assertThat(both.body()).isEqualTo(first.body());
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("8.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("8.00");
     }
 
     @Test
     void aKeyInGrpcMetadataIsEquivalentToTheSameKeyInTheMessage() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         CreditWalletRequest withoutKey = CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("9.00").setCurrency("USD").build();
 
         Transaction first = withKeyHeader(payflow.wallets(partner.sandboxKey()), key).creditWallet(withoutKey);
@@ -192,33 +190,33 @@ class IdempotencyTest {
 
         assertThat(first.getIdempotencyKey()).isEqualTo(key);
         assertThat(retry).isEqualTo(first);
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("9.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("9.00");
     }
 
     @Test
     void aHeaderKeyAndABodyKeyThatDifferAreIdempotencyKeyConflictAndMoveNothing() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "10.00", newKey());
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), wallet.getId(), "10.00", newIdempotencyKey());
 
         assertRestError(payflow.rest("POST", creditPath(wallet), partner.sandboxKey(),
-                body("amount", "1.00", "currency", "USD", "idempotencyKey", newKey()), Map.of("Idempotency-Key", newKey())),
+                body("amount", "1.00", "currency", "USD", "idempotencyKey", newIdempotencyKey()), Map.of("Idempotency-Key", newIdempotencyKey())),
                 400, "IDEMPOTENCY_KEY_CONFLICT");
-        assertGrpcError(() -> withKeyHeader(payflow.wallets(partner.sandboxKey()), newKey()).debitWallet(DebitWalletRequest.newBuilder()
-                .setWalletId(wallet.getId()).setAmount("1.00").setCurrency("USD").setIdempotencyKey(newKey()).build()),
+        assertGrpcError(() -> withKeyHeader(payflow.wallets(partner.sandboxKey()), newIdempotencyKey()).debitWallet(DebitWalletRequest.newBuilder()
+                .setWalletId(wallet.getId()).setAmount("1.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build()),
                 Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_CONFLICT");
-        assertGrpcError(() -> withKeyHeader(payflow.transfers(partner.sandboxKey()), newKey()).createTransfer(CreateTransferRequest.newBuilder()
-                .setFromWalletId(wallet.getId()).setToWalletId(newWallet(partner.sandboxKey(), "USD").getId()).setAmount("1.00").setCurrency("USD")
-                .setIdempotencyKey(newKey()).build()), Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_CONFLICT");
+        assertGrpcError(() -> withKeyHeader(payflow.transfers(partner.sandboxKey()), newIdempotencyKey()).createTransfer(CreateTransferRequest.newBuilder()
+                .setFromWalletId(wallet.getId()).setToWalletId(payflow.newWallet(partner.sandboxKey(), "USD").getId()).setAmount("1.00").setCurrency("USD")
+                .setIdempotencyKey(newIdempotencyKey()).build()), Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_CONFLICT");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).hasSize(1);
     }
 
     @Test
     void aMoneyMovingCallWithoutAKeyIsIdempotencyKeyMissing() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        Wallet other = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), wallet.getId(), "10.00", newKey());
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet other = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), wallet.getId(), "10.00", newIdempotencyKey());
 
         assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(wallet.getId())
                 .setAmount("1.00").setCurrency("USD").build()), Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_MISSING");
@@ -231,8 +229,8 @@ class IdempotencyTest {
         assertRestError(payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), body("fromWalletId", wallet.getId(),
                 "toWalletId", other.getId(), "amount", "1.00", "currency", "USD")), 400, "IDEMPOTENCY_KEY_MISSING");
 
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
-        assertThat(balanceOf(partner.sandboxKey(), other.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), other.getId())).isEqualTo("0.00");
     }
 
     // --- Reuse with other parameters --------------------------------------------------------------------
@@ -272,24 +270,24 @@ class IdempotencyTest {
     @ParameterizedTest(name = "a retry with {0} is IDEMPOTENCY_KEY_REUSED")
     @MethodSource("changes")
     void reusingAKeyWithOtherParametersIsIdempotencyKeyReusedAndLeavesTheOriginalUntouched(Change change) {
-        Fixture fixture = new Fixture(newWallet(partner.sandboxKey(), "USD"), newWallet(partner.sandboxKey(), "USD"));
-        String key = newKey();
+        Fixture fixture = new Fixture(payflow.newWallet(partner.sandboxKey(), "USD"), payflow.newWallet(partner.sandboxKey(), "USD"));
+        String key = newIdempotencyKey();
         Transaction original = credit(fixture.wallet(), "20.00", "original", oneKey(1), key);
 
         assertGrpcError(() -> change.retry().accept(fixture, key), Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED");
 
         assertThat(payflow.ledger(partner.sandboxKey()).getTransaction(GetTransactionRequest.newBuilder().setId(original.getId()).build()))
                 .isEqualTo(original);
-        assertThat(balanceOf(partner.sandboxKey(), fixture.wallet().getId())).isEqualTo("20.00");
-        assertThat(balanceOf(partner.sandboxKey(), fixture.otherWallet().getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), fixture.wallet().getId())).isEqualTo("20.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), fixture.otherWallet().getId())).isEqualTo("0.00");
         assertThat(transactionsOf(partner.sandboxKey(), fixture.wallet().getId())).hasSize(1);
         assertThat(credit(fixture.wallet(), "20.00", "original", oneKey(1), key)).as("the original request still replays").isEqualTo(original);
     }
 
     @Test
     void reusingACreditsKeyForADebitOverRestIsIdempotencyKeyReused() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         TestServer.Rest credited = payflow.rest("POST", creditPath(wallet), partner.sandboxKey(),
                 body("amount", "5.00", "currency", "USD", "idempotencyKey", key));
 
@@ -297,13 +295,13 @@ class IdempotencyTest {
                 body("amount", "5.00", "currency", "USD", "idempotencyKey", key)), 400, "IDEMPOTENCY_KEY_REUSED");
 
         assertThat(credited.status()).isEqualTo(200);
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("5.00");
     }
 
     @Test
     void metadataKeyOrderDoesNotChangeTheFingerprint() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
 
         TestServer.Rest first = payflow.rest("POST", creditPath(wallet), partner.sandboxKey(), body("amount", "3.00", "currency", "USD",
                 "idempotencyKey", key, "metadata", JsonParser.parseString("{\"a\":1,\"b\":2,\"nested\":{\"x\":\"1\",\"y\":\"2\"}}")));
@@ -313,20 +311,20 @@ class IdempotencyTest {
         assertThat(first.status()).as("HTTP status of %s", first.body()).isEqualTo(200);
         assertThat(reordered.status()).as("HTTP status of %s", reordered.body()).isEqualTo(200);
         assertThat(reordered.body()).isEqualTo(first.body());
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("3.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("3.00");
     }
 
     // --- Which failures consume the key ---------------------------------------------------------------
 
     @Test
     void aDebitRefusedForInsufficientFundsConsumesItsKeyAndItsRetryAfterFundingIsTheSameError() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         DebitWalletRequest debit = DebitWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("10.00").setCurrency("USD")
                 .setIdempotencyKey(key).build();
         com.google.rpc.Status refused = assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).debitWallet(debit),
                 Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        credit(partner.sandboxKey(), wallet.getId(), "50.00", newKey());
+        credit(partner.sandboxKey(), wallet.getId(), "50.00", newIdempotencyKey());
 
         com.google.rpc.Status replayed = assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).debitWallet(debit),
                 Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
@@ -336,15 +334,15 @@ class IdempotencyTest {
         assertThat(replayed.getMessage()).isEqualTo(refused.getMessage());
         assertRestError(overRest, 400, "INSUFFICIENT_FUNDS");
         assertThat(overRest.body().get("message").getAsString()).isEqualTo(refused.getMessage());
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("50.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("50.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).extracting(Transaction::getType).containsExactly(Transaction.Type.credit);
     }
 
     @Test
     void aCreditRefusedBecauseTheWalletWasFrozenConsumesItsKeyAndItsRetryAfterUnfreezingIsTheSameError() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         setStatus(wallet.getId(), Wallet.Status.frozen);
-        String key = newKey();
+        String key = newIdempotencyKey();
         com.google.rpc.Status refused = assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "10.00", key),
                 Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
         setStatus(wallet.getId(), Wallet.Status.active);
@@ -353,31 +351,31 @@ class IdempotencyTest {
                 Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
 
         assertThat(replayed.getMessage()).isEqualTo(refused.getMessage());
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("0.00");
         assertThat(transactionsOf(partner.sandboxKey(), wallet.getId())).isEmpty();
-        assertThat(credit(partner.sandboxKey(), wallet.getId(), "10.00", newKey()).getStatus()).as("a new key works")
+        assertThat(credit(partner.sandboxKey(), wallet.getId(), "10.00", newIdempotencyKey()).getStatus()).as("a new key works")
                 .isEqualTo(Transaction.Status.completed);
     }
 
     @Test
     void aTransferRefusedForInsufficientFundsConsumesItsKey() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
-                .setAmount("2.00").setCurrency("USD").setIdempotencyKey(newKey()).build();
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
+                .setAmount("2.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
         assertGrpcError(() -> payflow.transfers(partner.sandboxKey()).createTransfer(request), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        credit(partner.sandboxKey(), source.getId(), "5.00", newKey());
+        credit(partner.sandboxKey(), from.getId(), "5.00", newIdempotencyKey());
 
         assertGrpcError(() -> payflow.transfers(partner.sandboxKey()).createTransfer(request), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
 
-        assertThat(balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("5.00");
-        assertThat(balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("0.00");
     }
 
     @Test
     void aRequestRejectedByValidationDoesNotConsumeItsKeySoTheCorrectedRequestSucceeds() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
         assertGrpcError(() -> credit(partner.sandboxKey(), wallet.getId(), "10.001", key), Status.Code.INVALID_ARGUMENT, "INVALID_AMOUNT");
         assertRestError(payflow.rest("POST", creditPath(wallet), partner.sandboxKey(),
                 body("amount", "abc", "currency", "USD", "idempotencyKey", key)), 400, "INVALID_AMOUNT");
@@ -387,42 +385,42 @@ class IdempotencyTest {
 
         assertThat(corrected.getStatus()).isEqualTo(Transaction.Status.completed);
         assertThat(corrected.getIdempotencyKey()).isEqualTo(key);
-        assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("10.00");
     }
 
     // --- Scope --------------------------------------------------------------------------------------
 
     @Test
     void theSameKeyUsedByTwoPartnersGivesTwoIndependentTransactions() {
-        Wallet mine = newWallet(partner.sandboxKey(), "USD");
-        Wallet theirs = newWallet(otherPartner.sandboxKey(), "USD");
-        String key = newKey();
+        Wallet mine = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        String key = newIdempotencyKey();
 
         Transaction myCredit = credit(partner.sandboxKey(), mine.getId(), "11.00", key);
         Transaction theirCredit = credit(otherPartner.sandboxKey(), theirs.getId(), "22.00", key);
 
         assertThat(theirCredit.getId()).isNotEqualTo(myCredit.getId());
         assertThat(theirCredit.getAmount()).isEqualTo("22.00");
-        assertThat(balanceOf(partner.sandboxKey(), mine.getId())).isEqualTo("11.00");
-        assertThat(balanceOf(otherPartner.sandboxKey(), theirs.getId())).isEqualTo("22.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), mine.getId())).isEqualTo("11.00");
+        assertThat(payflow.balanceOf(otherPartner.sandboxKey(), theirs.getId())).isEqualTo("22.00");
     }
 
     @Test
     void theSameKeyInSandboxAndLiveGivesTwoIndependentResults() {
-        Wallet sandbox = newWallet(partner.sandboxKey(), "USD");
-        Wallet live = newWallet(partner.liveKey(), "USD");
-        String usedInSandboxFirst = newKey();
-        String usedInLiveFirst = newKey();
+        Wallet sandbox = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
+        String usedInSandboxFirst = newIdempotencyKey();
+        String usedInLiveFirst = newIdempotencyKey();
 
         Transaction sandboxCredit = credit(partner.sandboxKey(), sandbox.getId(), "6.00", usedInSandboxFirst);
-        assertGrpcError(() -> debit(partner.liveKey(), live.getId(), "1.00", usedInSandboxFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        assertGrpcError(() -> debit(partner.liveKey(), live.getId(), "1.00", usedInLiveFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> debit(partner.productionKey(), production.getId(), "1.00", usedInSandboxFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> debit(partner.productionKey(), production.getId(), "1.00", usedInLiveFirst), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
         Transaction sandboxDebit = debit(partner.sandboxKey(), sandbox.getId(), "1.00", usedInLiveFirst);
 
         assertThat(sandboxCredit.getStatus()).isEqualTo(Transaction.Status.completed);
         assertThat(sandboxDebit.getStatus()).isEqualTo(Transaction.Status.completed);
-        assertThat(balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("5.00");
-        assertThat(balanceOf(partner.liveKey(), live.getId())).isEqualTo("0.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), sandbox.getId())).isEqualTo("5.00");
+        assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
     }
 
     // --- Racing retries -------------------------------------------------------------------------------
@@ -430,15 +428,15 @@ class IdempotencyTest {
     @Test
     void eightIdenticalCreditsRacingWithOneKeyCreateExactlyOneTransaction() throws Exception {
         for (int round = 0; round < 5; round++) {
-            Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+            Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
             CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("15.00").setCurrency("USD")
-                    .setDescription("race").setIdempotencyKey(newKey()).build();
+                    .setDescription("race").setIdempotencyKey(newIdempotencyKey()).build();
 
             List<Object> replies = race(8, () -> payflow.wallets(partner.sandboxKey()).creditWallet(request));
 
             List<Transaction> transactions = transactionsOf(partner.sandboxKey(), wallet.getId());
             assertThat(transactions).as("round %d: transactions of the wallet", round).hasSize(1);
-            assertThat(balanceOf(partner.sandboxKey(), wallet.getId())).as("round %d: balance", round).isEqualTo("15.00");
+            assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).as("round %d: balance", round).isEqualTo("15.00");
             for (Object reply : replies) {
                 if (reply instanceof Transaction t) {
                     assertThat(t).as("round %d: a successful reply", round).isEqualTo(transactions.get(0));
@@ -451,17 +449,17 @@ class IdempotencyTest {
 
     @Test
     void eightIdenticalTransfersRacingWithOneKeyMoveMoneyOnce() throws Exception {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "100.00", newKey());
-        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(source.getId()).setToWalletId(target.getId())
-                .setAmount("10.00").setCurrency("USD").setIdempotencyKey(newKey()).build();
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "100.00", newIdempotencyKey());
+        CreateTransferRequest request = CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
+                .setAmount("10.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey()).build();
 
         List<Object> replies = race(8, () -> payflow.transfers(partner.sandboxKey()).createTransfer(request));
 
-        assertThat(balanceOf(partner.sandboxKey(), source.getId())).isEqualTo("90.00");
-        assertThat(balanceOf(partner.sandboxKey(), target.getId())).isEqualTo("10.00");
-        List<Transaction> received = transactionsOf(partner.sandboxKey(), target.getId());
+        assertThat(payflow.balanceOf(partner.sandboxKey(), from.getId())).isEqualTo("90.00");
+        assertThat(payflow.balanceOf(partner.sandboxKey(), to.getId())).isEqualTo("10.00");
+        List<Transaction> received = transactionsOf(partner.sandboxKey(), to.getId());
         assertThat(received).hasSize(1);
         assertThat(replies).allSatisfy(reply -> assertThat(reply).isIn(received.get(0), "ABORTED IDEMPOTENCY_KEY_IN_USE"));
     }
@@ -494,10 +492,6 @@ class IdempotencyTest {
 
     // --- Helpers --------------------------------------------------------------------------------------
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
     private static <S extends AbstractStub<S>> S withKeyHeader(S stub, String key) {
         Metadata headers = new Metadata();
         headers.put(IDEMPOTENCY_KEY_HEADER, key);
@@ -506,12 +500,6 @@ class IdempotencyTest {
 
     private static String creditPath(Wallet wallet) {
         return "/api/v1/wallets/" + wallet.getId() + "/credit";
-    }
-
-    private static Wallet newWallet(String apiKey, String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
     }
 
     private static Struct oneKey(int n) {
@@ -539,10 +527,6 @@ class IdempotencyTest {
 
     private static void setStatus(String walletId, Wallet.Status status) {
         payflow.wallets(partner.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(walletId).setStatus(status).build());
-    }
-
-    private static String balanceOf(String apiKey, String walletId) {
-        return payflow.wallets(apiKey).getWallet(GetWalletRequest.newBuilder().setId(walletId).build()).getBalance();
     }
 
     private static List<Transaction> transactionsOf(String apiKey, String walletId) {

@@ -1,18 +1,20 @@
 package dev.payflow.core.api;
 
+import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.payflow.core.testing.ApiErrors;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.UpdateWalletRequest;
 import dev.payflow.proto.v1.Wallet;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.sql.Connection;
@@ -41,10 +43,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The database itself keeps the books append-only and balanced (V2's triggers), and after money
  * moved through the API in every way, including concurrently, the books read straight from
- * PostgreSQL over plain JDBC satisfy DESIGN section 3.
+ * PostgreSQL over plain JDBC satisfy the ledger's rules (docs/ledger.md).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LedgerImmutabilityTest {
+    /** PostgreSQL's restrict_violation, raised by the append-only triggers. */
+    private static final String RESTRICT_VIOLATION = "23001";
+    /** PostgreSQL's check_violation, raised by CHECK constraints and the balanced-transaction trigger. */
+    private static final String CHECK_VIOLATION = "23514";
     private static TestServer payflow;
     private static TestServer.PartnerKeys partner;
     private static TestServer.PartnerKeys otherPartner;
@@ -56,13 +62,13 @@ class LedgerImmutabilityTest {
         partner = payflow.onboard(Partner.Status.active);
         otherPartner = payflow.onboard(Partner.Status.active);
 
-        usd = newWallet(partner.sandboxKey(), "USD");
-        Wallet usdToo = newWallet(partner.sandboxKey(), "USD");
-        Wallet yen = newWallet(partner.sandboxKey(), "JPY");
-        Wallet yenToo = newWallet(partner.sandboxKey(), "JPY");
-        Wallet dinar = newWallet(partner.sandboxKey(), "KWD");
-        Wallet theirs = newWallet(otherPartner.sandboxKey(), "USD");
-        Wallet live = newWallet(partner.liveKey(), "USD");
+        usd = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet usdToo = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet yen = payflow.newWallet(partner.sandboxKey(), "JPY");
+        Wallet yenToo = payflow.newWallet(partner.sandboxKey(), "JPY");
+        Wallet dinar = payflow.newWallet(partner.sandboxKey(), "KWD");
+        Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
 
         credit(partner.sandboxKey(), usd, "100.00");
         credit(partner.sandboxKey(), usdToo, "0.01");
@@ -77,14 +83,14 @@ class LedgerImmutabilityTest {
         credit(otherPartner.sandboxKey(), theirs, "77.77");
         debit(otherPartner.sandboxKey(), theirs, "7.77");
         // Refusals must leave no trace in the books.
-        attempt(() -> debit(partner.sandboxKey(), usd, "1000.00"));
-        attempt(() -> transfer(partner.sandboxKey(), yenToo, yen, "100000"));
-        attempt(() -> debit(partner.liveKey(), live, "1.00"));
-        attempt(() -> credit(partner.liveKey(), live, "1.00"));
-        Wallet frozen = newWallet(partner.sandboxKey(), "USD");
+        assertGrpcError(() -> debit(partner.sandboxKey(), usd, "1000.00"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> transfer(partner.sandboxKey(), yenToo, yen, "100000"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> debit(partner.productionKey(), production, "1.00"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
+        assertGrpcError(() -> credit(partner.productionKey(), production, "1.00"), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), frozen, "3.00");
         payflow.wallets(partner.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(frozen.getId()).setStatus(Wallet.Status.frozen).build());
-        attempt(() -> transfer(partner.sandboxKey(), frozen, usd, "1.00"));
+        assertGrpcError(() -> transfer(partner.sandboxKey(), frozen, usd, "1.00"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN");
     }
 
     @AfterAll
@@ -97,7 +103,7 @@ class LedgerImmutabilityTest {
     void concurrentTransfersAndDebitsAmongFourWalletsKeepTheirTotal() throws Exception {
         List<Wallet> wallets = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+            Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
             credit(partner.sandboxKey(), wallet, "100.00");
             wallets.add(wallet);
         }
@@ -160,9 +166,11 @@ class LedgerImmutabilityTest {
                     () -> execute(db, "UPDATE ledger_entries SET balance_after_minor = 0"));
 
             assertThat((Throwable) refused).as("UPDATE of one entry").isNotNull();
-            assertThat(refused.getMessage()).contains("append-only");
+            assertThat(refused.getSQLState()).isEqualTo(RESTRICT_VIOLATION);
+            assertThat(refused.getMessage()).contains("append-only").contains("UPDATE");
             assertThat((Throwable) refusedForAll).as("UPDATE of every entry").isNotNull();
-            assertThat(refusedForAll.getMessage()).contains("append-only");
+            assertThat(refusedForAll.getSQLState()).isEqualTo(RESTRICT_VIOLATION);
+            assertThat(refusedForAll.getMessage()).contains("append-only").contains("UPDATE");
             assertThat(queryLong(db, "SELECT amount_minor FROM ledger_entries WHERE id = '" + entryId + "'")).isEqualTo(amountBefore);
         }
     }
@@ -178,9 +186,11 @@ class LedgerImmutabilityTest {
                     () -> execute(db, "DELETE FROM ledger_entries WHERE wallet_id = '" + usd.getId() + "'"));
 
             assertThat((Throwable) refused).as("DELETE of every entry").isNotNull();
-            assertThat(refused.getMessage()).contains("append-only");
+            assertThat(refused.getSQLState()).isEqualTo(RESTRICT_VIOLATION);
+            assertThat(refused.getMessage()).contains("append-only").contains("DELETE");
             assertThat((Throwable) refusedForOne).as("DELETE of one wallet's entries").isNotNull();
-            assertThat(refusedForOne.getMessage()).contains("append-only");
+            assertThat(refusedForOne.getSQLState()).isEqualTo(RESTRICT_VIOLATION);
+            assertThat(refusedForOne.getMessage()).contains("append-only").contains("DELETE");
             assertThat(queryLong(db, "SELECT count(*) FROM ledger_entries")).isEqualTo(entriesBefore).isPositive();
         }
     }
@@ -194,7 +204,8 @@ class LedgerImmutabilityTest {
             SQLException refused = catchThrowableOfType(SQLException.class, () -> execute(db, "TRUNCATE ledger_entries"));
 
             assertThat((Throwable) refused).isNotNull();
-            assertThat(refused.getMessage()).contains("append-only");
+            assertThat(refused.getSQLState()).isEqualTo(RESTRICT_VIOLATION);
+            assertThat(refused.getMessage()).contains("append-only").contains("TRUNCATE");
             assertThat(queryLong(db, "SELECT count(*) FROM ledger_entries")).isEqualTo(entriesBefore);
         }
     }
@@ -217,7 +228,7 @@ class LedgerImmutabilityTest {
             db.setAutoCommit(true);
 
             assertThat((Throwable) refused).as("COMMIT of entries summing to 5000").isNotNull();
-            assertThat(refused.getSQLState()).isEqualTo("23514");
+            assertThat(refused.getSQLState()).isEqualTo(CHECK_VIOLATION);
             assertThat(refused.getMessage()).contains(transactionId).contains("not zero");
             assertThat(queryLong(db, "SELECT count(*) FROM transactions WHERE id = '" + transactionId + "'")).isZero();
             assertThat(queryLong(db, "SELECT count(*) FROM ledger_entries")).isEqualTo(entriesBefore);
@@ -239,7 +250,8 @@ class LedgerImmutabilityTest {
             db.setAutoCommit(true);
 
             assertThat((Throwable) refused).as("COMMIT of a third entry of %s", existing).isNotNull();
-            assertThat(refused.getMessage()).contains("not zero");
+            assertThat(refused.getSQLState()).isEqualTo(CHECK_VIOLATION);
+            assertThat(refused.getMessage()).contains(existing).contains("not zero");
             assertThat(queryLong(db, "SELECT sum(amount_minor) FROM ledger_entries WHERE transaction_id = '" + existing + "'")).isZero();
         }
     }
@@ -356,38 +368,23 @@ class LedgerImmutabilityTest {
 
     // --- API helpers ------------------------------------------------------------------------------------
 
-    private static void attempt(Runnable refusedCall) {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, refusedCall::run);
-        assertThat(refused).as("the call was meant to be refused").isNotNull();
-    }
-
-    private static Wallet newWallet(String apiKey, String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
-    }
-
     private static void credit(String apiKey, Wallet wallet, String amount) {
         payflow.wallets(apiKey).creditWallet(CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount(amount)
-                .setCurrency(wallet.getCurrency()).setIdempotencyKey(newKey()).build());
+                .setCurrency(wallet.getCurrency()).setIdempotencyKey(newIdempotencyKey()).build());
     }
 
     private static void debit(String apiKey, Wallet wallet, String amount) {
         payflow.wallets(apiKey).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount(amount)
-                .setCurrency(wallet.getCurrency()).setIdempotencyKey(newKey()).build());
+                .setCurrency(wallet.getCurrency()).setIdempotencyKey(newIdempotencyKey()).build());
     }
 
     private static void transfer(String apiKey, Wallet from, Wallet to, String amount) {
         payflow.transfers(apiKey).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(from.getId()).setToWalletId(to.getId())
-                .setAmount(amount).setCurrency(from.getCurrency()).setIdempotencyKey(newKey()).build());
+                .setAmount(amount).setCurrency(from.getCurrency()).setIdempotencyKey(newIdempotencyKey()).build());
     }
 
     private static String balanceOf(Wallet wallet) {
         return payflow.wallets(partner.sandboxKey()).getWallet(GetWalletRequest.newBuilder().setId(wallet.getId()).build()).getBalance();
-    }
-
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
     }
 
     private static String cents(long minor) {

@@ -159,7 +159,7 @@ class PartnerAuthenticationTest {
         assertGrpcError(() -> payflow.wallets(pending.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED, "PARTNER_NOT_ACTIVE");
         assertRestError(payflow.rest("GET", "/api/v1/wallets", pending.sandboxKey(), null), 403, "PARTNER_NOT_ACTIVE");
-        assertRestError(payflow.rest("POST", "/api/v1/wallets", pending.liveKey(), walletJson("pending-live")), 403, "PARTNER_NOT_ACTIVE");
+        assertRestError(payflow.rest("POST", "/api/v1/wallets", pending.productionKey(), walletJson("pending-live")), 403, "PARTNER_NOT_ACTIVE");
     }
 
     @Test
@@ -172,9 +172,9 @@ class PartnerAuthenticationTest {
         assertThat(sandbox.getLivemode()).isFalse();
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body().getAsJsonArray("wallets")).hasSize(1);
-        assertGrpcError(() -> payflow.wallets(approved.liveKey()).createWallet(walletRequest("approved-live")),
+        assertGrpcError(() -> payflow.wallets(approved.productionKey()).createWallet(walletRequest("approved-live")),
                 Status.Code.PERMISSION_DENIED, "PARTNER_NOT_ACTIVE");
-        assertRestError(payflow.rest("GET", "/api/v1/wallets", approved.liveKey(), null), 403, "PARTNER_NOT_ACTIVE");
+        assertRestError(payflow.rest("GET", "/api/v1/wallets", approved.productionKey(), null), 403, "PARTNER_NOT_ACTIVE");
     }
 
     @Test
@@ -182,12 +182,12 @@ class PartnerAuthenticationTest {
         TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
 
         Wallet sandbox = payflow.wallets(partner.sandboxKey()).createWallet(walletRequest("active-sandbox"));
-        TestServer.Rest live = payflow.rest("POST", "/api/v1/wallets", partner.liveKey(), walletJson("active-live"));
+        TestServer.Rest production = payflow.rest("POST", "/api/v1/wallets", partner.productionKey(), walletJson("active-live"));
 
         assertThat(sandbox.getLivemode()).isFalse();
-        assertThat(live.status()).as("HTTP status of %s", live.body()).isEqualTo(200);
-        assertThat(live.body().get("livemode").getAsBoolean()).isTrue();
-        assertThat(payflow.wallets(partner.liveKey()).listWallets(ListWalletsRequest.getDefaultInstance()).getWalletsList())
+        assertThat(production.status()).as("HTTP status of %s", production.body()).isEqualTo(200);
+        assertThat(production.body().get("livemode").getAsBoolean()).isTrue();
+        assertThat(payflow.wallets(partner.productionKey()).listWallets(ListWalletsRequest.getDefaultInstance()).getWalletsList())
                 .extracting(Wallet::getExternalWalletId).containsExactly("active-live");
     }
 
@@ -199,7 +199,7 @@ class PartnerAuthenticationTest {
 
         payflow.changeStatus(partner.partnerId(), Partner.Status.suspended);
 
-        for (String key : List.of(partner.sandboxKey(), partner.liveKey(), readOnly)) {
+        for (String key : List.of(partner.sandboxKey(), partner.productionKey(), readOnly)) {
             assertGrpcError(() -> payflow.wallets(key).listWallets(ListWalletsRequest.getDefaultInstance()),
                     Status.Code.PERMISSION_DENIED, "PARTNER_SUSPENDED");
             assertRestError(payflow.rest("GET", "/api/v1/wallets/" + wallet.getId(), key, null), 403, "PARTNER_SUSPENDED");
@@ -211,7 +211,7 @@ class PartnerAuthenticationTest {
 
         assertThat(payflow.wallets(partner.sandboxKey()).getWallet(GetWalletRequest.newBuilder().setId(wallet.getId()).build()).getId())
                 .isEqualTo(wallet.getId());
-        assertThat(payflow.rest("GET", "/api/v1/wallets", partner.liveKey(), null).status()).isEqualTo(200);
+        assertThat(payflow.rest("GET", "/api/v1/wallets", partner.productionKey(), null).status()).isEqualTo(200);
         assertThat(payflow.rest("GET", "/api/v1/wallets", readOnly, null).status()).isEqualTo(200);
     }
 
@@ -222,7 +222,7 @@ class PartnerAuthenticationTest {
 
         assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED, "PARTNER_SUSPENDED");
-        assertRestError(payflow.rest("GET", "/api/v1/wallets", partner.liveKey(), null), 403, "PARTNER_SUSPENDED");
+        assertRestError(payflow.rest("GET", "/api/v1/wallets", partner.productionKey(), null), 403, "PARTNER_SUSPENDED");
     }
 
     @Test
@@ -234,7 +234,7 @@ class PartnerAuthenticationTest {
 
         assertGrpcError(() -> payflow.wallets(partner.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED, "PARTNER_NOT_ACTIVE");
-        assertRestError(payflow.rest("GET", "/api/v1/wallets", partner.liveKey(), null), 403, "PARTNER_NOT_ACTIVE");
+        assertRestError(payflow.rest("GET", "/api/v1/wallets", partner.productionKey(), null), 403, "PARTNER_NOT_ACTIVE");
     }
 
     // --- Permissions -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** One partner never sees another's wallets, and one mode (sandbox, live) never sees the other's. */
+/** One partner never sees another's wallets, and one environment (sandbox, production) never sees the other's. */
 class PartnerIsolationTest {
     private static final String UNKNOWN_WALLET_ID = "wal_" + "0".repeat(26);
     private static final String A_SECRET_NAME = "Alice Example's secret savings";
@@ -118,34 +118,34 @@ class PartnerIsolationTest {
 
     @Test
     void aSandboxKeyCannotSeeALiveWalletOfTheSamePartner() {
-        Wallet live = payflow.wallets(partnerA.liveKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("live-user")
+        Wallet production = payflow.wallets(partnerA.productionKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("live-user")
                 .setExternalWalletId("only-live").setName("Live only").setCurrency("EUR").build());
-        assertThat(live.getLivemode()).isTrue();
+        assertThat(production.getLivemode()).isTrue();
 
-        assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).getWallet(GetWalletRequest.newBuilder().setId(live.getId()).build()),
+        assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).getWallet(GetWalletRequest.newBuilder().setId(production.getId()).build()),
                 Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", "/api/v1/wallets/external/only-live", partnerA.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
-        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + live.getId() + "/balance", partnerA.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
-        assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(live.getId())
+        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + production.getId() + "/balance", partnerA.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(production.getId())
                 .setStatus(Wallet.Status.frozen).build()), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertThat(payflow.allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getId).doesNotContain(live.getId());
+        assertThat(payflow.allWallets(partnerA.sandboxKey(), "")).extracting(Wallet::getId).doesNotContain(production.getId());
         assertThat(payflow.allWallets(partnerA.sandboxKey(), "live-user")).isEmpty();
-        assertThat(payflow.allWallets(partnerA.liveKey(), "")).extracting(Wallet::getId).contains(live.getId());
+        assertThat(payflow.allWallets(partnerA.productionKey(), "")).extracting(Wallet::getId).contains(production.getId());
     }
 
     @Test
     void aLiveKeyCannotSeeASandboxWalletOfTheSamePartner() {
-        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + walletOfA.getId(), partnerA.liveKey(), null), 404, "WALLET_NOT_FOUND");
-        assertGrpcError(() -> payflow.wallets(partnerA.liveKey()).getWalletByExternalId(GetWalletByExternalIdRequest.newBuilder()
+        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + walletOfA.getId(), partnerA.productionKey(), null), 404, "WALLET_NOT_FOUND");
+        assertGrpcError(() -> payflow.wallets(partnerA.productionKey()).getWalletByExternalId(GetWalletByExternalIdRequest.newBuilder()
                 .setExternalId("alice-main-wallet").build()), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        assertGrpcError(() -> payflow.wallets(partnerA.liveKey()).getWalletBalance(GetWalletBalanceRequest.newBuilder()
+        assertGrpcError(() -> payflow.wallets(partnerA.productionKey()).getWalletBalance(GetWalletBalanceRequest.newBuilder()
                 .setId(walletOfA.getId()).build()), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND");
-        TestServer.Rest listed = payflow.rest("GET", "/api/v1/wallets?externalUserId=" + A_USER, partnerA.liveKey(), null);
+        TestServer.Rest listed = payflow.rest("GET", "/api/v1/wallets?externalUserId=" + A_USER, partnerA.productionKey(), null);
         assertThat(listed.status()).isEqualTo(200);
         assertThat(listed.body().getAsJsonArray("wallets")).isEmpty();
-        List<Wallet> live = payflow.allWallets(partnerA.liveKey(), "");
-        assertThat(live).extracting(Wallet::getId).doesNotContain(walletOfA.getId());
-        assertThat(live).allSatisfy(wallet -> assertThat(wallet.getLivemode()).isTrue());
+        List<Wallet> production = payflow.allWallets(partnerA.productionKey(), "");
+        assertThat(production).extracting(Wallet::getId).doesNotContain(walletOfA.getId());
+        assertThat(production).allSatisfy(wallet -> assertThat(wallet.getLivemode()).isTrue());
     }
 
     @Test
@@ -154,18 +154,18 @@ class PartnerIsolationTest {
                 .setName("Both modes").setCurrency("USD").build();
 
         Wallet sandbox = payflow.wallets(partnerA.sandboxKey()).createWallet(request);
-        TestServer.Rest live = payflow.rest("POST", "/api/v1/wallets", partnerA.liveKey(),
+        TestServer.Rest production = payflow.rest("POST", "/api/v1/wallets", partnerA.productionKey(),
                 "{\"externalUserId\":\"u\",\"externalWalletId\":\"both-modes\",\"name\":\"Both modes\",\"currency\":\"USD\"}");
 
-        assertThat(live.status()).as("HTTP status of %s", live.body()).isEqualTo(200);
-        String liveId = live.body().get("id").getAsString();
-        assertThat(liveId).isNotEqualTo(sandbox.getId());
+        assertThat(production.status()).as("HTTP status of %s", production.body()).isEqualTo(200);
+        String productionId = production.body().get("id").getAsString();
+        assertThat(productionId).isNotEqualTo(sandbox.getId());
         assertGrpcError(() -> payflow.wallets(partnerA.sandboxKey()).createWallet(request), Status.Code.ALREADY_EXISTS, "WALLET_ALREADY_EXISTS");
-        assertGrpcError(() -> payflow.wallets(partnerA.liveKey()).createWallet(request), Status.Code.ALREADY_EXISTS, "WALLET_ALREADY_EXISTS");
+        assertGrpcError(() -> payflow.wallets(partnerA.productionKey()).createWallet(request), Status.Code.ALREADY_EXISTS, "WALLET_ALREADY_EXISTS");
         assertThat(payflow.wallets(partnerA.sandboxKey()).getWalletByExternalId(GetWalletByExternalIdRequest.newBuilder()
                 .setExternalId("both-modes").build()).getId()).isEqualTo(sandbox.getId());
-        JsonObject liveRead = payflow.rest("GET", "/api/v1/wallets/external/both-modes", partnerA.liveKey(), null).body();
-        assertThat(liveRead.get("id").getAsString()).isEqualTo(liveId);
+        JsonObject liveRead = payflow.rest("GET", "/api/v1/wallets/external/both-modes", partnerA.productionKey(), null).body();
+        assertThat(liveRead.get("id").getAsString()).isEqualTo(productionId);
         assertThat(liveRead.get("livemode").getAsBoolean()).isTrue();
     }
 

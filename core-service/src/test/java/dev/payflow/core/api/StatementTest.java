@@ -2,6 +2,7 @@ package dev.payflow.core.api;
 
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -9,9 +10,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.protobuf.Timestamp;
 import dev.payflow.core.testing.TestServer;
-import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
-import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
 import dev.payflow.proto.v1.GetWalletRequest;
@@ -24,10 +22,10 @@ import dev.payflow.proto.v1.Transaction;
 import dev.payflow.proto.v1.Wallet;
 import dev.payflow.proto.v1.WalletBalance;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,8 +35,8 @@ import org.junit.jupiter.api.Test;
  * credit 100.00, debit 30.00, transfer out 20.00, credit 5.50, transfer in 10.00, debit 0.50.
  */
 class StatementTest {
-    /** Long enough that consecutive movements get distinct timestamps and id prefixes (ids carry milliseconds). */
-    private static final long PAUSE_MS = 15;
+    /** How far the server's clock moves around each moment: consecutive movements get distinct timestamps and id prefixes. */
+    private static final Duration PAUSE = Duration.ofMillis(15);
 
     private static TestServer payflow;
     private static TestServer.PartnerKeys partner;
@@ -53,7 +51,7 @@ class StatementTest {
     private static final List<String> balancesAfter = List.of("100.00", "70.00", "50.00", "55.50", "65.50", "65.00");
 
     @BeforeAll
-    static void start() throws InterruptedException {
+    static void start() {
         payflow = TestServer.start();
         partner = payflow.onboard(Partner.Status.active);
         otherPartner = payflow.onboard(Partner.Status.active);
@@ -65,7 +63,7 @@ class StatementTest {
         movements.add(credit(wallet.getId(), "100.00"));
         moment();
         movements.add(payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
-                .setAmount("30.00").setCurrency("USD").setDescription("debit").setIdempotencyKey(newKey()).build()));
+                .setAmount("30.00").setCurrency("USD").setDescription("debit").setIdempotencyKey(newIdempotencyKey()).build()));
         moment();
         movements.add(transfer(wallet.getId(), counterpart.getId(), "20.00"));
         moment();
@@ -74,7 +72,7 @@ class StatementTest {
         movements.add(transfer(counterpart.getId(), wallet.getId(), "10.00"));
         moment();
         movements.add(payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
-                .setAmount("0.50").setCurrency("USD").setDescription("debit").setIdempotencyKey(newKey()).build()));
+                .setAmount("0.50").setCurrency("USD").setDescription("debit").setIdempotencyKey(newIdempotencyKey()).build()));
         moment();
     }
 
@@ -253,7 +251,7 @@ class StatementTest {
         assertRestError(payflow.rest("GET", base + "/ledger-entries", otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", base + "/transactions", otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", base + "/balance?asOf=" + moments.get(3), otherPartner.sandboxKey(), null), 404, "WALLET_NOT_FOUND");
-        assertRestError(payflow.rest("GET", base + "/ledger-entries", partner.liveKey(), null), 404, "WALLET_NOT_FOUND");
+        assertRestError(payflow.rest("GET", base + "/ledger-entries", partner.productionKey(), null), 404, "WALLET_NOT_FOUND");
         assertRestError(payflow.rest("GET", "/api/v1/transactions/" + id(0), otherPartner.sandboxKey(), null), 404, "TRANSACTION_NOT_FOUND");
     }
 
@@ -337,10 +335,10 @@ class StatementTest {
         return java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atOffset(java.time.ZoneOffset.ofHours(2)));
     }
 
-    private static void moment() throws InterruptedException {
-        Thread.sleep(PAUSE_MS);
-        moments.add(Instant.now());
-        Thread.sleep(PAUSE_MS);
+    private static void moment() {
+        payflow.clock().advance(PAUSE);
+        moments.add(payflow.clock().instant());
+        payflow.clock().advance(PAUSE);
     }
 
     /** The list in reverse order (a copy). */
@@ -386,23 +384,15 @@ class StatementTest {
         return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
     }
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
     private static Wallet newWallet(String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(partner.sandboxKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
+        return payflow.newWallet(partner.sandboxKey(), currency);
     }
 
     private static Transaction credit(String walletId, String amount) {
-        return payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency("USD").setIdempotencyKey(newKey()).build());
+        return payflow.credit(partner.sandboxKey(), walletId, amount, "USD");
     }
 
-    private static Transaction transfer(String from, String to, String amount) {
-        return payflow.transfers(partner.sandboxKey()).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(from).setToWalletId(to)
-                .setAmount(amount).setCurrency("USD").setIdempotencyKey(newKey()).build());
+    private static Transaction transfer(String fromWalletId, String toWalletId, String amount) {
+        return payflow.transfer(partner.sandboxKey(), fromWalletId, toWalletId, amount, "USD");
     }
 }

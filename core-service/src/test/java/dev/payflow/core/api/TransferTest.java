@@ -2,6 +2,7 @@ package dev.payflow.core.api;
 
 import static dev.payflow.core.testing.ApiErrors.assertGrpcError;
 import static dev.payflow.core.testing.ApiErrors.assertRestError;
+import static dev.payflow.core.testing.TestServer.newIdempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -12,7 +13,6 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
-import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.GetTransactionRequest;
 import dev.payflow.proto.v1.GetTransferRequest;
@@ -31,7 +31,6 @@ import io.grpc.stub.MetadataUtils;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -71,20 +70,20 @@ class TransferTest {
 
     @Test
     void transferMovesMoneyInstantlyAndItsEntriesShowBothWalletsNewBalances() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "100.00");
-        credit(partner.sandboxKey(), target.getId(), "5.00");
-        String key = newKey();
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "100.00");
+        credit(partner.sandboxKey(), to.getId(), "5.00");
+        String key = newIdempotencyKey();
 
-        Transaction t = transfers(partner.sandboxKey()).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(source.getId())
-                .setToWalletId(target.getId()).setAmount("30.00").setCurrency("USD").setDescription("Rent share").setIdempotencyKey(key).build());
+        Transaction t = transfers(partner.sandboxKey()).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(from.getId())
+                .setToWalletId(to.getId()).setAmount("30.00").setCurrency("USD").setDescription("Rent share").setIdempotencyKey(key).build());
 
         assertThat(t.getId()).startsWith("txn_");
         assertThat(t.getType()).isEqualTo(Transaction.Type.transfer);
         assertThat(t.getStatus()).isEqualTo(Transaction.Status.completed);
-        assertThat(t.getFromWalletId()).isEqualTo(source.getId());
-        assertThat(t.getToWalletId()).isEqualTo(target.getId());
+        assertThat(t.getFromWalletId()).isEqualTo(from.getId());
+        assertThat(t.getToWalletId()).isEqualTo(to.getId());
         assertThat(t.getAmount()).isEqualTo("30.00");
         assertThat(t.getCurrency()).isEqualTo("USD");
         assertThat(t.getDescription()).isEqualTo("Rent share");
@@ -93,46 +92,46 @@ class TransferTest {
         assertThat(t.getLivemode()).isFalse();
         assertThat(t.hasCompletedAt()).isTrue();
         assertThat(t.getEntriesList()).hasSize(2);
-        assertThat(t.getEntriesList()).filteredOn(e -> e.getWalletId().equals(source.getId())).singleElement().satisfies(e -> {
+        assertThat(t.getEntriesList()).filteredOn(e -> e.getWalletId().equals(from.getId())).singleElement().satisfies(e -> {
             assertThat(e.getType()).isEqualTo(LedgerEntry.Type.debit);
             assertThat(e.getAmount()).isEqualTo("30.00");
             assertThat(e.getBalance()).isEqualTo("70.00");
             assertThat(e.getTransactionId()).isEqualTo(t.getId());
         });
-        assertThat(t.getEntriesList()).filteredOn(e -> e.getWalletId().equals(target.getId())).singleElement().satisfies(e -> {
+        assertThat(t.getEntriesList()).filteredOn(e -> e.getWalletId().equals(to.getId())).singleElement().satisfies(e -> {
             assertThat(e.getType()).isEqualTo(LedgerEntry.Type.credit);
             assertThat(e.getAmount()).isEqualTo("30.00");
             assertThat(e.getBalance()).isEqualTo("35.00");
             assertThat(e.getTransactionId()).isEqualTo(t.getId());
         });
-        assertThat(balanceOf(source.getId())).isEqualTo("70.00");
-        assertThat(balanceOf(target.getId())).isEqualTo("35.00");
+        assertThat(balanceOf(from.getId())).isEqualTo("70.00");
+        assertThat(balanceOf(to.getId())).isEqualTo("35.00");
     }
 
     @Test
     void transferOverRestReturnsTheTransferWithBothEntries() {
-        Wallet source = newWallet(partner.sandboxKey(), "JPY");
-        Wallet target = newWallet(partner.sandboxKey(), "JPY");
-        credit(partner.sandboxKey(), source.getId(), "1500");
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "JPY");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "JPY");
+        credit(partner.sandboxKey(), from.getId(), "1500");
 
-        TestServer.Rest moved = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), json(Map.of("fromWalletId", source.getId(),
-                "toWalletId", target.getId(), "amount", "1200", "currency", "JPY", "idempotencyKey", newKey())));
+        TestServer.Rest moved = payflow.rest("POST", "/api/v1/transfers", partner.sandboxKey(), json(Map.of("fromWalletId", from.getId(),
+                "toWalletId", to.getId(), "amount", "1200", "currency", "JPY", "idempotencyKey", newIdempotencyKey())));
 
         assertThat(moved.status()).as("HTTP status of %s", moved.body()).isEqualTo(200);
         assertThat(moved.body().get("type").getAsString()).isEqualTo("transfer");
         assertThat(moved.body().get("status").getAsString()).isEqualTo("completed");
         assertThat(moved.body().get("amount").getAsString()).isEqualTo("1200");
         assertThat(moved.body().getAsJsonArray("entries")).hasSize(2);
-        assertThat(balanceOf(source.getId())).isEqualTo("300");
-        assertThat(balanceOf(target.getId())).isEqualTo("1200");
+        assertThat(balanceOf(from.getId())).isEqualTo("300");
+        assertThat(balanceOf(to.getId())).isEqualTo("1200");
     }
 
     @Test
     void aTransferReadsTheSameUnderTransfersAndTransactionsOverBothDoors() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        credit(partner.sandboxKey(), source.getId(), "10.00");
-        Transaction created = transfer(partner.sandboxKey(), source.getId(), target.getId(), "4.00", "USD");
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        credit(partner.sandboxKey(), from.getId(), "10.00");
+        Transaction created = transfer(partner.sandboxKey(), from.getId(), to.getId(), "4.00", "USD");
 
         Transaction asTransfer = transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId(created.getId()).build());
         Transaction asTransaction = payflow.ledger(partner.sandboxKey()).getTransaction(GetTransactionRequest.newBuilder().setId(created.getId()).build());
@@ -150,7 +149,7 @@ class TransferTest {
 
     @Test
     void getTransferWithTheIdOfACreditIsTransferNotFound() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         Transaction credit = credit(partner.sandboxKey(), wallet.getId(), "1.00");
 
         assertGrpcError(() -> transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId(credit.getId()).build()),
@@ -161,7 +160,7 @@ class TransferTest {
 
     @Test
     void getTransferWithAWalletIdIsInvalidIdAndWithAnUnknownIdIsTransferNotFound() {
-        Wallet wallet = newWallet(partner.sandboxKey(), "USD");
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
 
         assertRestError(payflow.rest("GET", "/api/v1/transfers/" + wallet.getId(), partner.sandboxKey(), null), 400, "INVALID_ID");
         assertGrpcError(() -> transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId("txn_" + "0".repeat(26)).build()),
@@ -170,10 +169,10 @@ class TransferTest {
 
     @Test
     void anotherPartnersTransferIsTransferNotFound() {
-        Wallet source = newWallet(otherPartner.sandboxKey(), "USD");
-        Wallet target = newWallet(otherPartner.sandboxKey(), "USD");
-        credit(otherPartner.sandboxKey(), source.getId(), "3.00");
-        Transaction theirs = transfer(otherPartner.sandboxKey(), source.getId(), target.getId(), "1.00", "USD");
+        Wallet from = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet to = payflow.newWallet(otherPartner.sandboxKey(), "USD");
+        credit(otherPartner.sandboxKey(), from.getId(), "3.00");
+        Transaction theirs = transfer(otherPartner.sandboxKey(), from.getId(), to.getId(), "1.00", "USD");
 
         assertGrpcError(() -> transfers(partner.sandboxKey()).getTransfer(GetTransferRequest.newBuilder().setId(theirs.getId()).build()),
                 Status.Code.NOT_FOUND, "TRANSFER_NOT_FOUND");
@@ -182,8 +181,8 @@ class TransferTest {
 
     @Test
     void transfersBackAndForthRepeatedlyLeaveTheSumsRight() {
-        Wallet a = newWallet(partner.sandboxKey(), "USD");
-        Wallet b = newWallet(partner.sandboxKey(), "USD");
+        Wallet a = payflow.newWallet(partner.sandboxKey(), "USD");
+        Wallet b = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), a.getId(), "100.00");
         credit(partner.sandboxKey(), b.getId(), "50.00");
         long aMinor = 10_000;
@@ -229,54 +228,54 @@ class TransferTest {
 
     @Test
     void aRequestCurrencyOtherThanTheWalletsIsCurrencyMismatch() {
-        Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = fundedWallet("USD", "1.00");
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH",
-                source, target);
+        Wallet from = fundedWallet("USD", "10.00");
+        Wallet to = fundedWallet("USD", "1.00");
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "1.00", "EUR"), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH",
+                from, to);
     }
 
     @Test
     void aFrozenSourceIsWalletFrozen() {
-        Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = fundedWallet("USD", "1.00");
-        setStatus(source.getId(), Wallet.Status.frozen);
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN",
-                source, target);
+        Wallet from = fundedWallet("USD", "10.00");
+        Wallet to = fundedWallet("USD", "1.00");
+        setStatus(from.getId(), Wallet.Status.frozen);
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN",
+                from, to);
     }
 
     @Test
     void aFrozenTargetIsWalletFrozen() {
-        Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = fundedWallet("USD", "1.00");
-        setStatus(target.getId(), Wallet.Status.frozen);
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN",
-                source, target);
+        Wallet from = fundedWallet("USD", "10.00");
+        Wallet to = fundedWallet("USD", "1.00");
+        setStatus(to.getId(), Wallet.Status.frozen);
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN",
+                from, to);
     }
 
     @Test
     void aClosedTargetIsWalletClosed() {
-        Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = newWallet(partner.sandboxKey(), "USD");
-        setStatus(target.getId(), Wallet.Status.closed);
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
-                source, target);
+        Wallet from = fundedWallet("USD", "10.00");
+        Wallet to = payflow.newWallet(partner.sandboxKey(), "USD");
+        setStatus(to.getId(), Wallet.Status.closed);
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
+                from, to);
     }
 
     @Test
     void aClosedSourceIsWalletClosed() {
-        Wallet source = newWallet(partner.sandboxKey(), "USD");
-        setStatus(source.getId(), Wallet.Status.closed);
-        Wallet target = fundedWallet("USD", "1.00");
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
-                source, target);
+        Wallet from = payflow.newWallet(partner.sandboxKey(), "USD");
+        setStatus(from.getId(), Wallet.Status.closed);
+        Wallet to = fundedWallet("USD", "1.00");
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "1.00", "USD"), Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED",
+                from, to);
     }
 
     @Test
     void moreThanTheSourceHoldsIsInsufficientFunds() {
-        Wallet source = fundedWallet("USD", "10.00");
-        Wallet target = fundedWallet("USD", "1.00");
-        assertRefusedAndNothingMoved(request(source.getId(), target.getId(), "10.01", "USD"), Status.Code.FAILED_PRECONDITION,
-                "INSUFFICIENT_FUNDS", source, target);
+        Wallet from = fundedWallet("USD", "10.00");
+        Wallet to = fundedWallet("USD", "1.00");
+        assertRefusedAndNothingMoved(request(from.getId(), to.getId(), "10.01", "USD"), Status.Code.FAILED_PRECONDITION,
+                "INSUFFICIENT_FUNDS", from, to);
     }
 
     @Test
@@ -289,7 +288,7 @@ class TransferTest {
     @Test
     void anotherPartnersWalletAsTargetIsWalletNotFound() {
         Wallet mine = fundedWallet("USD", "10.00");
-        Wallet theirs = newWallet(otherPartner.sandboxKey(), "USD");
+        Wallet theirs = payflow.newWallet(otherPartner.sandboxKey(), "USD");
         credit(otherPartner.sandboxKey(), theirs.getId(), "7.00");
 
         assertRefusedAndNothingMoved(request(mine.getId(), theirs.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND", mine);
@@ -302,10 +301,10 @@ class TransferTest {
     @Test
     void aLiveWalletWithASandboxKeyIsWalletNotFound() {
         Wallet sandbox = fundedWallet("USD", "10.00");
-        Wallet live = newWallet(partner.liveKey(), "USD");
+        Wallet production = payflow.newWallet(partner.productionKey(), "USD");
 
-        assertRefusedAndNothingMoved(request(sandbox.getId(), live.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND", sandbox);
-        assertThat(payflow.wallets(partner.liveKey()).getWallet(GetWalletRequest.newBuilder().setId(live.getId()).build()).getBalance())
+        assertRefusedAndNothingMoved(request(sandbox.getId(), production.getId(), "1.00", "USD"), Status.Code.NOT_FOUND, "WALLET_NOT_FOUND", sandbox);
+        assertThat(payflow.wallets(partner.productionKey()).getWallet(GetWalletRequest.newBuilder().setId(production.getId()).build()).getBalance())
                 .isEqualTo("0.00");
     }
 
@@ -343,16 +342,16 @@ class TransferTest {
 
     static Stream<Arguments> precedence() {
         return Stream.of(
-                row("a txn_ id as source and no amount", key -> Call.of(request(fixture.transactionId, fixture.rich.getId(), "", "USD", key)),
+                row("a txn_ id as from-wallet and no amount", key -> Call.of(request(fixture.transactionId, fixture.rich.getId(), "", "USD", key)),
                         Status.Code.INVALID_ARGUMENT, "INVALID_ID"),
-                row("a txn_ id as target and an amount that is not a number",
+                row("a txn_ id as to-wallet and an amount that is not a number",
                         key -> Call.of(request(fixture.rich.getId(), fixture.transactionId, "abc", "USD", key)), Status.Code.INVALID_ARGUMENT, "INVALID_ID"),
                 row("no currency and an amount that is not a number", key -> Call.of(request(fixture.rich.getId(), fixture.poor.getId(), "abc", "", key)),
                         Status.Code.INVALID_ARGUMENT, "MISSING_FIELD"),
                 row("an unsupported currency and metadata with too many keys",
                         key -> Call.of(request(fixture.rich.getId(), fixture.poor.getId(), "1.00", "ZZZ", key).toBuilder().setMetadata(tooManyKeys()).build()),
                         Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY"),
-                row("no source and a txn_ id as target", key -> Call.of(request("", fixture.transactionId, "1.00", "USD", key)),
+                row("no from-wallet and a txn_ id as to-wallet", key -> Call.of(request("", fixture.transactionId, "1.00", "USD", key)),
                         Status.Code.INVALID_ARGUMENT, "MISSING_FIELD"),
                 row("an unsupported currency and a bad amount", key -> Call.of(request(fixture.rich.getId(), fixture.poor.getId(), "1.001", "ZZZ", key)),
                         Status.Code.INVALID_ARGUMENT, "UNSUPPORTED_CURRENCY"),
@@ -378,30 +377,30 @@ class TransferTest {
                 row("a key already used for another request and an unknown wallet",
                         key -> Call.of(request(fixture.rich.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", fixture.usedKey)),
                         Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED"),
-                row("an unknown source and a target in another currency", key -> Call.of(request(UNKNOWN_WALLET_ID, fixture.euro.getId(), "1.00", "USD", key)),
+                row("an unknown from-wallet and a to-wallet in another currency", key -> Call.of(request(UNKNOWN_WALLET_ID, fixture.euro.getId(), "1.00", "USD", key)),
                         Status.Code.NOT_FOUND, "WALLET_NOT_FOUND"),
-                row("a source in another currency and an unknown target", key -> Call.of(request(fixture.euro.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
+                row("a from-wallet in another currency and an unknown to-wallet", key -> Call.of(request(fixture.euro.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
                         Status.Code.NOT_FOUND, "WALLET_NOT_FOUND"),
-                row("an unknown target and insufficient funds", key -> Call.of(request(fixture.poor.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
+                row("an unknown to-wallet and insufficient funds", key -> Call.of(request(fixture.poor.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
                         Status.Code.NOT_FOUND, "WALLET_NOT_FOUND"),
-                row("an unknown target and a frozen source", key -> Call.of(request(fixture.frozen.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
+                row("an unknown to-wallet and a frozen from-wallet", key -> Call.of(request(fixture.frozen.getId(), UNKNOWN_WALLET_ID, "1.00", "USD", key)),
                         Status.Code.NOT_FOUND, "WALLET_NOT_FOUND"),
-                row("a closed source and a target in another currency", key -> Call.of(request(fixture.closed.getId(), fixture.euro.getId(), "1.00", "USD", key)),
+                row("a closed from-wallet and a to-wallet in another currency", key -> Call.of(request(fixture.closed.getId(), fixture.euro.getId(), "1.00", "USD", key)),
                         Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH"),
-                row("a request currency other than the wallets' and a frozen source",
+                row("a request currency other than the wallets' and a frozen from-wallet",
                         key -> Call.of(request(fixture.frozenEuro.getId(), fixture.euro.getId(), "1.00", "USD", key)),
                         Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH"),
                 row("a request currency other than the wallets' and insufficient funds",
                         key -> Call.of(request(fixture.poor.getId(), fixture.rich.getId(), "1.00", "EUR", key)), Status.Code.INVALID_ARGUMENT, "CURRENCY_MISMATCH"),
-                row("a closed source and a frozen target", key -> Call.of(request(fixture.closed.getId(), fixture.frozen.getId(), "1.00", "USD", key)),
+                row("a closed from-wallet and a frozen to-wallet", key -> Call.of(request(fixture.closed.getId(), fixture.frozen.getId(), "1.00", "USD", key)),
                         Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED"),
-                row("a frozen source and a closed target", key -> Call.of(request(fixture.frozen.getId(), fixture.closed.getId(), "1.00", "USD", key)),
+                row("a frozen from-wallet and a closed to-wallet", key -> Call.of(request(fixture.frozen.getId(), fixture.closed.getId(), "1.00", "USD", key)),
                         Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED"),
-                row("a closed source without funds", key -> Call.of(request(fixture.closed.getId(), fixture.rich.getId(), "1.00", "USD", key)),
+                row("a closed from-wallet without funds", key -> Call.of(request(fixture.closed.getId(), fixture.rich.getId(), "1.00", "USD", key)),
                         Status.Code.FAILED_PRECONDITION, "WALLET_CLOSED"),
-                row("a frozen source without funds", key -> Call.of(request(fixture.frozen.getId(), fixture.rich.getId(), "1.00", "USD", key)),
+                row("a frozen from-wallet without funds", key -> Call.of(request(fixture.frozen.getId(), fixture.rich.getId(), "1.00", "USD", key)),
                         Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN"),
-                row("a frozen target and a source without funds", key -> Call.of(request(fixture.poor.getId(), fixture.frozen.getId(), "1.00", "USD", key)),
+                row("a frozen to-wallet and a from-wallet without funds", key -> Call.of(request(fixture.poor.getId(), fixture.frozen.getId(), "1.00", "USD", key)),
                         Status.Code.FAILED_PRECONDITION, "WALLET_FROZEN"));
     }
 
@@ -411,9 +410,9 @@ class TransferTest {
         List<Wallet> fixtureWallets = List.of(fixture.rich, fixture.poor, fixture.euro, fixture.frozen, fixture.closed, fixture.frozenEuro);
         Map<String, String> before = balances(fixtureWallets);
 
-        Call overGrpc = row.call().apply(newKey());
+        Call overGrpc = row.call().apply(newIdempotencyKey());
         assertGrpcError(() -> send(overGrpc), row.code(), row.reason());
-        Call overRest = row.call().apply(newKey());
+        Call overRest = row.call().apply(newIdempotencyKey());
         assertRestError(sendOverRest(overRest), httpStatus(row.code()), row.reason());
 
         assertThat(balances(fixtureWallets)).isEqualTo(before);
@@ -428,18 +427,18 @@ class TransferTest {
     private record Fixture(Wallet rich, Wallet poor, Wallet euro, Wallet frozen, Wallet closed, Wallet frozenEuro, String transactionId,
             String usedKey) {
         static Fixture create() {
-            Wallet rich = newWallet(partner.sandboxKey(), "USD");
-            String usedKey = newKey();
+            Wallet rich = payflow.newWallet(partner.sandboxKey(), "USD");
+            String usedKey = newIdempotencyKey();
             String transactionId = payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder().setWalletId(rich.getId())
                     .setAmount("100.00").setCurrency("USD").setIdempotencyKey(usedKey).build()).getId();
-            Wallet poor = newWallet(partner.sandboxKey(), "USD");
-            Wallet euro = newWallet(partner.sandboxKey(), "EUR");
+            Wallet poor = payflow.newWallet(partner.sandboxKey(), "USD");
+            Wallet euro = payflow.newWallet(partner.sandboxKey(), "EUR");
             credit(partner.sandboxKey(), euro.getId(), "5.00");
-            Wallet frozen = newWallet(partner.sandboxKey(), "USD");
+            Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(frozen.getId(), Wallet.Status.frozen);
-            Wallet closed = newWallet(partner.sandboxKey(), "USD");
+            Wallet closed = payflow.newWallet(partner.sandboxKey(), "USD");
             setStatus(closed.getId(), Wallet.Status.closed);
-            Wallet frozenEuro = newWallet(partner.sandboxKey(), "EUR");
+            Wallet frozenEuro = payflow.newWallet(partner.sandboxKey(), "EUR");
             setStatus(frozenEuro.getId(), Wallet.Status.frozen);
             return new Fixture(rich, poor, euro, frozen, closed, frozenEuro, transactionId, usedKey);
         }
@@ -456,8 +455,8 @@ class TransferTest {
         Map<String, String> balancesBefore = balances(involved);
         Map<String, Integer> transactionsBefore = transactionCounts(involved);
 
-        assertGrpcError(() -> send(Call.of(request.toBuilder().setIdempotencyKey(newKey()).build())), code, reason);
-        assertRestError(sendOverRest(Call.of(request.toBuilder().setIdempotencyKey(newKey()).build())), httpStatus(code), reason);
+        assertGrpcError(() -> send(Call.of(request.toBuilder().setIdempotencyKey(newIdempotencyKey()).build())), code, reason);
+        assertRestError(sendOverRest(Call.of(request.toBuilder().setIdempotencyKey(newIdempotencyKey()).build())), httpStatus(code), reason);
 
         assertThat(balances(involved)).as("balances").isEqualTo(balancesBefore);
         assertThat(transactionCounts(involved)).as("transactions per wallet").isEqualTo(transactionsBefore);
@@ -495,7 +494,7 @@ class TransferTest {
     }
 
     private static CreateTransferRequest request(String from, String to, String amount, String currency) {
-        return request(from, to, amount, currency, newKey());
+        return request(from, to, amount, currency, newIdempotencyKey());
     }
 
     private static CreateTransferRequest request(String from, String to, String amount, String currency, String key) {
@@ -511,22 +510,12 @@ class TransferTest {
         return metadata.build();
     }
 
-    private static String newKey() {
-        return "key-" + UUID.randomUUID();
-    }
-
     private static TransferServiceGrpc.TransferServiceBlockingStub transfers(String apiKey) {
         return payflow.transfers(apiKey);
     }
 
-    private static Wallet newWallet(String apiKey, String currency) {
-        String id = UUID.randomUUID().toString();
-        return payflow.wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
-                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
-    }
-
     private static Wallet fundedWallet(String currency, String amount) {
-        Wallet wallet = newWallet(partner.sandboxKey(), currency);
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), currency);
         credit(partner.sandboxKey(), wallet.getId(), amount);
         return wallet;
     }
@@ -534,7 +523,7 @@ class TransferTest {
     private static Transaction credit(String apiKey, String walletId, String amount) {
         String currency = payflow.wallets(apiKey).getWallet(GetWalletRequest.newBuilder().setId(walletId).build()).getCurrency();
         return payflow.wallets(apiKey).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
-                .setCurrency(currency).setIdempotencyKey(newKey()).build());
+                .setCurrency(currency).setIdempotencyKey(newIdempotencyKey()).build());
     }
 
     private static Transaction transfer(String apiKey, String from, String to, String amount, String currency) {

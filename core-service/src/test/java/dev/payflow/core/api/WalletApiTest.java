@@ -30,6 +30,7 @@ import dev.payflow.proto.v1.Wallet;
 import dev.payflow.proto.v1.WalletBalance;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ class WalletApiTest {
 
     @Test
     void aWalletCreatedOverRestShowsEveryFieldInLowerCamelCase() {
-        Instant before = Instant.now().minusMillis(1);
+        Instant before = payflow.clock().instant().minusMillis(1);
         JsonObject metadata = JsonParser.parseString("{\"plan\":\"circle\",\"members\":12,\"flags\":{\"beta\":true},\"tags\":[\"x\"]}")
                 .getAsJsonObject();
         JsonObject request = walletBody("user-42", "rest-full", "Holiday savings", "USD");
@@ -91,7 +92,7 @@ class WalletApiTest {
         assertThat(wallet.get("metadata")).isEqualTo(metadata);
         assertThat(wallet.get("livemode").getAsBoolean()).isFalse();
         Instant createdAt = Instant.parse(wallet.get("createdAt").getAsString());
-        assertThat(createdAt).isBetween(before, Instant.now().plusMillis(1));
+        assertThat(createdAt).isBetween(before, payflow.clock().instant().plusMillis(1));
         assertThat(Instant.parse(wallet.get("updatedAt").getAsString())).isEqualTo(createdAt);
         assertThat(created.headers().firstValue("x-request-id")).isPresent();
     }
@@ -100,7 +101,7 @@ class WalletApiTest {
     void aWalletCreatedOverGrpcWithALiveKeyIsLiveAndReadsBackTheSame() {
         Struct metadata = Struct.newBuilder().putFields("ref", Value.newBuilder().setStringValue("r-1").build()).build();
 
-        Wallet created = payflow.wallets(partner.liveKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-live")
+        Wallet created = payflow.wallets(partner.productionKey()).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-live")
                 .setExternalWalletId("grpc-live").setName("Live wallet").setCurrency("EUR").setMetadata(metadata).build());
 
         assertThat(created.getId()).startsWith("wal_");
@@ -111,9 +112,9 @@ class WalletApiTest {
         assertThat(created.getMetadata()).isEqualTo(metadata);
         assertThat(created.hasCreatedAt()).isTrue();
         assertThat(created.getUpdatedAt()).isEqualTo(created.getCreatedAt());
-        Wallet read = payflow.wallets(partner.liveKey()).getWallet(GetWalletRequest.newBuilder().setId(created.getId()).build());
+        Wallet read = payflow.wallets(partner.productionKey()).getWallet(GetWalletRequest.newBuilder().setId(created.getId()).build());
         assertThat(read).isEqualTo(created);
-        TestServer.Rest overRest = payflow.rest("GET", "/api/v1/wallets/" + created.getId(), partner.liveKey(), null);
+        TestServer.Rest overRest = payflow.rest("GET", "/api/v1/wallets/" + created.getId(), partner.productionKey(), null);
         assertThat(overRest.status()).isEqualTo(200);
         assertThat(overRest.body().get("livemode").getAsBoolean()).isTrue();
         assertThat(overRest.body().get("externalUserId").getAsString()).isEqualTo("user-live");
@@ -539,11 +540,11 @@ class WalletApiTest {
     @Test
     void theBalanceAsOfAPastMomentIsReadOffTheLedger() {
         Wallet wallet = newWallet("balance-as-of", "USD", Map.of());
-        Instant beforeAnyCredit = Instant.now();
+        Instant beforeAnyCredit = payflow.clock().instant();
         pauseForTheClockToTick();
         credit(wallet, "10.00");
         pauseForTheClockToTick();
-        Instant betweenCredits = Instant.now();
+        Instant betweenCredits = payflow.clock().instant();
         pauseForTheClockToTick();
         credit(wallet, "5.00");
         String path = "/api/v1/wallets/" + wallet.getId() + "/balance?asOf=";
@@ -658,14 +659,9 @@ class WalletApiTest {
         return encoded.toString();
     }
 
-    /** Ids carry their creation time in milliseconds: objects made a few milliseconds apart sort in creation order. */
+    /** Ids carry their creation time in milliseconds: objects made a few milliseconds apart (on the server's clock) sort in creation order. */
     private static void pauseForTheClockToTick() {
-        try {
-            Thread.sleep(3);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        payflow.clock().advance(Duration.ofMillis(3));
     }
 
     private static Instant instant(Timestamp timestamp) {

@@ -63,7 +63,8 @@ public final class MoneyMovementBenchmark {
         EmbeddedDatabase postgres = EmbeddedDatabase.start(dataDir.resolve("postgres"), fsync);
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(postgres.jdbcUrl("postgres")), Optional.of(postgres.user()), Optional.empty(), dataDir,
-                Optional.of(TestServer.ADMIN_TOKEN), Integer.getInteger("bench.poolSize", 16), 1_000L);
+                Optional.of(TestServer.ADMIN_TOKEN), Integer.getInteger("bench.poolSize", 16), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT,
+                1_000L);
         try (postgres; PayflowServer server = PayflowServer.start(config)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
             PartnerAdminServiceGrpc.PartnerAdminServiceBlockingStub admin = TestServer.withBearer(PartnerAdminServiceGrpc.newBlockingStub(channel), TestServer.ADMIN_TOKEN);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +24,13 @@ class PayflowConfigTest {
         assertThat(config.databaseUrl()).isEmpty();
         assertThat(config.adminToken()).isEmpty();
         assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(config.databaseLockTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theLockTimeoutIsReadInMilliseconds() {
+        assertThat(PayflowConfig.fromEnvironment(Map.of("PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", "750")).databaseLockTimeout())
+                .isEqualTo(Duration.ofMillis(750));
     }
 
     @Test
@@ -40,7 +48,8 @@ class PayflowConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {0}")
     @CsvSource({"PAYFLOW_ENVIRONMENT, staging", "PAYFLOW_GRPC_PORT, 70000", "PAYFLOW_HTTP_PORT, http", "PAYFLOW_MANAGEMENT_PORT, -1",
-            "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0"})
+            "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0",
+            "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 0", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 15001", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 5s"})
     void badValuesAreRefusedWithTheVariablesName(String variable, String value) {
         assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of(variable, value)))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining(variable);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Timestamp;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.testing.LedgerInvariants;
+import dev.payflow.core.testing.TestClock;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CaptureHoldRequest;
 import dev.payflow.proto.v1.CreateHoldRequest;
@@ -22,18 +23,14 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -66,26 +63,7 @@ class LedgerRulesTest {
     /** Ten credits of the per-transaction maximum fill a wallet to the per-wallet maximum. */
     private static final String TRANSACTION_MAXIMUM_USD = "1000000000000.00";
 
-    private static final class MovableClock extends Clock {
-        private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-01T12:00:00Z"));
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("the tests read instants only");
-        }
-    }
-
-    private static final MovableClock CLOCK = new MovableClock();
+    private static final TestClock CLOCK = TestClock.frozenAt(Instant.parse("2026-12-01T12:00:00Z"));
     private static TestServer payflow;
     private static String key;
     private static Wallet rich;
@@ -122,7 +100,7 @@ class LedgerRulesTest {
         Instant soon = CLOCK.instant().plus(Duration.ofMinutes(1));
         expired = payflow.holds(key).createHold(CreateHoldRequest.newBuilder().setWalletId(rich.getId()).setAmount("10.00").setCurrency("USD")
                 .setExpiresAt(Timestamp.newBuilder().setSeconds(soon.getEpochSecond())).setIdempotencyKey(newKey()).build());
-        CLOCK.now.set(soon.plusSeconds(1));
+        CLOCK.advance(Duration.ofSeconds(61));
     }
 
     @AfterAll

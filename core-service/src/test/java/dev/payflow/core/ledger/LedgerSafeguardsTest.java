@@ -27,6 +27,12 @@ import org.junit.jupiter.api.Test;
  * if the application tried to write them.
  */
 class LedgerSafeguardsTest {
+    /** PostgreSQL's foreign_key_violation: the composite keys that tie an entry to its partner, mode and currency. */
+    private static final String FOREIGN_KEY_VIOLATION = "23503";
+    /** PostgreSQL's restrict_violation, raised by the triggers that keep booked transactions unchanged. */
+    private static final String RESTRICT_VIOLATION = "23001";
+    /** PostgreSQL's check_violation. */
+    private static final String CHECK_VIOLATION = "23514";
     private static TestServer payflow;
     private static TestServer.PartnerKeys partner;
     private static TestServer.PartnerKeys other;
@@ -97,22 +103,32 @@ class LedgerSafeguardsTest {
                     + "('ent_a%1$d', '%2$s', '%3$s', %4$s, '%5$s', '%6$s', NULL, 1, 1, %1$d, now()), "
                     + "('ent_b%1$d', '%2$s', '%3$s', false, 'EUR', NULL, '%7$s', -1, NULL, NULL, now())";
             String txn = credit.getId();
-            assertRefused(sql, String.format(pair, 101, txn, partner.partnerId(), "false", "EUR", theirs, clearing), "an entry on another partner's wallet");
-            assertRefused(sql, String.format(pair, 102, txn, partner.partnerId(), "true", "EUR", mine, clearing), "an entry in the other mode");
-            assertRefused(sql, String.format(pair, 103, txn, partner.partnerId(), "false", "GBP", pounds, clearing), "an entry in another currency than its transaction");
-            assertRefused(sql, String.format(pair, 104, txn, partner.partnerId(), "false", "USD", euroWallet, clearing), "an entry in another currency than its wallet");
+            assertRefused(sql, String.format(pair, 101, txn, partner.partnerId(), "false", "EUR", theirs, clearing), "an entry on another partner's wallet",
+                    FOREIGN_KEY_VIOLATION, "ledger_entries_wallet_fkey");
+            assertRefused(sql, String.format(pair, 102, txn, partner.partnerId(), "true", "EUR", mine, clearing), "an entry in the other mode",
+                    FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
+            assertRefused(sql, String.format(pair, 103, txn, partner.partnerId(), "false", "GBP", pounds, clearing),
+                    "an entry in another currency than its transaction", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
+            assertRefused(sql, String.format(pair, 104, txn, partner.partnerId(), "false", "USD", euroWallet, clearing),
+                    "an entry in another currency than its wallet", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
             // The control: the same shape on a wallet of the right partner, mode and currency is accepted.
             sql.execute(String.format(pair, 105, txn, partner.partnerId(), "false", "EUR", euroWallet, clearing));
-            assertRefused(sql, "UPDATE transactions SET amount_minor = 1 WHERE id = '" + txn + "'", "changing a booked amount");
-            assertRefused(sql, "UPDATE transactions SET to_wallet_id = '" + euroWallet + "' WHERE id = '" + txn + "'", "moving a booked transaction");
+            assertRefused(sql, "UPDATE transactions SET amount_minor = 1 WHERE id = '" + txn + "'", "changing a booked amount",
+                    RESTRICT_VIOLATION, "never change once booked");
+            assertRefused(sql, "UPDATE transactions SET to_wallet_id = '" + euroWallet + "' WHERE id = '" + txn + "'", "moving a booked transaction",
+                    RESTRICT_VIOLATION, "never change once booked");
             assertRefused(sql, "UPDATE idempotency_keys SET error_reason = 'INSUFFICIENT_FUNDS' WHERE transaction_id = '" + txn + "'",
-                    "a key with both a transaction and an error");
-            assertRefused(sql, "UPDATE partners SET email = 'UPPER@EXAMPLE.COM' WHERE id = '" + partner.partnerId() + "'", "an upper-case email");
+                    "a key with both a transaction and an error", CHECK_VIOLATION, "idempotency_keys_one_outcome");
+            assertRefused(sql, "UPDATE partners SET email = 'UPPER@EXAMPLE.COM' WHERE id = '" + partner.partnerId() + "'", "an upper-case email",
+                    CHECK_VIOLATION, "partners_email_lower_case");
         }
     }
 
-    private static void assertRefused(Statement sql, String statement, String what) {
+    /** Asserts the statement is refused for the expected reason: its SQLSTATE, and the constraint or message that names the rule. */
+    private static void assertRefused(Statement sql, String statement, String what, String sqlState, String rule) {
         SQLException refused = catchThrowableOfType(SQLException.class, () -> sql.execute(statement));
         assertThat((Throwable) refused).as(what + " must be refused: " + statement).isNotNull();
+        assertThat(refused.getSQLState()).as("SQLSTATE of refusing %s (%s)", what, refused.getMessage()).isEqualTo(sqlState);
+        assertThat(refused.getMessage()).as("why %s is refused", what).contains(rule);
     }
 }

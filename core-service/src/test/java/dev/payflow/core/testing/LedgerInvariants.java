@@ -11,7 +11,7 @@ import java.math.BigDecimal;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
-/** The rules of DESIGN section 3, checked by reading the books straight from PostgreSQL. */
+/** The ledger's rules (docs/ledger.md), checked by reading the books straight from PostgreSQL. */
 public final class LedgerInvariants {
     private LedgerInvariants() {
     }

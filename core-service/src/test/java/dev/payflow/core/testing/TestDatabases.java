@@ -14,7 +14,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * One real PostgreSQL per test JVM, chosen as DESIGN section 6 says: the server named by
+ * One real PostgreSQL per test JVM, chosen as docs/operations.md ("Tests") says: the server named by
  * {@code PAYFLOW_TEST_DATABASE_URL} if set, else a Testcontainers PostgreSQL where Docker runs, else
  * the embedded one. The schema is migrated once into a template database; every test class that
  * needs a clean slate gets a fresh database cloned from it, so no test ever deletes ledger rows.
@@ -42,6 +42,14 @@ public final class TestDatabases {
         Server s = server();
         String name = "payflow_test_" + ProcessHandle.current().pid() + "_" + NEXT.incrementAndGet();
         execute(s, "postgres", "CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE);
+        return new Coordinates(s.urlOf(name), s.user(), s.password());
+    }
+
+    /** A new database with nothing in it, not even the schema (for tests of the migrations themselves). */
+    public static synchronized Coordinates empty() {
+        Server s = server();
+        String name = "payflow_empty_" + ProcessHandle.current().pid() + "_" + NEXT.incrementAndGet();
+        execute(s, "postgres", "CREATE DATABASE " + name);
         return new Coordinates(s.urlOf(name), s.user(), s.password());
     }
 

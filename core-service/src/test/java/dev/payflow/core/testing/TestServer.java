@@ -10,11 +10,19 @@ import dev.payflow.proto.v1.ApiKey;
 import dev.payflow.proto.v1.CreateApiKeyRequest;
 import dev.payflow.proto.v1.CreatePartnerRequest;
 import dev.payflow.proto.v1.HoldServiceGrpc;
+import dev.payflow.proto.v1.CreateTransferRequest;
+import dev.payflow.proto.v1.CreateWalletRequest;
+import dev.payflow.proto.v1.CreditWalletRequest;
+import dev.payflow.proto.v1.DebitWalletRequest;
+import dev.payflow.proto.v1.GetWalletRequest;
 import dev.payflow.proto.v1.LedgerServiceGrpc;
 import dev.payflow.proto.v1.Partner;
 import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
+import dev.payflow.proto.v1.Transaction;
 import dev.payflow.proto.v1.TransferServiceGrpc;
 import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
+import dev.payflow.proto.v1.UpdateWalletRequest;
+import dev.payflow.proto.v1.Wallet;
 import dev.payflow.proto.v1.WalletServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -28,10 +36,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -45,31 +53,49 @@ public final class TestServer implements AutoCloseable {
     private static final AtomicInteger PARTNERS = new AtomicInteger();
 
     private final PayflowServer server;
+    private final TestClock clock;
     private final ManagedChannel channel;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final TestDatabases.Coordinates database;
 
-    private TestServer(PayflowServer server, TestDatabases.Coordinates database) {
+    private TestServer(PayflowServer server, TestClock clock, TestDatabases.Coordinates database) {
         this.server = server;
+        this.clock = clock;
         this.database = database;
         this.channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
     }
 
+    /** A server on a fresh database with its own {@link TestClock} and the production lock timeout. */
     public static TestServer start() {
-        return start(Clock.systemUTC());
+        return start(PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT);
+    }
+
+    /** @param lockTimeout how long a statement waits for a row lock (tests of lock waits shorten it) */
+    public static TestServer start(Duration lockTimeout) {
+        return start(lockTimeout, TestClock.system());
+    }
+
+    /** A server on the given clock, e.g. {@link TestClock#frozenAt}, for tests that assert exact instants. */
+    public static TestServer start(TestClock clock) {
+        return start(PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock);
     }
 
     /**
-     * A server on the given clock. Its hold-expiry worker does not run by itself: tests run it
-     * with {@code server().holdExpiry().releaseDue()} when their clock says so.
+     * The hold-expiry worker of a test server does not run by itself: tests run it with
+     * {@code server().holdExpiry().releaseDue()} when their clock says so.
      */
-    public static TestServer start(Clock clock) {
+    private static TestServer start(Duration lockTimeout, TestClock clock) {
         TestDatabases.Coordinates database = TestDatabases.fresh();
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
-                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, 0);
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0);
         SecureRandom random = new SecureRandom();
-        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), database);
+        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), clock, database);
+    }
+
+    /** The server's clock: advance it instead of sleeping. */
+    public TestClock clock() {
+        return clock;
     }
 
     public PayflowServer server() {
@@ -112,8 +138,8 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Every wallet of the key's partner and mode with this external user id, page by page. */
-    public java.util.List<dev.payflow.proto.v1.Wallet> allWallets(String key, String externalUserId) {
-        java.util.List<dev.payflow.proto.v1.Wallet> all = new java.util.ArrayList<>();
+    public java.util.List<Wallet> allWallets(String key, String externalUserId) {
+        java.util.List<Wallet> all = new java.util.ArrayList<>();
         String token = "";
         do {
             dev.payflow.proto.v1.ListWalletsResponse page = wallets(key).listWallets(dev.payflow.proto.v1.ListWalletsRequest.newBuilder()
@@ -124,8 +150,8 @@ public final class TestServer implements AutoCloseable {
         return all;
     }
 
-    /** A partner with a sandbox key (and, if active, a live key). */
-    public record PartnerKeys(String partnerId, String sandboxKey, String liveKey) {
+    /** A partner with a sandbox key and a production key (which works once the partner is active). */
+    public record PartnerKeys(String partnerId, String sandboxKey, String productionKey) {
     }
 
     /** Creates a partner, moves it to {@code status} through the allowed transitions, and issues keys with all permissions. */
@@ -134,7 +160,7 @@ public final class TestServer implements AutoCloseable {
         Partner partner = admin().createPartner(CreatePartnerRequest.newBuilder()
                 .setName("Partner " + n).setCompanyName("Partner " + n + " Inc").setEmail("ops" + n + "@partner" + n + ".example").build());
         String sandbox = issueKey(partner.getId(), ApiKey.Environment.sandbox);
-        String live = issueKey(partner.getId(), ApiKey.Environment.production);
+        String production = issueKey(partner.getId(), ApiKey.Environment.production);
         switch (status) {
             case pending -> {
             }
@@ -150,7 +176,7 @@ public final class TestServer implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("cannot onboard to " + status);
         }
-        return new PartnerKeys(partner.getId(), sandbox, live);
+        return new PartnerKeys(partner.getId(), sandbox, production);
     }
 
     public String issueKey(String partnerId, ApiKey.Environment environment, String... permissions) {
@@ -161,6 +187,46 @@ public final class TestServer implements AutoCloseable {
     public Partner changeStatus(String partnerId, Partner.Status status) {
         return admin().updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partnerId).setStatus(status)
                 .setReason("test moved it to " + status).build());
+    }
+
+    // --- Shared fixtures: wallets and money, with fresh ids and idempotency keys ------------------
+
+    /** A fresh idempotency key, never used before. */
+    public static String newIdempotencyKey() {
+        return "key-" + UUID.randomUUID();
+    }
+
+    /** A new wallet of the key's partner and mode, for a user and with an external id of its own. */
+    public Wallet newWallet(String apiKey, String currency) {
+        String id = UUID.randomUUID().toString();
+        return wallets(apiKey).createWallet(CreateWalletRequest.newBuilder().setExternalUserId("user-" + id)
+                .setExternalWalletId("wallet-" + id).setName("Wallet " + currency).setCurrency(currency).build());
+    }
+
+    /** Credits the wallet with a fresh idempotency key. */
+    public Transaction credit(String apiKey, String walletId, String amount, String currency) {
+        return wallets(apiKey).creditWallet(CreditWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
+                .setCurrency(currency).setIdempotencyKey(newIdempotencyKey()).build());
+    }
+
+    /** Debits the wallet with a fresh idempotency key. */
+    public Transaction debit(String apiKey, String walletId, String amount, String currency) {
+        return wallets(apiKey).debitWallet(DebitWalletRequest.newBuilder().setWalletId(walletId).setAmount(amount)
+                .setCurrency(currency).setIdempotencyKey(newIdempotencyKey()).build());
+    }
+
+    /** Transfers between two wallets with a fresh idempotency key. */
+    public Transaction transfer(String apiKey, String fromWalletId, String toWalletId, String amount, String currency) {
+        return transfers(apiKey).createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(fromWalletId).setToWalletId(toWalletId)
+                .setAmount(amount).setCurrency(currency).setIdempotencyKey(newIdempotencyKey()).build());
+    }
+
+    public String balanceOf(String apiKey, String walletId) {
+        return wallets(apiKey).getWallet(GetWalletRequest.newBuilder().setId(walletId).build()).getBalance();
+    }
+
+    public Wallet setWalletStatus(String apiKey, String walletId, Wallet.Status status) {
+        return wallets(apiKey).updateWallet(UpdateWalletRequest.newBuilder().setId(walletId).setStatus(status).build());
     }
 
     /** An HTTP response with its body parsed as a JSON object. */
