@@ -32,8 +32,12 @@ public final class Listeners {
    */
   public static final int CONNECTIONS_MAX = 4096;
 
-  /** The management port: a scraper and a few probes. */
-  public static final int MANAGEMENT_CONNECTIONS_MAX = 64;
+  /**
+   * The management port serves a scraper and a few probes, but a cap it reaches would refuse the
+   * next probe until the idle timeout frees a connection: well above what stalled or leaked
+   * clients plausibly hold, still bounded.
+   */
+  public static final int MANAGEMENT_CONNECTIONS_MAX = 1024;
 
   /** Largest management request: a GET with a few headers. */
   public static final int MANAGEMENT_REQUEST_BYTES_MAX = 4 * 1024;

@@ -94,11 +94,27 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
   private final GrpcService service;
   private final RequestIds requestIds;
   private final JsonTypeCheck typeCheck;
-  private final Map<String, Method> methods = new ConcurrentHashMap<>();
+  private final Map<String, Method> methods;
+  private final List<String> pathPrefixes;
+
+  private RequestChecks(RequestChecks other, List<String> pathPrefixes) {
+    this.service = other.service;
+    this.requestIds = other.requestIds;
+    this.typeCheck = other.typeCheck;
+    this.methods = other.methods;
+    this.pathPrefixes = List.copyOf(pathPrefixes);
+  }
+
+  /** The same checks, for a listener that serves only paths under these prefixes (all if empty). */
+  RequestChecks servingOnly(List<String> pathPrefixes) {
+    return new RequestChecks(this, pathPrefixes);
+  }
 
   RequestChecks(GrpcService service, RequestIds requestIds) {
     this.service = Objects.requireNonNull(service, "service");
     this.requestIds = Objects.requireNonNull(requestIds, "requestIds");
+    this.methods = new ConcurrentHashMap<>();
+    this.pathPrefixes = List.of();
     List<Descriptor> inputTypes = new ArrayList<>();
     service.services().forEach(
         definition ->
@@ -133,12 +149,18 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
             req.aggregate()
                 .thenApply(
                     aggregated -> {
+                      RequestHeaders forwarded = headers;
                       if (!method.rawBody) {
                         checkJsonBody(aggregated, method.inputType);
+                        if (!aggregated.content().isEmpty() && headers.contentType() == null) {
+                          // The contract tolerates a JSON body without a Content-Type; Armeria's
+                          // transcoding refuses it, so say what the checks found.
+                          forwarded = headers.toBuilder().contentType(MediaType.JSON).build();
+                        }
                       }
                       try {
                         return delegate.serve(
-                            checkedCtx, HttpRequest.of(headers, aggregated.content()));
+                            checkedCtx, HttpRequest.of(forwarded, aggregated.content()));
                       } catch (Exception e) {
                         return HttpResponse.ofFailure(e);
                       }
@@ -149,8 +171,10 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
   private Method method(ServiceRequestContext ctx) {
     ServerMethodDefinition<?, ?> definition = service.methodDefinition(ctx);
     if (definition == null
-        || ctx.path().equals("/" + definition.getMethodDescriptor().getFullMethodName())) {
-      // The framed gRPC route of the method: served on the gRPC port, not on the REST one.
+        || ctx.path().equals("/" + definition.getMethodDescriptor().getFullMethodName())
+        || !(pathPrefixes.isEmpty() || pathPrefixes.stream().anyMatch(ctx.path()::startsWith))) {
+      // The framed gRPC route of the method (served on the gRPC port), or a path of another
+      // listener: the admin API is not on the public one when it has a port of its own.
       throw FacadeException.routeNotFound(
           "no API method at " + ctx.method() + " " + EchoedText.quoted(ctx.path()));
     }

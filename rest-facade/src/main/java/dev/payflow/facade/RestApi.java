@@ -33,6 +33,12 @@ public final class RestApi {
   /** Largest request line plus headers of an HTTP/1 request: 8 KiB, as most proxies allow. */
   public static final int HEADER_BYTES_MAX = 8 * 1024;
 
+  /** The public REST API's paths: the partner-facing {@code /api/v1}. */
+  public static final List<String> PUBLIC_PATHS = List.of("/api/v1/");
+
+  /** The admin listener's paths: the admin API, the console and its CSRF token. */
+  public static final List<String> ADMIN_PATHS = List.of("/api/admin/", "/admin", "/api/csrf-token");
+
   private final GrpcService service;
   private final RequestChecks checks;
   private final RestErrors errors;
@@ -81,10 +87,20 @@ public final class RestApi {
 
   /**
    * Serves the API on the builder's listeners, with its error bodies for everything the server
-   * answers itself (404, 405, 413, timeouts). Call once per server.
+   * answers itself (404, 405, 413, timeouts). Call once per server, on a RestApi of its own.
    */
   public ServerBuilder mountOn(ServerBuilder server) {
+    return mountOn(server, List.of());
+  }
+
+  /**
+   * As {@link #mountOn(ServerBuilder)}, serving only the routes whose path starts with one of
+   * {@code pathPrefixes} (all of them when empty); the others are 404 ROUTE_NOT_FOUND there.
+   */
+  public ServerBuilder mountOn(ServerBuilder server, List<String> pathPrefixes) {
     Objects.requireNonNull(server, "server");
-    return server.service(service, delegate -> delegate.decorate(checks)).errorHandler(errors);
+    Objects.requireNonNull(pathPrefixes, "pathPrefixes");
+    RequestChecks scoped = checks.servingOnly(pathPrefixes);
+    return server.service(service, delegate -> delegate.decorate(scoped)).errorHandler(errors);
   }
 }

@@ -143,7 +143,13 @@ final class RestErrors implements UnframedGrpcErrorHandler, ServerErrorHandler {
       return facadeError(ctx, null, facade, null).toHttpResponse();
     }
     if (cause instanceof HttpStatusException statusException) {
-      return render(ctx, null, statusException.httpStatus(), null, cause.getCause() == null ? cause : cause.getCause())
+      Throwable reason = cause.getCause();
+      return render(
+              ctx,
+              null,
+              statusException.httpStatus(),
+              reason == null ? null : reason.getMessage(),
+              reason == null ? cause : reason)
           .toHttpResponse();
     }
     if (cause instanceof HttpResponseException) {

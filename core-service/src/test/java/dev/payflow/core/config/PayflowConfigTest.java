@@ -23,6 +23,29 @@ class PayflowConfigTest {
         assertThat(config.databaseUrl()).isEmpty();
         assertThat(config.adminToken()).isEmpty();
         assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(config.adminPort()).as("admin API on the REST listener").isEmpty();
+        assertThat(config.docServiceEnabled()).isTrue();
+    }
+
+    @Test
+    void adminPortAndTheApiBrowserAreSetByTheirVariables() {
+        PayflowConfig config = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ADMIN_PORT", "8081", "PAYFLOW_DOC_SERVICE_ENABLED", "false"));
+
+        assertThat(config.adminPort()).hasValue(8081);
+        assertThat(config.docServiceEnabled()).isFalse();
+    }
+
+    @Test
+    void productionPutsTheAdminApiOnAPortOfItsOwnAndTheApiBrowserOffUnlessEnabled() {
+        Map<String, String> production = Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN);
+        PayflowConfig config = PayflowConfig.fromEnvironment(production);
+        assertThat(config.adminPort()).hasValue(PayflowConfig.ADMIN_PORT_PRODUCTION_DEFAULT);
+        assertThat(config.docServiceEnabled()).isFalse();
+
+        Map<String, String> withBrowser = new java.util.HashMap<>(production);
+        withBrowser.put("PAYFLOW_DOC_SERVICE_ENABLED", "true");
+        assertThat(PayflowConfig.fromEnvironment(withBrowser).docServiceEnabled()).isTrue();
     }
 
     @Test
@@ -40,7 +63,8 @@ class PayflowConfigTest {
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {0}")
     @CsvSource({"PAYFLOW_ENVIRONMENT, staging", "PAYFLOW_GRPC_PORT, 70000", "PAYFLOW_HTTP_PORT, http", "PAYFLOW_MANAGEMENT_PORT, -1",
-            "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0"})
+            "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0", "PAYFLOW_ADMIN_PORT, 65536",
+            "PAYFLOW_ADMIN_PORT, admin", "PAYFLOW_DOC_SERVICE_ENABLED, yes"})
     void badValuesAreRefusedWithTheVariablesName(String variable, String value) {
         assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of(variable, value)))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining(variable);
