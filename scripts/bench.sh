@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # One reactor build, nothing installed: the sibling modules resolve to their target/classes.
-./mvnw -B -q -o -DskipTests -pl core-service -am test-compile dependency:build-classpath \
+./mvnw -B -q -DskipTests -pl core-service -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 exec java -Xmx1g "$@" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "core-service/target/test-classes:core-service/target/classes:$(cat core-service/target/bench.classpath)" \

@@ -161,6 +161,14 @@ final class RestErrors implements UnframedGrpcErrorHandler, ServerErrorHandler {
     if (cause instanceof RequestTimeoutException) {
       return render(ctx, null, HttpStatus.SERVICE_UNAVAILABLE, null, cause).toHttpResponse();
     }
+    if (cause instanceof com.linecorp.armeria.common.stream.ClosedStreamException
+        || cause instanceof com.linecorp.armeria.common.ClosedSessionException) {
+      // The client went away (or the server is stopping) before its request was read: no one to
+      // tell, and not a bug.
+      log.debug("request {}: the request ended early: {}", requestId(ctx, null), cause.toString());
+      return facadeError(ctx, null, FacadeException.unavailable("the request was not received in full"), null)
+          .toHttpResponse();
+    }
     log.error("request {}: {} {} failed in the REST layer", requestId(ctx, null), ctx.method(), ctx.path(), cause);
     return facadeError(ctx, null, FacadeException.internal("internal error; quote the request id"), null)
         .toHttpResponse();

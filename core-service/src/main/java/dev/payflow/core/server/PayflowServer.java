@@ -45,6 +45,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -63,6 +66,11 @@ public final class PayflowServer implements AutoCloseable {
     private static final int RPC_THREADS = 32;
     /** Scrapes and probes are rare and cheap; two threads keep one slow scrape from blocking a probe. */
     private static final int MANAGEMENT_THREADS = 2;
+    /**
+     * How often the database is checked for /health and /ready: probes then answer at once from the
+     * last result, at most this old, instead of queueing for a connection behind a busy API.
+     */
+    private static final long HEALTH_CHECK_INTERVAL_MS = 1_000;
     /** Where the API browser lives on the admin listener. */
     static final String DOC_SERVICE_PATH = "/admin/docs/";
     private static final String DATABASE_NAME = "payflow";
@@ -71,6 +79,8 @@ public final class PayflowServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String adminToken;
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean databaseReachable = new AtomicBoolean();
+    private ScheduledExecutorService databaseCheck;
     private Server grpcServer;
     private Server restServer;
     private Server adminServer;
@@ -163,7 +173,16 @@ public final class PayflowServer implements AutoCloseable {
             restServer = start(rest);
             adminServer = restServer;
         }
-        managementServer = start(management(config.managementPort(), meters, database::isReachable));
+        // Probes read the last check instead of waiting for a pool connection behind a saturated API.
+        databaseCheck = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "payflow-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        databaseReachable.set(database.isReachable());
+        databaseCheck.scheduleWithFixedDelay(() -> databaseReachable.set(database.isReachable()),
+                HEALTH_CHECK_INTERVAL_MS, HEALTH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        managementServer = start(management(config.managementPort(), meters, databaseReachable::get));
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
                 config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcPort(), httpPort(), adminPort(), managementPort());
@@ -178,7 +197,7 @@ public final class PayflowServer implements AutoCloseable {
 
     /**
      * The management listener: {@code /metrics} for Prometheus, {@code /health} for load balancers
-     * and Kubernetes probes (200 when the database answers, 503 otherwise), {@code /ready} (as
+     * and Kubernetes probes (200 when the last database check, at most a second old, succeeded; 503 otherwise), {@code /ready} (as
      * /health, and 503 once shutdown has begun). Its own threads, so a saturated API cannot delay a
      * probe.
      */
@@ -187,9 +206,8 @@ public final class PayflowServer implements AutoCloseable {
                 .blockingTaskExecutor(MANAGEMENT_THREADS)
                 .service("/metrics", (ctx, req) -> onBlockingThread(ctx, () -> HttpResponse.of(HttpStatus.OK,
                         MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), meters.scrape())))
-                .service("/health", (ctx, req) -> onBlockingThread(ctx, () -> status(databaseReachable.getAsBoolean())))
-                .service("/ready", (ctx, req) -> onBlockingThread(ctx,
-                        () -> status(!draining.get() && databaseReachable.getAsBoolean())));
+                .service("/health", (ctx, req) -> status(databaseReachable.getAsBoolean()))
+                .service("/ready", (ctx, req) -> status(!draining.get() && databaseReachable.getAsBoolean()));
     }
 
     private static HttpResponse status(boolean up) {
@@ -276,6 +294,9 @@ public final class PayflowServer implements AutoCloseable {
         stop(restServer);
         stop(grpcServer);
         stop(managementServer);
+        if (databaseCheck != null) {
+            databaseCheck.shutdownNow();
+        }
         if (rpcExecutor != null) {
             rpcExecutor.shutdownNow();
         }
