@@ -5,8 +5,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-./mvnw -B -q -DskipTests install -pl core-service -am
-./mvnw -B -q -pl core-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+# One reactor build, nothing installed: the sibling modules resolve to their target/classes.
+./mvnw -B -q -DskipTests -pl core-service -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 exec java -Xmx1g "$@" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "core-service/target/test-classes:core-service/target/classes:$(cat core-service/target/bench.classpath)" \
   dev.payflow.core.bench.MoneyMovementBenchmark

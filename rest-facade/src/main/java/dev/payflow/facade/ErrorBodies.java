@@ -35,7 +35,7 @@ final class ErrorBodies {
 
   /**
    * The error detail types passed on to callers. {@code google.rpc.DebugInfo} is left out on
-   * purpose: it exists to carry stack traces, which never leave PayFlow (DESIGN.md section 2).
+   * purpose: it exists to carry stack traces, which never leave PayFlow (docs/design-rules.md, "The contract partners see").
    */
   private static final List<Descriptor> PRINTED_DETAILS =
       List.of(
@@ -59,7 +59,7 @@ final class ErrorBodies {
   static final JsonFormat.TypeRegistry DETAIL_TYPES =
       JsonFormat.TypeRegistry.newBuilder().add(PRINTED_DETAILS).build();
 
-  /** Every field printed, also empty ones, for a stable shape (DESIGN.md section 2). */
+  /** Every field printed, also empty ones, for a stable shape (docs/design-rules.md, "The contract partners see"). */
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().usingTypeRegistry(DETAIL_TYPES).alwaysPrintFieldsWithNoPresence();
 

@@ -2,7 +2,6 @@ package dev.payflow.facade;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -57,7 +56,7 @@ public final class RestFacadeMain {
 
   private RestFacadeMain() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) {
     Settings settings = Settings.fromEnvironment(System.getenv());
     // Plaintext: inside a cluster the link to the core is private (or a mesh adds TLS).
     ManagedChannel channel =
@@ -65,7 +64,7 @@ public final class RestFacadeMain {
     RestFacade facade;
     try {
       facade = RestFacade.start(channel, new InetSocketAddress(settings.httpPort()));
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       channel.shutdownNow();
       throw e;
     }
@@ -80,7 +79,8 @@ public final class RestFacadeMain {
                   shutDown(channel);
                 },
                 "payflow-rest-shutdown"));
-    // The HTTP server's dispatcher thread keeps the process alive until the hook has run.
+    // Armeria's threads are daemons: wait here until the hook has stopped the server.
+    facade.awaitClosed();
   }
 
   private static void shutDown(ManagedChannel channel) {

@@ -28,7 +28,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -490,7 +489,7 @@ class RestFacadeTest {
 
   @Test
   void bodyOverOneMebibyteIsRefusedBeforeTheCoreSeesIt() throws Exception {
-    String tooLarge = "{\"name\": \"" + "x".repeat(RequestTranscoder.BODY_BYTES_MAX) + "\"}";
+    String tooLarge = "{\"name\": \"" + "x".repeat(RestApi.BODY_BYTES_MAX) + "\"}";
     HttpResponse<String> response = send(post("/api/v1/wallets", tooLarge));
 
     assertThat(response.statusCode()).isEqualTo(400);
@@ -546,7 +545,7 @@ class RestFacadeTest {
   @Test
   void closeLetsAnInFlightRequestFinishAndThenStopsListening() throws Exception {
     RestFacade draining =
-        RestFacade.start(core.channel, loopback(), RestFacade.SERVICES, new SecureRandom());
+        RestFacade.start(core.channel, loopback());
     URI slow =
         URI.create(
             "http://127.0.0.1:" + draining.port() + "/api/v1/wallets/" + FakeCore.SLOW_WALLET);

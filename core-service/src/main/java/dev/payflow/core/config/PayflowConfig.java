@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Everything the service reads from its environment. See the configuration table in README.md.
@@ -24,7 +25,9 @@ public record PayflowConfig(
         Optional<String> adminToken,
         int databasePoolSize,
         Duration databaseLockTimeout,
-        long holdExpiryIntervalMs) {
+        long holdExpiryIntervalMs,
+        OptionalInt adminPort,
+        boolean docServiceEnabled) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -33,6 +36,8 @@ public record PayflowConfig(
 
     /** Below this, a guessable token could protect the admin API; 32 characters is 160+ bits of base62. */
     public static final int ADMIN_TOKEN_LENGTH_MIN = 32;
+    /** The admin listener in production when PAYFLOW_ADMIN_PORT is not set: a port of its own, never exposed publicly. */
+    public static final int ADMIN_PORT_PRODUCTION_DEFAULT = 8081;
     /** Enough connections for the gRPC and REST worker threads on a small instance; PostgreSQL's default limit is 100. */
     private static final int DATABASE_POOL_SIZE_DEFAULT = 16;
     /**
@@ -49,12 +54,31 @@ public record PayflowConfig(
     /** An hour between ticks would leave expired funds reserved far too long. */
     private static final long HOLD_EXPIRY_INTERVAL_MS_MAX = 3_600_000;
 
+    /**
+     * The configuration with the defaults of everything after the pool size: the production lock
+     * timeout, the hold-expiry worker every second, the admin API on the REST listener, and the API
+     * browser on in development only.
+     */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort,
+            Optional<String> databaseUrl, Optional<String> databaseUser, Optional<String> databasePassword,
+            Path dataDir, Optional<String> adminToken, int databasePoolSize) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir,
+                adminToken, databasePoolSize, DATABASE_LOCK_TIMEOUT_DEFAULT, HOLD_EXPIRY_INTERVAL_MS_DEFAULT, OptionalInt.empty(),
+                environment != DeploymentEnvironment.PRODUCTION);
+    }
+
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
         requirePort("PAYFLOW_HTTP_PORT", httpPort);
         requirePort("PAYFLOW_MANAGEMENT_PORT", managementPort);
+        adminPort.ifPresent(port -> requirePort("PAYFLOW_ADMIN_PORT", port));
+        if (environment == DeploymentEnvironment.PRODUCTION && adminPort.isEmpty()) {
+            // The admin API and the API browser never share the public REST listener in production.
+            adminPort = OptionalInt.of(ADMIN_PORT_PRODUCTION_DEFAULT);
+        }
         if (environment == DeploymentEnvironment.PRODUCTION) {
             if (databaseUrl.isEmpty()) {
                 throw new ConfigException("PAYFLOW_DATABASE_URL is required when PAYFLOW_ENVIRONMENT=production");
@@ -83,8 +107,9 @@ public record PayflowConfig(
     }
 
     public static PayflowConfig fromEnvironment(Map<String, String> env) {
+        DeploymentEnvironment environment = environment(env.get("PAYFLOW_ENVIRONMENT"));
         return new PayflowConfig(
-                environment(env.get("PAYFLOW_ENVIRONMENT")),
+                environment,
                 integer(env, "PAYFLOW_GRPC_PORT", 9090),
                 integer(env, "PAYFLOW_HTTP_PORT", 8080),
                 integer(env, "PAYFLOW_MANAGEMENT_PORT", 9464),
@@ -95,7 +120,10 @@ public record PayflowConfig(
                 text(env, "PAYFLOW_ADMIN_TOKEN"),
                 integer(env, "PAYFLOW_DATABASE_POOL_SIZE", DATABASE_POOL_SIZE_DEFAULT),
                 Duration.ofMillis(integer(env, "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", (int) DATABASE_LOCK_TIMEOUT_DEFAULT.toMillis())),
-                integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT));
+                integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT),
+                text(env, "PAYFLOW_ADMIN_PORT").isPresent()
+                        ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
+                bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION));
     }
 
     public boolean isProduction() {
@@ -127,6 +155,18 @@ public record PayflowConfig(
         } catch (NumberFormatException e) {
             throw new ConfigException(name + ": '" + value.get() + "' (expected: an integer)");
         }
+    }
+
+    private static boolean bool(Map<String, String> env, String name, boolean fallback) {
+        Optional<String> value = text(env, name);
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        return switch (value.get().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(name + ": '" + value.get() + "' (expected: true or false)");
+        };
     }
 
     private static void requirePort(String name, int port) {

@@ -26,57 +26,71 @@ import dev.payflow.core.persistence.LedgerRepository;
 import dev.payflow.core.persistence.PartnerRepository;
 import dev.payflow.core.persistence.SystemAccountRepository;
 import dev.payflow.core.persistence.WalletRepository;
-import dev.payflow.facade.RestFacade;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.util.BlockingTaskExecutor;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import dev.payflow.facade.Listeners;
+import dev.payflow.facade.RestApi;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole service in one process: the gRPC server (with health and reflection), the REST facade
- * over an in-process channel, the management port, and the database (embedded in development).
- * {@link #close()} drains in-flight calls before it stops the database.
+ * The whole service in one process, on Armeria: the gRPC listener (with health and reflection),
+ * the public REST listener (Armeria's transcoding of the same services, in process), the admin
+ * listener (the same as REST in development unless {@code PAYFLOW_ADMIN_PORT} is set), the
+ * management listener, and the database (embedded in development). {@link #close()} drains
+ * in-flight calls before it stops the database.
  */
 public final class PayflowServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PayflowServer.class);
     /** Worker threads for RPCs: a few more than database connections, so calls that need none (auth failures) still flow. */
     private static final int RPC_THREADS = 32;
-    /** How long in-flight calls get to finish on shutdown before they are cancelled. */
-    private static final long DRAIN_SECONDS = 20;
+    /** Scrapes and probes are rare and cheap; two threads keep one slow scrape from blocking a probe. */
+    private static final int MANAGEMENT_THREADS = 2;
+    /**
+     * How often the database is checked for /health and /ready: probes then answer at once from the
+     * last result, at most this old, instead of queueing for a connection behind a busy API.
+     */
+    private static final long HEALTH_CHECK_INTERVAL_MS = 1_000;
+    /** Where the API browser lives on the admin listener. */
+    static final String DOC_SERVICE_PATH = "/admin/docs/";
     private static final String DATABASE_NAME = "payflow";
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String adminToken;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean databaseReachable = new AtomicBoolean();
+    private ScheduledExecutorService databaseCheck;
     private Server grpcServer;
-    private Server inProcessServer;
-    private ManagedChannel inProcessChannel;
-    private RestFacade facade;
-    private ManagementServer management;
+    private Server restServer;
+    private Server adminServer;
+    private Server managementServer;
     private HealthStatusManager health;
-    private ExecutorService rpcExecutor;
+    private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
     private ScheduledExecutorService workers;
@@ -101,13 +115,13 @@ public final class PayflowServer implements AutoCloseable {
         try {
             server.startAll(config, services);
             return server;
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             server.close();
-            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            throw e;
         }
     }
 
-    private void startAll(PayflowConfig config, Services services) throws IOException {
+    private void startAll(PayflowConfig config, Services services) {
         database = connectDatabase(config);
         database.migrate();
 
@@ -136,31 +150,99 @@ public final class PayflowServer implements AutoCloseable {
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
-        rpcExecutor = Executors.newFixedThreadPool(RPC_THREADS, daemonThreads("payflow-rpc"));
+        // The services block on the database: they run on these threads, never on an event loop.
+        rpcExecutor = BlockingTaskExecutor.builder().numThreads(RPC_THREADS).threadNamePrefix("payflow-rpc").build();
         health = new HealthStatusManager();
-        NettyServerBuilder grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
-                .executor(rpcExecutor)
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance());
-        String inProcessName = "payflow-" + Text.randomBase62(services.random(), 12);
-        InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName).executor(rpcExecutor);
         for (ServerServiceDefinition service : apiServices) {
-            grpc.addService(service);
-            inProcess.addService(service);
             health.setStatus(service.getServiceDescriptor().getName(), ServingStatus.SERVING);
         }
-        grpcServer = grpc.build().start();
-        inProcessServer = inProcess.build().start();
-        inProcessChannel = InProcessChannelBuilder.forName(inProcessName).build();
-        facade = RestFacade.start(inProcessChannel, new InetSocketAddress(config.httpPort()));
-        management = ManagementServer.start(config.managementPort(), meters, database::isReachable);
+        GrpcService grpc = GrpcService.builder()
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addServiceDefinitions(apiServices)
+                .useBlockingTaskExecutor(true)
+                .enableUnframedRequests(false)
+                .maxRequestMessageLength(Listeners.GRPC_REQUEST_BYTES_MAX)
+                .build();
+        grpcServer = start(Listeners.grpc(Server.builder().http(config.grpcPort()))
+                .blockingTaskExecutor(rpcExecutor, false)
+                .service(grpc));
+
+        ServerBuilder rest = Listeners.rest(Server.builder().http(config.httpPort())).blockingTaskExecutor(rpcExecutor, false);
+        if (config.adminPort().isPresent()) {
+            RestApi.over(apiServices).mountOn(rest, RestApi.PUBLIC_PATHS);
+            ServerBuilder admin = Listeners.rest(Server.builder().http(config.adminPort().getAsInt()))
+                    .blockingTaskExecutor(rpcExecutor, false);
+            RestApi.over(apiServices).mountOn(admin, RestApi.ADMIN_PATHS);
+            addDocService(admin, config);
+            restServer = start(rest);
+            adminServer = start(admin);
+        } else {
+            // Development: one listener for the public and the admin API.
+            RestApi.over(apiServices).mountOn(rest, List.of());
+            addDocService(rest, config);
+            restServer = start(rest);
+            adminServer = restServer;
+        }
+        // Probes read the last check instead of waiting for a pool connection behind a saturated API.
+        databaseCheck = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "payflow-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        databaseReachable.set(database.isReachable());
+        databaseCheck.scheduleWithFixedDelay(() -> databaseReachable.set(database.isReachable()),
+                HEALTH_CHECK_INTERVAL_MS, HEALTH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        managementServer = start(management(config.managementPort(), meters, databaseReachable::get));
         if (config.holdExpiryIntervalMs() > 0) {
-            workers = Executors.newSingleThreadScheduledExecutor(daemonThreads("payflow-hold-expiry"));
+            workers = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-hold-expiry");
+                thread.setDaemon(true);
+                return thread;
+            });
             workers.scheduleWithFixedDelay(this::releaseExpiredHolds, config.holdExpiryIntervalMs(), config.holdExpiryIntervalMs(),
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, management on {}", config.environment().name().toLowerCase(java.util.Locale.ROOT),
-                grpcServer.getPort(), facade.port(), management.port());
+        LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
+                config.environment().name().toLowerCase(java.util.Locale.ROOT),
+                grpcPort(), httpPort(), adminPort(), managementPort());
+    }
+
+    /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */
+    private static void addDocService(ServerBuilder admin, PayflowConfig config) {
+        if (config.docServiceEnabled()) {
+            admin.serviceUnder(DOC_SERVICE_PATH, DocService.builder().build());
+        }
+    }
+
+    /**
+     * The management listener: {@code /metrics} for Prometheus, {@code /health} for load balancers
+     * and Kubernetes probes (200 when the last database check, at most a second old, succeeded; 503 otherwise), {@code /ready} (as
+     * /health, and 503 once shutdown has begun). Its own threads, so a saturated API cannot delay a
+     * probe.
+     */
+    private ServerBuilder management(int port, PrometheusMeterRegistry meters, BooleanSupplier databaseReachable) {
+        return Listeners.management(Server.builder().http(port))
+                .blockingTaskExecutor(MANAGEMENT_THREADS)
+                .service("/metrics", (ctx, req) -> onBlockingThread(ctx, () -> HttpResponse.of(HttpStatus.OK,
+                        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), meters.scrape())))
+                .service("/health", (ctx, req) -> status(databaseReachable.getAsBoolean()))
+                .service("/ready", (ctx, req) -> status(!draining.get() && databaseReachable.getAsBoolean()));
+    }
+
+    private static HttpResponse status(boolean up) {
+        return HttpResponse.of(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON,
+                up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+    }
+
+    private static HttpResponse onBlockingThread(ServiceRequestContext ctx, java.util.function.Supplier<HttpResponse> response) {
+        return HttpResponse.of(CompletableFuture.supplyAsync(response, ctx.blockingTaskExecutor()));
+    }
+
+    private static Server start(ServerBuilder builder) {
+        Server server = builder.build();
+        server.start().join();
+        return server;
     }
 
     private Database connectDatabase(PayflowConfig config) {
@@ -177,15 +259,20 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     public int grpcPort() {
-        return grpcServer.getPort();
+        return grpcServer.activeLocalPort();
     }
 
     public int httpPort() {
-        return facade.port();
+        return restServer.activeLocalPort();
+    }
+
+    /** The admin listener's port: the REST port unless {@code PAYFLOW_ADMIN_PORT} is set. */
+    public int adminPort() {
+        return adminServer.activeLocalPort();
     }
 
     public int managementPort() {
-        return management.port();
+        return managementServer.activeLocalPort();
     }
 
     public String adminToken() {
@@ -211,7 +298,7 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     public void awaitTermination() throws InterruptedException {
-        grpcServer.awaitTermination();
+        grpcServer.whenClosed().join();
     }
 
     /** Stops taking calls, lets in-flight ones finish (bounded), then stops the database. Safe to call twice. */
@@ -220,25 +307,24 @@ public final class PayflowServer implements AutoCloseable {
         if (closed.getAndSet(true)) {
             return;
         }
+        draining.set(true);
         if (health != null) {
             health.enterTerminalState();
         }
         if (workers != null) {
             workers.shutdownNow();
         }
-        if (facade != null) {
-            facade.close();
-        }
-        drain(grpcServer);
-        drain(inProcessServer);
-        if (inProcessChannel != null) {
-            inProcessChannel.shutdownNow();
+        // The API listeners first (each lets in-flight calls finish, bounded), management last so
+        // probes and scrapes see the shutdown.
+        stop(adminServer != restServer ? adminServer : null);
+        stop(restServer);
+        stop(grpcServer);
+        stop(managementServer);
+        if (databaseCheck != null) {
+            databaseCheck.shutdownNow();
         }
         if (rpcExecutor != null) {
             rpcExecutor.shutdownNow();
-        }
-        if (management != null) {
-            management.close();
         }
         if (database != null) {
             database.close();
@@ -253,26 +339,9 @@ public final class PayflowServer implements AutoCloseable {
         LOG.info("PayFlow stopped");
     }
 
-    private static void drain(Server server) {
-        if (server == null) {
-            return;
+    private static void stop(Server server) {
+        if (server != null) {
+            server.stop().join();
         }
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
-                server.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -64,7 +64,7 @@ public final class MoneyMovementBenchmark {
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(postgres.jdbcUrl("postgres")), Optional.of(postgres.user()), Optional.empty(), dataDir,
                 Optional.of(TestServer.ADMIN_TOKEN), Integer.getInteger("bench.poolSize", 16), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT,
-                1_000L);
+                1_000L, java.util.OptionalInt.empty(), false);
         try (postgres; PayflowServer server = PayflowServer.start(config)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
             PartnerAdminServiceGrpc.PartnerAdminServiceBlockingStub admin = TestServer.withBearer(PartnerAdminServiceGrpc.newBlockingStub(channel), TestServer.ADMIN_TOKEN);
@@ -94,12 +94,30 @@ public final class MoneyMovementBenchmark {
 
             run("credit (gRPC), 1,000 wallets", client -> wallets.creditWallet(credit(ids.get(ThreadLocalRandom.current().nextInt(WALLETS)))));
             run("credit (gRPC), 1 wallet", client -> wallets.creditWallet(credit(ids.get(0))));
-            run("transfer (gRPC), 1,000 wallets", client -> {
+            double grpcTransfers = run("transfer (gRPC), 1,000 wallets", client -> {
                 int from = ThreadLocalRandom.current().nextInt(WALLETS);
                 int to = (from + 1 + ThreadLocalRandom.current().nextInt(WALLETS - 1)) % WALLETS;
                 transfers.createTransfer(CreateTransferRequest.newBuilder().setFromWalletId(ids.get(from)).setToWalletId(ids.get(to))
                         .setAmount("0.01").setCurrency("USD").setIdempotencyKey(UUID.randomUUID().toString()).build());
             });
+            HealthProbe probe = new HealthProbe(URI.create("http://localhost:" + server.managementPort() + "/health"));
+            double restTransfers = run("transfer (REST), 1,000 wallets", client -> {
+                int from = ThreadLocalRandom.current().nextInt(WALLETS);
+                int to = (from + 1 + ThreadLocalRandom.current().nextInt(WALLETS - 1)) % WALLETS;
+                String body = "{\"fromWalletId\":\"" + ids.get(from) + "\",\"toWalletId\":\"" + ids.get(to)
+                        + "\",\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"" + UUID.randomUUID() + "\"}";
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort()
+                                + "/api/v1/transfers"))
+                        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException(response.body());
+                }
+            }, probe);
+            if (grpcTransfers > 0 && restTransfers > 0) {
+                System.out.printf("%nREST / gRPC transfers: %.2f%n", restTransfers / grpcTransfers);
+                System.out.printf("management /health while REST was saturated: %s%n%n", probe.summary());
+            }
             run("credit (REST), 1,000 wallets", client -> {
                 String body = "{\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"" + UUID.randomUUID() + "\"}";
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort()
@@ -122,18 +140,85 @@ public final class MoneyMovementBenchmark {
                 .setIdempotencyKey(UUID.randomUUID().toString()).build();
     }
 
-    private static void run(String name, Operation operation) throws InterruptedException {
+    private static double run(String name, Operation operation) throws InterruptedException {
+        return run(name, operation, null);
+    }
+
+    /** Runs the scenario and returns its operations per second (0 when skipped); the probe runs during the measurement. */
+    private static double run(String name, Operation operation, HealthProbe probe) throws InterruptedException {
         // -Dbench.only=<text> runs only the scenarios whose name contains it.
         if (!name.contains(System.getProperty("bench.only", ""))) {
-            return;
+            return 0;
         }
         drive(operation, WARMUP_MS, null);
         List<long[]> latencies = new ArrayList<>();
         AtomicLong errors = new AtomicLong();
+        if (probe != null) {
+            probe.start();
+        }
         long ops = drive(operation, MEASURE_MS, new Result(latencies, errors));
+        if (probe != null) {
+            probe.stop();
+        }
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).filter(v -> v > 0).sorted().toArray();
-        System.out.printf("%-34s %10.0f %9.2f %9.2f %9.2f %8d%n", name, ops * 1000.0 / MEASURE_MS,
+        double perSecond = ops * 1000.0 / MEASURE_MS;
+        System.out.printf("%-34s %10.0f %9.2f %9.2f %9.2f %8d%n", name, perSecond,
                 percentile(all, 50), percentile(all, 95), percentile(all, 99), errors.get());
+        return perSecond;
+    }
+
+    /** GETs the management port's /health every 20 ms on a connection of its own and records how long each answer took. */
+    private static final class HealthProbe {
+        private static final long INTERVAL_MS = 20;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        private final URI health;
+        private final List<Long> nanos = new ArrayList<>();
+        private final AtomicLong failures = new AtomicLong();
+        private volatile boolean running;
+        private Thread thread;
+
+        HealthProbe(URI health) {
+            this.health = health;
+        }
+
+        void start() {
+            running = true;
+            thread = new Thread(() -> {
+                while (running) {
+                    long start = System.nanoTime();
+                    try {
+                        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 200) {
+                            failures.incrementAndGet();
+                        }
+                        synchronized (nanos) {
+                            nanos.add(System.nanoTime() - start);
+                        }
+                        Thread.sleep(INTERVAL_MS);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }, "health-probe");
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        String summary() {
+            long[] sorted;
+            synchronized (nanos) {
+                sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+            }
+            return String.format("%d probes, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d failed", sorted.length,
+                    percentile(sorted, 50), percentile(sorted, 99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1_000_000.0,
+                    failures.get());
+        }
     }
 
     private record Result(List<long[]> latencies, AtomicLong errors) {

@@ -25,12 +25,38 @@ class PayflowConfigTest {
         assertThat(config.adminToken()).isEmpty();
         assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
         assertThat(config.databaseLockTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.holdExpiryIntervalMs()).isEqualTo(1_000);
+        assertThat(config.adminPort()).as("admin API on the REST listener").isEmpty();
+        assertThat(config.docServiceEnabled()).isTrue();
     }
 
     @Test
     void theLockTimeoutIsReadInMilliseconds() {
         assertThat(PayflowConfig.fromEnvironment(Map.of("PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", "750")).databaseLockTimeout())
                 .isEqualTo(Duration.ofMillis(750));
+        assertThat(PayflowConfig.fromEnvironment(Map.of("PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", "0")).holdExpiryIntervalMs())
+                .as("0 runs no expiry worker in this process").isZero();
+    }
+
+    @Test
+    void adminPortAndTheApiBrowserAreSetByTheirVariables() {
+        PayflowConfig config = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ADMIN_PORT", "8081", "PAYFLOW_DOC_SERVICE_ENABLED", "false"));
+
+        assertThat(config.adminPort()).hasValue(8081);
+        assertThat(config.docServiceEnabled()).isFalse();
+    }
+
+    @Test
+    void productionPutsTheAdminApiOnAPortOfItsOwnAndTheApiBrowserOffUnlessEnabled() {
+        Map<String, String> production = Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN);
+        PayflowConfig config = PayflowConfig.fromEnvironment(production);
+        assertThat(config.adminPort()).hasValue(PayflowConfig.ADMIN_PORT_PRODUCTION_DEFAULT);
+        assertThat(config.docServiceEnabled()).isFalse();
+
+        Map<String, String> withBrowser = new java.util.HashMap<>(production);
+        withBrowser.put("PAYFLOW_DOC_SERVICE_ENABLED", "true");
+        assertThat(PayflowConfig.fromEnvironment(withBrowser).docServiceEnabled()).isTrue();
     }
 
     @Test
@@ -49,7 +75,9 @@ class PayflowConfigTest {
     @ParameterizedTest(name = "{0}={1} is refused, naming {0}")
     @CsvSource({"PAYFLOW_ENVIRONMENT, staging", "PAYFLOW_GRPC_PORT, 70000", "PAYFLOW_HTTP_PORT, http", "PAYFLOW_MANAGEMENT_PORT, -1",
             "PAYFLOW_ADMIN_TOKEN, too-short", "PAYFLOW_DATABASE_POOL_SIZE, 0",
-            "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 0", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 15001", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 5s"})
+            "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 0", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 15001", "PAYFLOW_DATABASE_LOCK_TIMEOUT_MS, 5s",
+            "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS, -1", "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS, 3600001", "PAYFLOW_ADMIN_PORT, 65536",
+            "PAYFLOW_ADMIN_PORT, admin", "PAYFLOW_DOC_SERVICE_ENABLED, yes"})
     void badValuesAreRefusedWithTheVariablesName(String variable, String value) {
         assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of(variable, value)))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining(variable);
