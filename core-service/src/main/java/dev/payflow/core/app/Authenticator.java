@@ -9,9 +9,12 @@ import dev.payflow.core.persistence.Database;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Turns presented credentials into a principal, or a failure with a stable reason. */
 public final class Authenticator {
+    private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
     private final Database database;
     private final ApiKeyRepository apiKeys;
     private final byte[] adminToken;
@@ -25,11 +28,13 @@ public final class Authenticator {
     /** The partner behind a presented API key. Every check reads the database, so revocation and suspension act at once. */
     public PartnerPrincipal authenticatePartner(String presentedKey) {
         boolean livemode = ApiKeySecrets.livemodeOf(presentedKey)
-                .orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid"));
+                .orElseThrow(Authenticator::invalidKey);
         ApiKeyRepository.KeyWithPartnerStatus found = apiKeys.findByHash(database.reader(), ApiKeySecrets.hash(presentedKey))
-                .orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid"));
+                .orElseThrow(Authenticator::invalidKey);
         if (found.key().isRevoked()) {
-            throw PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key %s has been revoked", found.key().prefix());
+            // The caller hears what a never-issued key hears, so a leaked key is not confirmed as real; the log knows.
+            LOG.info("refused revoked API key {} ({})", found.key().id(), found.key().prefix());
+            throw invalidKey();
         }
         if (found.key().livemode() != livemode) {
             throw new IllegalStateException("stored livemode of key " + found.key().id() + " disagrees with its prefix");
@@ -43,6 +48,10 @@ public final class Authenticator {
                     livemode ? "production" : "sandbox", livemode ? "active" : "approved or active");
         }
         return new PartnerPrincipal(new PartnerScope(found.key().partnerId(), livemode), found.key().id(), found.key().permissions());
+    }
+
+    private static PayflowException invalidKey() {
+        return PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid");
     }
 
     /** Nothing if the presented token is the admin token; compared in constant time. */

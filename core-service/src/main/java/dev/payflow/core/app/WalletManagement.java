@@ -100,12 +100,26 @@ public final class WalletManagement {
         });
     }
 
+    /**
+     * The balance now, or at a past moment. A past balance is final: asked again, it answers the
+     * same, so {@code asOf} must be at least {@link Limits#BALANCE_SETTLED_AFTER} ago (a movement
+     * in flight may still commit entries stamped before a more recent moment).
+     */
     public Balance balance(PartnerScope scope, String id, Optional<Instant> asOf) {
         String walletId = Ids.require(id, IdPrefix.WALLET, "id");
+        Instant now = services.now();
+        if (asOf.isPresent() && asOf.get().isAfter(now)) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "asOf: %s is in the future (now: %s)", asOf.get(), now);
+        }
+        if (asOf.isPresent() && asOf.get().isAfter(now.minus(Limits.BALANCE_SETTLED_AFTER))) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD,
+                    "asOf: %s is less than %d s ago, and a balance is final only after that; omit asOf for the current balance",
+                    asOf.get(), Limits.BALANCE_SETTLED_AFTER.toSeconds());
+        }
         return database.inTransaction(tx -> {
             Wallet wallet = wallets.find(tx, scope, walletId).orElseThrow(() -> notFound(walletId));
             if (asOf.isEmpty()) {
-                return new Balance(wallet, wallet.balance(), wallet.available(), services.now());
+                return new Balance(wallet, wallet.balance(), wallet.available(), now);
             }
             long balanceThen = ledger.balanceAsOf(tx, scope, walletId, asOf.get());
             long heldThen = holds.heldAsOf(tx, scope, walletId, asOf.get());

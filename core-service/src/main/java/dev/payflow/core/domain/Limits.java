@@ -33,6 +33,21 @@ public final class Limits {
     /** Funds reserved for longer than a month are better moved to a wallet of their own. */
     public static final Duration HOLD_EXPIRY_MAX = Duration.ofDays(30);
 
+    /**
+     * The longest a movement's database transaction may run, from the moment its entries are
+     * stamped to just before it commits; past this the engine rolls it back (SERVICE_UNAVAILABLE,
+     * safe to retry). Honest movements take milliseconds; the bound is what makes past balances
+     * final (below). Two lock waits of the default 5 s fit in it.
+     */
+    public static final Duration MOVEMENT_DURATION_MAX = Duration.ofSeconds(10);
+    /**
+     * A balance {@code asOf} a moment is final once that moment is this far in the past: an entry
+     * is stamped before its transaction commits, so until every movement stamped before the
+     * moment has committed or rolled back, a later read could see more. Six times
+     * {@link #MOVEMENT_DURATION_MAX}, for the commit itself and for clock skew between replicas.
+     */
+    public static final Duration BALANCE_SETTLED_AFTER = Duration.ofSeconds(60);
+
     private Limits() {
     }
 }

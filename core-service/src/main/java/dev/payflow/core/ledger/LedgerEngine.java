@@ -7,6 +7,7 @@ import dev.payflow.core.domain.HoldStatus;
 import dev.payflow.core.domain.IdPrefix;
 import dev.payflow.core.domain.Ids;
 import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Limits;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.PayflowException;
@@ -23,6 +24,7 @@ import dev.payflow.core.persistence.LedgerRepository;
 import dev.payflow.core.persistence.SystemAccountRepository;
 import dev.payflow.core.persistence.WalletRepository;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -132,7 +134,23 @@ public final class LedgerEngine {
             idempotency.recordError(tx, scope, movement.key().value(), broken.get().reason().name(), broken.get().getMessage());
             return new Outcome(Optional.empty(), broken);
         }
-        return new Outcome(Optional.of(write(tx, scope, movement, locked, context, now, created)), Optional.empty());
+        Booking booking = write(tx, scope, movement, locked, context, now, created);
+        requireWithinDuration(now);
+        return new Outcome(Optional.of(booking), Optional.empty());
+    }
+
+    /**
+     * The bound that makes past balances final: a movement whose entries were stamped longer ago
+     * than {@link Limits#MOVEMENT_DURATION_MAX} does not commit, so no entry can appear later with
+     * a stamp older than that (see {@link Limits#BALANCE_SETTLED_AFTER}).
+     */
+    private void requireWithinDuration(Instant stampedAt) {
+        Duration took = Duration.between(stampedAt, clock.instant());
+        if (took.compareTo(Limits.MOVEMENT_DURATION_MAX) > 0) {
+            throw PayflowException.of(ErrorReason.SERVICE_UNAVAILABLE,
+                    "the movement took %d ms, longer than the %d s allowed, and was rolled back; retry with the same idempotency key",
+                    took.toMillis(), Limits.MOVEMENT_DURATION_MAX.toSeconds());
+        }
     }
 
     /** Claims the key, or answers as the request that first used it did. */

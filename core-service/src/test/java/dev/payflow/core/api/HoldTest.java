@@ -5,6 +5,7 @@ import static dev.payflow.core.testing.ApiErrors.assertRestError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
+import dev.payflow.core.domain.Limits;
 import dev.payflow.core.testing.JsonBodies;
 import dev.payflow.core.testing.LedgerInvariants;
 import dev.payflow.core.testing.TestClock;
@@ -292,6 +293,7 @@ class HoldTest {
         Instant whileHeld = CLOCK.instant();
         CLOCK.advance(Duration.ofSeconds(1));
         payflow.holds(partner.sandboxKey()).voidHold(VoidHoldRequest.newBuilder().setId(hold.getId()).setIdempotencyKey(newKey()).build());
+        CLOCK.advance(Limits.BALANCE_SETTLED_AFTER);
 
         var then = payflow.wallets(partner.sandboxKey()).getWalletBalance(GetWalletBalanceRequest.newBuilder().setId(wallet.getId())
                 .setAsOf(timestamp(whileHeld)).build());

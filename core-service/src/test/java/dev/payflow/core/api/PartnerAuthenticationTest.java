@@ -143,6 +143,24 @@ class PartnerAuthenticationTest {
     }
 
     @Test
+    void aRevokedKeyAnswersExactlyLikeAKeyThatWasNeverIssued() {
+        ApiKey key = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(active.partnerId())
+                .setEnvironment(ApiKey.Environment.sandbox).setName("leaked, then revoked").build());
+        payflow.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(key.getId()).build());
+        String neverIssued = "sk_test_" + "N".repeat(key.getKey().length() - "sk_test_".length());
+
+        com.google.rpc.Status revoked = assertGrpcError(() -> payflow.wallets(key.getKey()).listWallets(ListWalletsRequest.getDefaultInstance()),
+                Status.Code.UNAUTHENTICATED, "INVALID_API_KEY");
+        com.google.rpc.Status unknown = assertGrpcError(() -> payflow.wallets(neverIssued).listWallets(ListWalletsRequest.getDefaultInstance()),
+                Status.Code.UNAUTHENTICATED, "INVALID_API_KEY");
+
+        // A leaked key must not be confirmed as real: the caller cannot tell the two apart (only the log can).
+        assertThat(revoked.getMessage()).isEqualTo(unknown.getMessage()).doesNotContain(key.getKey().substring(0, 12));
+        assertThat(payflow.rest("GET", "/api/v1/wallets", key.getKey(), null).body().get("message"))
+                .isEqualTo(payflow.rest("GET", "/api/v1/wallets", neverIssued, null).body().get("message"));
+    }
+
+    @Test
     void theAdminTokenOnAPartnerPathIsInvalidApiKey() {
         assertGrpcError(() -> payflow.wallets(TestServer.ADMIN_TOKEN).listWallets(ListWalletsRequest.getDefaultInstance()),
                 Status.Code.UNAUTHENTICATED, "INVALID_API_KEY");

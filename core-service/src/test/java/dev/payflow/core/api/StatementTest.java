@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.protobuf.Timestamp;
+import dev.payflow.core.domain.Limits;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.DebitWalletRequest;
 import dev.payflow.proto.v1.GetWalletBalanceRequest;
@@ -74,6 +75,8 @@ class StatementTest {
         movements.add(payflow.wallets(partner.sandboxKey()).debitWallet(DebitWalletRequest.newBuilder().setWalletId(wallet.getId())
                 .setAmount("0.50").setCurrency("USD").setDescription("debit").setIdempotencyKey(newIdempotencyKey()).build()));
         moment();
+        // Balances as of these moments are final once the moments are long enough ago.
+        payflow.clock().advance(Limits.BALANCE_SETTLED_AFTER);
     }
 
     @AfterAll

@@ -16,6 +16,7 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
+import dev.payflow.core.domain.Limits;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
@@ -547,6 +548,7 @@ class WalletApiTest {
         Instant betweenCredits = payflow.clock().instant();
         pauseForTheClockToTick();
         credit(wallet, "5.00");
+        payflow.clock().advance(Limits.BALANCE_SETTLED_AFTER);
         String path = "/api/v1/wallets/" + wallet.getId() + "/balance?asOf=";
 
         TestServer.Rest atStart = payflow.rest("GET", path + beforeAnyCredit, partner.sandboxKey(), null);
