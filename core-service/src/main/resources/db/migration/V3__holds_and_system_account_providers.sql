@@ -108,23 +108,4 @@ CREATE TRIGGER holds_no_truncate
     BEFORE TRUNCATE ON holds
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_are_append_only();
 
--- The hold a transaction captured never changes either.
-CREATE OR REPLACE FUNCTION transactions_keep_their_terms() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'transactions are never deleted: correct them with a reversal'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF (NEW.id, NEW.partner_id, NEW.livemode, NEW.type, NEW.amount_minor, NEW.currency, NEW.from_wallet_id,
-        NEW.to_wallet_id, NEW.idempotency_key, NEW.created_at, NEW.hold_id)
-        IS DISTINCT FROM
-       (OLD.id, OLD.partner_id, OLD.livemode, OLD.type, OLD.amount_minor, OLD.currency, OLD.from_wallet_id,
-        OLD.to_wallet_id, OLD.idempotency_key, OLD.created_at, OLD.hold_id) THEN
-        RAISE EXCEPTION 'transaction %: amount, currency, accounts, type, hold and key never change once booked', OLD.id
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$;
 /* [jooq ignore stop] */

@@ -31,8 +31,9 @@ ALTER TABLE transactions ADD CONSTRAINT transactions_hold_fkey FOREIGN KEY (hold
     REFERENCES holds (id, partner_id, livemode, currency);
 
 /* [jooq ignore start] */
--- 3. A booked transaction's terms never change, and neither does a final status: only a pending
---    transaction may become completed, failed or cancelled (a correction is a new transaction).
+-- 3. A booked transaction's terms never change (now including the hold a capture took its funds
+--    from), and neither does a final status: only a pending transaction may become completed,
+--    failed or cancelled (a correction is a new transaction).
 CREATE OR REPLACE FUNCTION transactions_keep_their_terms() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

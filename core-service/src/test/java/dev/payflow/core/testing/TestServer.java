@@ -82,14 +82,26 @@ public final class TestServer implements AutoCloseable {
     }
 
     /**
+     * A server whose admin API has a listener of its own (an ephemeral port, as
+     * {@code PAYFLOW_ADMIN_PORT} gives it in production), with the API browser on or off.
+     */
+    public static TestServer startWithAdminListener(boolean docServiceEnabled) {
+        return start(PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, TestClock.system(), OptionalInt.of(0), docServiceEnabled);
+    }
+
+    private static TestServer start(Duration lockTimeout, TestClock clock) {
+        return start(lockTimeout, clock, OptionalInt.empty(), true);
+    }
+
+    /**
      * The hold-expiry worker of a test server does not run by itself: tests run it with
      * {@code server().holdExpiry().releaseDue()} when their clock says so.
      */
-    private static TestServer start(Duration lockTimeout, TestClock clock) {
+    private static TestServer start(Duration lockTimeout, TestClock clock, OptionalInt adminPort, boolean docServiceEnabled) {
         TestDatabases.Coordinates database = TestDatabases.fresh();
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
-                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, OptionalInt.empty(), true);
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled);
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), clock, database);
     }
