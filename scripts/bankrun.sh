@@ -27,6 +27,8 @@ if [[ ! -f core-service/target/payflow-core.jar || ! -f bankrun/target/payflow-b
 fi
 
 PG_VERSION=15
+# The database each run recreates; BANKRUN_DATABASE names another, so that two runs can share the cluster.
+DATABASE="${BANKRUN_DATABASE:-payflow_bankrun}"
 PG_CLUSTER=main
 STARTED_CLUSTER=no
 
@@ -61,9 +63,9 @@ if [[ -z "${PAYFLOW_DATABASE_URL:-}" ]]; then
   psql_as_postgres -c "DO \$\$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bankrun') THEN CREATE ROLE bankrun LOGIN PASSWORD 'bankrun'; END IF;
     END \$\$;"
-  psql_as_postgres -c "DROP DATABASE IF EXISTS payflow_bankrun WITH (FORCE)"
-  psql_as_postgres -c "CREATE DATABASE payflow_bankrun OWNER bankrun"
-  export PAYFLOW_DATABASE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/payflow_bankrun"
+  psql_as_postgres -c "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)"
+  psql_as_postgres -c "CREATE DATABASE $DATABASE OWNER bankrun"
+  export PAYFLOW_DATABASE_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/$DATABASE"
   export PAYFLOW_DATABASE_USER=bankrun
   export PAYFLOW_DATABASE_PASSWORD=bankrun
 fi

@@ -50,6 +50,9 @@ public final class BankRun {
     /** Acknowledged transactions read back through the API at the end (the rest are checked in the database). */
     private static final int API_SAMPLE_SIZE = 400;
     /** Refusals a correct service gives this run's requests: every other one is a violation. */
+    /** How often a long run says how far it is. */
+    private static final long PROGRESS_INTERVAL_NANOS = 60_000_000_000L;
+    private long lastReport = System.nanoTime();
     private static final java.util.Set<String> EXPECTED_REFUSALS = java.util.Set.of("INSUFFICIENT_FUNDS");
 
     private final Settings settings;
@@ -114,7 +117,8 @@ public final class BankRun {
         try (Service running = service) {
             service.start();
             channel = NettyChannelBuilder.forAddress("127.0.0.1", service.grpcPort).usePlaintext().build();
-            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            // HTTP/1.1 as most partners' REST clients speak it (and no h2c upgrade in the way of a retry).
+            http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
             setUp(token);
             check("after set-up", false);
 
@@ -140,6 +144,7 @@ public final class BankRun {
                     check("after kill " + kills, false);
                 }
             }
+            awaitOperations(Long.MAX_VALUE, clients);
             for (Thread thread : clients) {
                 thread.join();
             }
@@ -197,7 +202,8 @@ public final class BankRun {
                 Call funding = new Call(Call.Kind.CREDIT, "br-" + settings.seed() + "-fund-" + name, i % 2 == 1, wallet, null, FUNDING_MINOR, null);
                 execute(funding, new Random(settings.seed() + offset + i));
                 if (funding.status != Call.Status.ACKNOWLEDGED) {
-                    throw new IllegalStateException("funding " + funding + " was not acknowledged before any fault");
+                    throw new IllegalStateException("funding " + funding + " was not acknowledged before any fault (last connection failure: "
+                            + transport.lastIoFailure + ")");
                 }
             });
             allWallets.addAll(List.of(list));
@@ -331,11 +337,19 @@ public final class BankRun {
     }
 
     private void awaitOperations(long target, List<Thread> clients) throws InterruptedException {
+        if (target == Long.MAX_VALUE) {
+            target = settings.operations();
+        }
         long last = tally.attempted.get();
         long lastProgress = System.nanoTime();
         while (tally.attempted.get() < target && clients.stream().anyMatch(Thread::isAlive)) {
             Thread.sleep(20);
             long now = tally.attempted.get();
+            if (System.nanoTime() - lastReport > PROGRESS_INTERVAL_NANOS) {
+                lastReport = System.nanoTime();
+                log("%d operations started, %d acknowledged, %d retries, %d given up", now, tally.acknowledged.sum(), tally.retries.sum(),
+                        tally.gaveUp.sum());
+            }
             if (now != last) {
                 last = now;
                 lastProgress = System.nanoTime();
@@ -476,6 +490,8 @@ public final class BankRun {
             Books.TransactionRow transaction = before.transactionsByKey().get(call.key);
             Books.HoldRow placed = before.holdsByKey().get(call.key);
             Books.KeyRow key = before.keys().get(call.key);
+            boolean in = transaction != null || placed != null || key != null;
+            (in ? tally.givenUpFoundIn : tally.givenUpFoundOut).increment();
             call.status = Call.Status.OPEN;
             call.attempts = 0;
             execute(call, random);
@@ -605,12 +621,13 @@ public final class BankRun {
         String row = "| %-52s | %12s |%n";
         System.out.printf(row, "what", "count");
         System.out.printf(row, "-".repeat(52), "-".repeat(12));
-        System.out.printf(row, "operations attempted", operations);
+        System.out.printf(row, "operations attempted (after " + allWallets.size() + " funding credits)", operations);
         System.out.printf(row, "  over gRPC / over REST (incl. funding)", tally.grpcCalls.sum() + " / " + tally.restCalls.sum());
-        System.out.printf(row, "acknowledged (incl. funding and final retries)", tally.acknowledged.sum());
+        System.out.printf(row, "acknowledged (incl. funding and the final retries)", tally.acknowledged.sum() - allWallets.size() + " + " + allWallets.size());
         System.out.printf(row, "refused by a business rule", tally.refused.sum());
         System.out.printf(row, "retries (attempts after the first)", tally.retries.sum());
         System.out.printf(row, "given up (after " + settings.maxAttempts() + " attempts)", tally.gaveUp.sum());
+        System.out.printf(row, "  in the books before that retry / not at all", tally.givenUpFoundIn.sum() + " / " + tally.givenUpFoundOut.sum());
         System.out.printf(row, "  settled by one more retry after the load", tally.settledByFinalRetry.sum());
         System.out.printf(row, "kills survived (SIGKILL, restart)", tally.kills);
         System.out.printf(row, "PostgreSQL restarts (immediate)", tally.postgresRestarts);

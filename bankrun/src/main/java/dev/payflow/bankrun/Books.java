@@ -130,7 +130,7 @@ final class Books {
             rows(db, "SELECT k.idempotency_key, t.id FROM idempotency_keys k JOIN transactions t ON t.id = k.transaction_id "
                             + "WHERE k.hold_id IS NULL AND t.idempotency_key <> k.idempotency_key",
                     r -> violation.accept("idempotency key " + r.getString(1) + " names transaction " + r.getString(2) + " booked under another key"));
-            rows(db, "SELECT id, status FROM transactions WHERE status <> 'completed' AND gateway = 'simulated'",
+            rows(db, "SELECT id, status FROM transactions WHERE status <> 'completed' AND NOT livemode",
                     r -> violation.accept("sandbox transaction " + r.getString(1) + " is " + r.getString(2) + " (the simulated gateway settles at once)"));
             Snapshot snapshot = partnerRows(db, partnerId);
             db.rollback();

@@ -28,7 +28,7 @@ final class Service implements AutoCloseable {
     private final String adminToken;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private Process process;
+    private volatile Process process;
     private int starts;
 
     Service(Settings settings, String adminToken) throws IOException {
@@ -45,6 +45,10 @@ final class Service implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    private Process current() {
+        return process;
     }
 
     Path log() {
@@ -73,6 +77,10 @@ final class Service implements AutoCloseable {
         starts++;
         Files.writeString(log, "\n==== bank run: start " + starts + " ====\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = builder.start();
+        if (starts == 1) {
+            // If the harness dies (an error, Ctrl-C), the service it started must not outlive it.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> current().destroyForcibly()));
+        }
         awaitHealthy();
     }
 

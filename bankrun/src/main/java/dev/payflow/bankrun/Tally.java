@@ -19,6 +19,8 @@ final class Tally {
     final LongAdder retries = new LongAdder();
     final LongAdder gaveUp = new LongAdder();
     final LongAdder settledByFinalRetry = new LongAdder();
+    final LongAdder givenUpFoundIn = new LongAdder();
+    final LongAdder givenUpFoundOut = new LongAdder();
     final LongAdder grpcCalls = new LongAdder();
     final LongAdder restCalls = new LongAdder();
     int kills;

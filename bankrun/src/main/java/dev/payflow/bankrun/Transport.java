@@ -64,6 +64,8 @@ final class Transport {
     private final String restBase;
     private final String bearer;
     private final long deadlineMs;
+    /** The last connection failure in full, for the log (the retry causes count only its class). */
+    volatile String lastIoFailure;
 
     Transport(Channel channel, HttpClient http, int httpPort, String apiKey, long deadlineMs) {
         this.wallets = withBearer(WalletServiceGrpc.newBlockingStub(channel), apiKey);
@@ -209,6 +211,7 @@ final class Transport {
                     .header("Authorization", bearer).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
+            lastIoFailure = e.toString();
             throw new RetryableFailure("REST " + e.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
