@@ -618,9 +618,9 @@ public final class BankRun {
         System.out.println();
         System.out.printf("Bank run, seed %d (%s profile), %d clients over gRPC and REST, %d wallets in %s%n", settings.seed(), settings.profile(),
                 settings.clients(), allWallets.size(), String.join(" and ", Settings.CURRENCIES));
-        String row = "| %-52s | %12s |%n";
+        String row = "| %-52s | %14s |%n";
         System.out.printf(row, "what", "count");
-        System.out.printf(row, "-".repeat(52), "-".repeat(12));
+        System.out.printf(row, "-".repeat(52), "-".repeat(14));
         System.out.printf(row, "operations attempted (after " + allWallets.size() + " funding credits)", operations);
         System.out.printf(row, "  over gRPC / over REST (incl. funding)", tally.grpcCalls.sum() + " / " + tally.restCalls.sum());
         System.out.printf(row, "acknowledged (incl. funding and the final retries)", tally.acknowledged.sum() - allWallets.size() + " + " + allWallets.size());
