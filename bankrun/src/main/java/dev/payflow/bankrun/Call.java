@@ -30,8 +30,6 @@ final class Call {
     long answeredAmountMinor;
     String refusalReason;
     String lastFailure;
-    /** Set on a placement once its capture or void is acknowledged, so no client resolves a hold twice. */
-    boolean resolved;
 
     Call(Kind kind, String key, boolean rest, Wallet wallet, Wallet targetWallet, long amountMinor, Call hold) {
         this.kind = kind;
