@@ -6,11 +6,6 @@ import com.google.api.HttpRule;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
@@ -34,8 +29,6 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import io.netty.util.AttributeKey;
-import java.io.IOException;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -334,7 +327,7 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
     if (text.isBlank()) {
       return;
     }
-    JsonElement tree = parseStrictly(text);
+    JsonElement tree = StrictJson.parse(text);
     if (!tree.isJsonObject()) {
       throw FacadeException.malformed("request body: not a JSON object (expected: {...})");
     }
@@ -381,27 +374,6 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
           .toString();
     } catch (CharacterCodingException e) {
       throw FacadeException.malformed("request body: not valid UTF-8 (expected: JSON in UTF-8)");
-    }
-  }
-
-  /**
-   * Parses with Gson's strict mode: JsonFormat on its own accepts comments, single quotes and
-   * unquoted names, which no other JSON parser a partner tests against would.
-   */
-  private static JsonElement parseStrictly(String text) {
-    try {
-      JsonReader reader = new JsonReader(new StringReader(text));
-      reader.setStrictness(Strictness.STRICT);
-      JsonElement tree = JsonParser.parseReader(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw FacadeException.malformed("request body: data after the JSON object");
-      }
-      return tree;
-    } catch (JsonParseException | IOException e) {
-      // Gson wraps the reader's exception; its own message starts with the class name.
-      Throwable cause = e.getCause() instanceof IOException ? e.getCause() : e;
-      throw FacadeException.malformed(
-          "request body: not valid JSON: " + firstLine(cause.getMessage()));
     }
   }
 
