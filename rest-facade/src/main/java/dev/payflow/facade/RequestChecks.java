@@ -126,6 +126,7 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
     String requestId = requestIds.fromHeaderOrNew(req.headers().get(REQUEST_ID_HEADER));
     ctx.setAttr(REQUEST_ID, requestId);
     ctx.mutateAdditionalResponseHeaders(headers -> headers.set(REQUEST_ID_HEADER, requestId));
+    requireHeadersWithinLimit(req.headers());
     Method method = method(ctx);
     RequestHeaders headers =
         req.headers().toBuilder()
@@ -301,6 +302,27 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
       } catch (InvalidProtocolBufferException | RuntimeException e) {
         throw FacadeException.malformed(TextValues.describe(what, value, field));
       }
+    }
+  }
+
+  /**
+   * The contract's 8 KiB of headers, for HTTP/2, where the listener lets a larger list through so
+   * that it is refused here with a Status body (see {@link Listeners#HTTP2_HEADER_LIST_BYTES_CEILING});
+   * HTTP/1 requests are held to it by Armeria's decoder already. Counted as names plus values,
+   * which is never more than the bytes HTTP/1 sends for them.
+   */
+  private static void requireHeadersWithinLimit(RequestHeaders headers) {
+    long bytes = 0;
+    for (var header : headers) {
+      bytes += header.getKey().length() + header.getValue().length();
+    }
+    if (bytes > RestApi.HEADER_BYTES_MAX) {
+      throw FacadeException.malformed(
+          "request headers: "
+              + bytes
+              + " bytes (expected: at most "
+              + RestApi.HEADER_BYTES_MAX
+              + " bytes)");
     }
   }
 

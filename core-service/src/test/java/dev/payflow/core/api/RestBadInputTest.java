@@ -190,13 +190,19 @@ class RestBadInputTest {
     // --- Headers and ids ----------------------------------------------------------------------------
 
     @Test
-    void headersOverEightKibibytesAreRefused() {
-        TestServer.Rest response = payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
-                creditBody(newIdempotencyKey(), "{}"), Map.of("x-padding", "p".repeat(9_000)));
+    void headersOverEightKibibytesAreRefusedWithAStatusBodyOverHttp1AndHttp2() {
+        for (HttpClient.Version version : new HttpClient.Version[] {HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2}) {
+            HttpClient client = HttpClient.newBuilder().version(version).build();
+            // The first request of an HTTP/2 client upgrades the connection (h2c); the second one is HTTP/2.
+            assertThat(send(client, "GET", "/api/v1/wallets/" + wallet.getId(), null, Map.of()).status()).isEqualTo(200);
 
-        assertThat(response.body().has("details")).as("HTTP %s %s %s", response.status(), response.body(), response.headers().map()).isTrue();
-        assertThat(response.status()).isBetween(400, 431);
-        assertRestError(response, response.status(), "MALFORMED_REQUEST");
+            TestServer.Rest response = send(client, "POST", "/api/v1/wallets/" + wallet.getId() + "/credit",
+                    creditBody(newIdempotencyKey(), "{}"), Map.of("x-padding", "p".repeat(9_000)));
+
+            assertThat(response.body().has("details")).as("%s: HTTP %s %s", version, response.status(), response.body()).isTrue();
+            assertThat(response.status()).isIn(400, 431);
+            assertRestError(response, response.status(), "MALFORMED_REQUEST");
+        }
         assertThat(balance()).isEqualTo("100.00");
     }
 
@@ -281,14 +287,24 @@ class RestBadInputTest {
 
     /** A POST of exact bytes, which {@link TestServer#rest} (a String body) cannot send. */
     private static TestServer.Rest postBytes(String path, byte[] body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + payflow.server().httpPort() + path))
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + partner.sandboxKey()).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return send(HttpClient.newHttpClient(), "POST", path, body, Map.of("Content-Type", "application/json"));
+    }
+
+    private static TestServer.Rest send(HttpClient client, String method, String path, Object body, Map<String, String> headers) {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : body instanceof byte[] bytes ? HttpRequest.BodyPublishers.ofByteArray(bytes) : HttpRequest.BodyPublishers.ofString((String) body);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + payflow.server().httpPort() + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + partner.sandboxKey()).method(method, publisher);
+        if (body instanceof String) {
+            request.header("Content-Type", "application/json");
+        }
+        headers.forEach(request::header);
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-            return new TestServer.Rest(response.statusCode(), JsonParser.parseString(response.body()).getAsJsonObject(), response.headers());
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonObject parsed = response.body().isBlank() ? new JsonObject() : JsonParser.parseString(response.body()).getAsJsonObject();
+            return new TestServer.Rest(response.statusCode(), parsed, response.headers());
         } catch (IOException e) {
-            throw new IllegalStateException("POST " + path + " failed", e);
+            throw new IllegalStateException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
