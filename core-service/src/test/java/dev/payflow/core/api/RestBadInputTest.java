@@ -20,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -230,6 +231,34 @@ class RestBadInputTest {
             assertThat(response.body().get("code").getAsInt()).isPositive();
         }
         assertThat(balance()).isEqualTo("100.00");
+    }
+
+    /**
+     * Found by this test, not fixed here: a token is base64 of {@code p1.<filter hash>.<last id>}, so a
+     * partner can rewrite the last id, and a NUL in it reaches PostgreSQL, which answers 500 INTERNAL
+     * ("outcome unknown"). The fix belongs in {@code PageRequest.decode} (refuse a last id that is not
+     * an id: at most 64 characters of {@code [A-Za-z0-9_]}, INVALID_PAGE_TOKEN), outside the REST layer
+     * this change is limited to.
+     */
+    @Disabled("500 on a page token rewritten to carry a NUL: PageRequest must check the id it decodes (issue 13, left for the owner of app/)")
+    @Test
+    void aPageTokenRewrittenToCarryAnyLastIdIsAClientError() {
+        payflow.newWallet(partner.sandboxKey(), "USD");
+        TestServer.Rest page = payflow.rest("GET", "/api/v1/wallets?pageSize=1", partner.sandboxKey(), null);
+        String token = page.body().get("nextPageToken").getAsString();
+        String raw = new String(java.util.Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        String prefix = raw.substring(0, raw.lastIndexOf('.') + 1); // "p1.<filter hash>.": a partner can read it off any token
+
+        for (String lastId : new String[] {"\u0000", "wal_\u0000x", "\ud800", "' OR 1=1 --", "\uffff".repeat(40)}) {
+            String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString((prefix + lastId).getBytes(StandardCharsets.UTF_8));
+
+            TestServer.Rest response = payflow.rest("GET", "/api/v1/wallets?pageSize=1&pageToken=" + forged, partner.sandboxKey(), null);
+
+            assertThat(response.status()).as("%s: %s", lastId, response.body()).isBetween(200, 499);
+            if (response.status() != 200) {
+                assertRestError(response, response.status(), "INVALID_PAGE_TOKEN");
+            }
+        }
     }
 
     // --- Unicode tricks in names --------------------------------------------------------------------

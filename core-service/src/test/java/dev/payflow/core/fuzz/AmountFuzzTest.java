@@ -22,7 +22,7 @@ class AmountFuzzTest {
     private static final List<CurrencyUnit> CURRENCIES = supportedCurrencies();
     private static final Pattern PLAIN_DECIMAL = Pattern.compile("(0|[1-9][0-9]*)(\\.[0-9]+)?");
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "2m")
     void parsePositive(byte[] data) {
         String text = new FuzzBytes(data).restAsText();
         for (CurrencyUnit currency : CURRENCIES) {

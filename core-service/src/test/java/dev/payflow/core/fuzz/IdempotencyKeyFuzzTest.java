@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * and otherwise refused with INVALID_FIELD, never another exception.
  */
 class IdempotencyKeyFuzzTest {
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest(maxDuration = "2m")
     void fromPartner(byte[] data) {
         String key = new FuzzBytes(data).restAsText();
         if (key.isEmpty()) {
