@@ -21,6 +21,14 @@ final class JsonNumbers {
   /** Doubles represent integers exactly up to 2^53; beyond that the printed digits are not the sent ones anyway. */
   private static final BigDecimal EXACT_INTEGER_MAX = BigDecimal.valueOf(1L << 53);
 
+  /**
+   * Longest metadata number read. A double's shortest form has at most 17 significant digits, a
+   * sign, a point and an exponent (about 25 characters); 64 leaves room for written-out zeros
+   * ({@code 0.000001}) and keeps the exactness check cheap: BigDecimal parsing is quadratic in the
+   * digits, and a 1 MiB body could otherwise hold one number of a million digits.
+   */
+  static final int METADATA_NUMBER_CHARS_MAX = 64;
+
   private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
   private JsonNumbers() {}
@@ -69,6 +77,10 @@ final class JsonNumbers {
    * 0.10000000000000000001}, {@code 1e400}).
    */
   static String inexactReason(String text) {
+    if (text.length() > METADATA_NUMBER_CHARS_MAX) {
+      // Before any BigDecimal: parsing a million digits takes it tens of seconds of CPU.
+      return "it is longer than " + METADATA_NUMBER_CHARS_MAX + " characters";
+    }
     BigDecimal written;
     try {
       written = new BigDecimal(text);

@@ -111,6 +111,22 @@ class RestBadInputTest {
     }
 
     @Test
+    void longMetadataNumbersAreRefusedAtOnce() {
+        long start = System.nanoTime();
+
+        // Up to Gson's number buffer a long number reaches the exactness check, which bounds it before BigDecimal;
+        // a million digits are refused by the strict reader already.
+        TestServer.Rest thousand = credit(creditBody(newIdempotencyKey(), "{\"n\": " + "7".repeat(1_000) + "}"));
+        TestServer.Rest million = credit(creditBody(newIdempotencyKey(), "{\"n\": " + "7".repeat(1_000_000) + "}"));
+
+        assertRestError(thousand, 400, "INVALID_FIELD");
+        assertThat(thousand.body().get("message").getAsString()).contains("longer than 64 characters");
+        assertRestError(million, 400, "MALFORMED_REQUEST");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("BigDecimal is quadratic in digits").isLessThan(Duration.ofSeconds(5));
+        assertThat(balance()).isEqualTo("100.00");
+    }
+
+    @Test
     void metadataNumbersThatADoubleHoldsRoundTripAsSent() {
         TestServer.Rest response = credit(creditBody(newIdempotencyKey(),
                 "{\"i\": 12, \"d\": 12.5, \"n\": -3, \"z\": 0, \"t\": 0.1, \"e\": 1.5e3, \"max\": 9007199254740992, \"list\": [1, 2.25]}"));
