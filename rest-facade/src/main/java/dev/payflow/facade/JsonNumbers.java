@@ -25,7 +25,8 @@ final class JsonNumbers {
    * Longest metadata number read. A double's shortest form has at most 17 significant digits, a
    * sign, a point and an exponent (about 25 characters); 64 leaves room for written-out zeros
    * ({@code 0.000001}) and keeps the exactness check cheap: BigDecimal parsing is quadratic in the
-   * digits, and a 1 MiB body could otherwise hold one number of a million digits.
+   * digits. (Gson's strict reader already refuses a number longer than its buffer, about a
+   * thousand characters, so a million-digit number never gets here.)
    */
   static final int METADATA_NUMBER_CHARS_MAX = 64;
 
@@ -78,7 +79,7 @@ final class JsonNumbers {
    */
   static String inexactReason(String text) {
     if (text.length() > METADATA_NUMBER_CHARS_MAX) {
-      // Before any BigDecimal: parsing a million digits takes it tens of seconds of CPU.
+      // Before any BigDecimal, whose parsing is quadratic in the digits.
       return "it is longer than " + METADATA_NUMBER_CHARS_MAX + " characters";
     }
     BigDecimal written;

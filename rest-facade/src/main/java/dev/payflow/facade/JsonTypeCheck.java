@@ -203,7 +203,7 @@ final class JsonTypeCheck {
   /**
    * Refuses the bidirectional embedding, override and isolate controls (U+202A..U+202E,
    * U+2066..U+2069) in a text field: they make a name or description display as something else
-   * ({@code "Savings\u202Etxt.exe"} shows as {@code Savingsexe.txt}) in dashboards and
+   * ("Savings", RIGHT-TO-LEFT OVERRIDE, "txt.exe" shows as {@code Savingsexe.txt}) in dashboards and
    * statements. Right-to-left text needs none of them; the marks U+200E and U+200F stay allowed.
    * Metadata strings are the partner's own data and are not checked.
    */
