@@ -21,6 +21,15 @@ final class JsonNumbers {
   /** Doubles represent integers exactly up to 2^53; beyond that the printed digits are not the sent ones anyway. */
   private static final BigDecimal EXACT_INTEGER_MAX = BigDecimal.valueOf(1L << 53);
 
+  /**
+   * Longest metadata number read. A double's shortest form has at most 17 significant digits, a
+   * sign, a point and an exponent (about 25 characters); 64 leaves room for written-out zeros
+   * ({@code 0.000001}) and keeps the exactness check cheap: BigDecimal parsing is quadratic in the
+   * digits. (Gson's strict reader already refuses a number longer than its buffer, about a
+   * thousand characters, so a million-digit number never gets here.)
+   */
+  static final int METADATA_NUMBER_CHARS_MAX = 64;
+
   private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
   private JsonNumbers() {}
@@ -56,6 +65,45 @@ final class JsonNumbers {
       }
     }
     return changed;
+  }
+
+  /**
+   * Why a metadata number as written cannot be kept exactly, or null if it can. Metadata is a
+   * {@code google.protobuf.Struct}, whose numbers are doubles; a number a double does not hold as
+   * written would be stored, fingerprinted and answered as another number, so two different
+   * requests could look the same to the idempotency check. A number is kept when its magnitude is
+   * at most 2^53 (beyond it doubles skip integers) and the double's shortest decimal form, which
+   * is what PayFlow prints back, has the same value as the text ({@code 0.1}, {@code 12.5}, {@code
+   * 1.5e3}); else it is refused ({@code 9007199254740993}, {@code 1e20}, {@code
+   * 0.10000000000000000001}, {@code 1e400}).
+   */
+  static String inexactReason(String text) {
+    if (text.length() > METADATA_NUMBER_CHARS_MAX) {
+      // Before any BigDecimal, whose parsing is quadratic in the digits.
+      return "it is longer than " + METADATA_NUMBER_CHARS_MAX + " characters";
+    }
+    BigDecimal written;
+    try {
+      written = new BigDecimal(text);
+    } catch (NumberFormatException e) {
+      return "its exponent is out of range";
+    }
+    if (written.signum() == 0) {
+      return null;
+    }
+    // Parse as a double first: it bounds the exponent, so the BigDecimal comparisons below stay
+    // cheap even for 1e999999999.
+    double value = Double.parseDouble(text);
+    if (Double.isInfinite(value) || value == 0) {
+      return "it is beyond the range of a double";
+    }
+    if (Math.abs(value) > EXACT_INTEGER_MAX.doubleValue()) {
+      return "its magnitude is above 2^53 (9007199254740992), where doubles skip integers";
+    }
+    if (new BigDecimal(Double.toString(value)).compareTo(written) != 0) {
+      return "a double holds it only as " + Double.toString(value);
+    }
+    return null;
   }
 
   private static JsonPrimitive integral(JsonElement element) {

@@ -118,7 +118,11 @@ final class JsonTypeCheck {
       return; // JsonFormat reports a null inside a list itself.
     }
     switch (field.getJavaType()) {
-      case STRING, BYTE_STRING -> require(value, isString(value), "a JSON string", path);
+      case STRING -> {
+        require(value, isString(value), "a JSON string", path);
+        requireNoBidiControls(value.getAsString(), path);
+      }
+      case BYTE_STRING -> require(value, isString(value), "a JSON string", path);
       case BOOLEAN -> require(value, isBoolean(value), "true or false", path);
       case INT, LONG, FLOAT, DOUBLE ->
           // The JSON mapping allows numbers as strings (int64 is usually sent that way).
@@ -142,12 +146,17 @@ final class JsonTypeCheck {
     switch (type.getFullName()) {
       case "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask" ->
           require(value, isString(value), "a JSON string: " + TextValues.expectation(field), path);
-      case "google.protobuf.Struct", "google.protobuf.Any", "google.protobuf.Empty" ->
+      case "google.protobuf.Any", "google.protobuf.Empty" ->
           require(value, value.isJsonObject(), "a JSON object", path);
-      case "google.protobuf.ListValue" -> require(value, value.isJsonArray(), "a JSON array", path);
-      case "google.protobuf.Value" -> {
-        // Any JSON value is a Value.
+      case "google.protobuf.Struct" -> {
+        require(value, value.isJsonObject(), "a JSON object", path);
+        checkStructNumbers(value, path);
       }
+      case "google.protobuf.ListValue" -> {
+        require(value, value.isJsonArray(), "a JSON array", path);
+        checkStructNumbers(value, path);
+      }
+      case "google.protobuf.Value" -> checkStructNumbers(value, path); // Any JSON value is a Value.
       default -> {
         if (TextValues.WRAPPER_TYPES.contains(type.getFullName())) {
           checkValue(type.findFieldByName("value"), value, path, depth);
@@ -155,6 +164,58 @@ final class JsonTypeCheck {
           require(value, value.isJsonObject(), "a JSON object", path);
           checkObject(value.getAsJsonObject(), type, path, depth + 1);
         }
+      }
+    }
+  }
+
+  /**
+   * Refuses a number in metadata (a {@code Struct}, whose numbers are doubles) that would not come
+   * back as sent; see {@link JsonNumbers#inexactReason}. The tree's depth is bounded by {@link
+   * StrictJson#NESTING_DEPTH_MAX}, so the recursion is too.
+   */
+  private static void checkStructNumbers(JsonElement value, String path) {
+    if (value.isJsonObject()) {
+      for (Map.Entry<String, JsonElement> entry : value.getAsJsonObject().entrySet()) {
+        checkStructNumbers(entry.getValue(), path + "." + entry.getKey());
+      }
+    } else if (value.isJsonArray()) {
+      int i = 0;
+      for (JsonElement element : value.getAsJsonArray()) {
+        checkStructNumbers(element, path + "[" + i++ + "]");
+      }
+    } else if (isNumber(value)) {
+      String text = value.getAsString();
+      String reason = JsonNumbers.inexactReason(text);
+      if (reason != null) {
+        throw FacadeException.invalidField(
+            "request body: "
+                + EchoedText.cut(path)
+                + ": the number "
+                + EchoedText.cut(text)
+                + " cannot be kept exactly: "
+                + reason
+                + " (expected: metadata numbers are doubles, so integers within +-2^53 and decimals a"
+                + " double holds as written; send other numbers as strings)");
+      }
+    }
+  }
+
+  /**
+   * Refuses the bidirectional embedding, override and isolate controls (U+202A..U+202E,
+   * U+2066..U+2069) in a text field: they make a name or description display as something else
+   * ("Savings", RIGHT-TO-LEFT OVERRIDE, "txt.exe" shows as {@code Savingsexe.txt}) in dashboards and
+   * statements. Right-to-left text needs none of them; the marks U+200E and U+200F stay allowed.
+   * Metadata strings are the partner's own data and are not checked.
+   */
+  private static void requireNoBidiControls(String text, String path) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ((c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')) {
+        throw FacadeException.invalidField(
+            String.format(
+                "request body: %s: contains the bidirectional control character U+%04X at position %d"
+                    + " (expected: text without embedding, override or isolate controls)",
+                path, (int) c, i));
       }
     }
   }

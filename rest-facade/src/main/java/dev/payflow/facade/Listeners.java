@@ -60,6 +60,15 @@ public final class Listeners {
    */
   public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
+  /**
+   * The HTTP/2 header list Netty accepts on the REST listener: 64 KiB, eight times {@link
+   * RestApi#HEADER_BYTES_MAX}. Over HTTP/2, Netty itself answers a longer list with a bare 431 and
+   * no body, before Armeria or our error bodies see the request; so the contract's 8 KiB is
+   * checked by {@link RequestChecks} (400 MALFORMED_REQUEST with a Status body), and only a list
+   * beyond this hard ceiling gets Netty's bare 431. It bounds the memory one stream's headers take.
+   */
+  static final int HTTP2_HEADER_LIST_BYTES_CEILING = 64 * 1024;
+
   private Listeners() {}
 
   /** A public HTTP/1.1 and HTTP/2 listener for JSON: REST and admin. */
@@ -70,7 +79,7 @@ public final class Listeners {
         .maxNumConnections(CONNECTIONS_MAX)
         .maxRequestLength(RestApi.BODY_BYTES_MAX)
         .http1MaxHeaderSize(RestApi.HEADER_BYTES_MAX)
-        .http2MaxHeaderListSize(RestApi.HEADER_BYTES_MAX);
+        .http2MaxHeaderListSize(HTTP2_HEADER_LIST_BYTES_CEILING);
   }
 
   /** The gRPC listener. */
