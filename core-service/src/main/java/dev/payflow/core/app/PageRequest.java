@@ -7,6 +7,7 @@ import dev.payflow.core.domain.Text;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A keyset page request: how many items, and the id after which the page starts. Page tokens are
@@ -17,6 +18,8 @@ public record PageRequest(int size, Optional<String> afterId, String filterKey) 
     private static final String VERSION = "p1";
     /** Ids are short; anything longer than this cannot be one of our tokens. */
     private static final int TOKEN_LENGTH_MAX = 200;
+    /** What a page's last id can be: PayFlow's ids and statement sequence numbers are at most 64 of these. */
+    private static final Pattern LAST_ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     /**
      * @param pageSize  0 for the default, else 1..200
@@ -34,8 +37,12 @@ public record PageRequest(int size, Optional<String> afterId, String filterKey) 
         return new PageRequest(size, Optional.of(decode(pageToken, filterKey)), filterKey);
     }
 
-    /** The token for the page after one that ended with {@code lastId}. */
+    /** The token for the page after one that ended with {@code lastId}, which must be an id ({@link #isLastId}). */
     public String tokenAfter(String lastId) {
+        // The paired check: what a token carries is checked where it is issued and again where it is read.
+        if (!isLastId(lastId)) {
+            throw new IllegalArgumentException("a page ends with an id or a sequence number, not: " + lastId);
+        }
         String raw = VERSION + "." + filterHash(filterKey) + "." + lastId;
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
@@ -57,7 +64,17 @@ public record PageRequest(int size, Optional<String> afterId, String filterKey) 
         if (!parts[1].equals(filterHash(filterKey))) {
             throw PayflowException.of(ErrorReason.INVALID_PAGE_TOKEN, "pageToken was issued for a list with other filters");
         }
+        // Tokens are not signed, so a partner can rewrite the last id: it must still look like one
+        // of ours (an id, or a statement's sequence number), or the database would see what it cannot take.
+        if (!isLastId(parts[2])) {
+            throw invalid();
+        }
         return parts[2];
+    }
+
+    /** Whether a page can end with this: PayFlow's ids and statement sequence numbers, never anything else. */
+    public static boolean isLastId(String text) {
+        return LAST_ID.matcher(text).matches();
     }
 
     private static PayflowException invalid() {
