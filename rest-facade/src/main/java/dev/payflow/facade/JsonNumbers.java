@@ -36,8 +36,36 @@ final class JsonNumbers {
 
   /** The same JSON with integral numbers printed as integers; unchanged when it has none to fix. */
   static String integralNumbersAsIntegers(String json) {
+    // Most responses hold no number with a fraction or an exponent (money is a string, metadata
+    // is often empty): one scan spares them a parse and a reprint on every REST call.
+    if (!hasFractionOrExponent(json)) {
+      return json;
+    }
     JsonElement tree = JsonParser.parseString(json);
     return rewrite(tree) ? PRETTY.toJson(tree) : json;
+  }
+
+  /** Whether the JSON text has a number, outside its strings, written with a fraction or an exponent. */
+  static boolean hasFractionOrExponent(String json) {
+    boolean inString = false;
+    for (int i = 0; i < json.length() - 1; i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c >= '0' && c <= '9') {
+        char next = json.charAt(i + 1);
+        if (next == '.' || next == 'e' || next == 'E') {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Rewrites in place; true if anything changed. */
