@@ -76,10 +76,14 @@ public final class Holds {
     }
 
     public Hold capture(PartnerScope scope, CaptureTerms terms, IdempotencyKey key) {
-        Optional<Long> amountMinor = terms.amount().map(text -> parseAgainstHold(scope, terms.holdId(), text));
+        Optional<Hold> hold = terms.amount().isPresent() ? holds.find(database.reader(), scope, terms.holdId()) : Optional.empty();
+        Optional<Long> amountMinor = terms.amount().map(text -> parseAgainstHold(hold, text));
         Instruction.CaptureHold capture = new Instruction.CaptureHold(terms.holdId(), amountMinor, terms.toWalletId(), terms.description(),
                 terms.metadata().json());
-        return ledger.book(scope, Movement.of("CaptureHold", key, capture, terms.holdId(), amountMinor.map(String::valueOf).orElse(""),
+        // The amount in minor units when the hold's currency gave them, else as sent: two captures that differ never share a fingerprint.
+        String amountForFingerprint = terms.amount().map(text -> hold.isPresent() ? String.valueOf(amountMinor.orElseThrow()) : "as sent:" + text)
+                .orElse("");
+        return ledger.book(scope, Movement.of("CaptureHold", key, capture, terms.holdId(), amountForFingerprint,
                 terms.toWalletId().orElse(""), terms.description().orElse(""), terms.metadata().json())).requireHold();
     }
 
@@ -108,12 +112,11 @@ public final class Holds {
     /**
      * A capture's amount in the hold's currency. The currency of a hold never changes, so it is
      * read without a lock, before anything is recorded: a malformed amount does not consume the
-     * key. An unknown hold is left for the ledger's HOLD_NOT_FOUND, which does.
+     * key. An unknown hold is left for the ledger's HOLD_NOT_FOUND, which does; any positive
+     * number stands in for its amount, which the ledger never reaches.
      */
-    private long parseAgainstHold(PartnerScope scope, String holdId, String amountText) {
-        Optional<Hold> hold = holds.find(database.reader(), scope, holdId);
+    private static long parseAgainstHold(Optional<Hold> hold, String amountText) {
         if (hold.isEmpty()) {
-            // Any positive number will do: the ledger refuses the capture for its missing hold first.
             return 1;
         }
         return Money.parsePositive(Fields.required(amountText, "amount", 64), hold.get().amount().currency()).minorUnits();

@@ -215,6 +215,17 @@ class HoldTest {
     }
 
     @Test
+    void aCaptureOfAnUnknownHoldWithAnotherAmountUnderTheSameKeyIsAReusedKeyNotAReplay() {
+        String unknownHold = "hld_" + "0".repeat(26);
+        String key = newKey();
+
+        assertGrpcError(() -> payflow.holds(partner.sandboxKey()).captureHold(CaptureHoldRequest.newBuilder().setId(unknownHold)
+                .setAmount("5.00").setIdempotencyKey(key).build()), Status.Code.NOT_FOUND, "HOLD_NOT_FOUND");
+        assertGrpcError(() -> payflow.holds(partner.sandboxKey()).captureHold(CaptureHoldRequest.newBuilder().setId(unknownHold)
+                .setAmount("6.00").setIdempotencyKey(key).build()), Status.Code.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED");
+    }
+
+    @Test
     void aCaptureFollowsTheWalletRulesOfATransfer() {
         Wallet wallet = fundedWallet("100.00");
         Wallet euros = newWallet(partner.sandboxKey(), "EUR");
