@@ -42,6 +42,7 @@ public final class RestApi {
   private final GrpcService service;
   private final RequestChecks checks;
   private final RestErrors errors;
+  private final OpenApiService openApi;
 
   private RestApi(List<ServerServiceDefinition> services, SecureRandom random) {
     RequestIds requestIds = new RequestIds(random);
@@ -64,6 +65,7 @@ public final class RestApi {
             .maxRequestMessageLength(BODY_BYTES_MAX)
             .build();
     this.checks = new RequestChecks(service, requestIds);
+    this.openApi = new OpenApiService(requestIds);
   }
 
   /**
@@ -101,6 +103,10 @@ public final class RestApi {
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(pathPrefixes, "pathPrefixes");
     RequestChecks scoped = checks.servingOnly(pathPrefixes);
+    if (pathPrefixes.isEmpty() || pathPrefixes.stream().anyMatch(OpenApiGenerator.PATH::startsWith)) {
+      // The API's OpenAPI description, generated from the same protos, on the listener of /api/v1.
+      server.route().get(OpenApiGenerator.PATH).build(openApi);
+    }
     return server.service(service, delegate -> delegate.decorate(scoped)).errorHandler(errors);
   }
 }
