@@ -1,0 +1,299 @@
+package dev.payflow.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Message;
+import dev.payflow.core.testing.TestServer;
+import dev.payflow.proto.v1.CreateTransferRequest;
+import dev.payflow.proto.v1.CreateWalletRequest;
+import dev.payflow.proto.v1.CreditWalletRequest;
+import dev.payflow.proto.v1.DebitWalletRequest;
+import dev.payflow.proto.v1.LedgerEntry;
+import dev.payflow.proto.v1.ListWalletsRequest;
+import dev.payflow.proto.v1.Partner;
+import dev.payflow.proto.v1.Transaction;
+import dev.payflow.proto.v1.Wallet;
+import dev.payflow.proto.v1.WalletServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Java client against a real PayFlow (gRPC server, embedded PostgreSQL) started by the test. */
+class PayFlowClientTest {
+
+  private static TestServer server;
+  private static String sandboxKey;
+
+  private final List<Duration> waits = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeAll
+  static void startPayFlow() {
+    server = TestServer.start();
+    sandboxKey = server.onboard(Partner.Status.active).sandboxKey();
+  }
+
+  @AfterAll
+  static void stopPayFlow() {
+    server.close();
+  }
+
+  @BeforeEach
+  void forgetWaits() {
+    waits.clear();
+  }
+
+  @Test
+  void partnerCreatesFundsTransfersAndReadsTheStatementThroughTheClient() {
+    try (PayFlowClient payflow = client().build()) {
+      Wallet savings = payflow.wallets().create(newWallet("USD"));
+      Wallet pot = payflow.wallets().create(newWallet("USD"));
+
+      Transaction credit = payflow.wallets().credit(CreditWalletRequest.newBuilder()
+          .setWalletId(savings.getId()).setAmount("50.00").setCurrency("USD").setDescription("Week 3").build());
+      Transaction transfer = payflow.transfers().create(CreateTransferRequest.newBuilder()
+          .setFromWalletId(savings.getId()).setToWalletId(pot.getId()).setAmount("20.00").setCurrency("USD").build());
+      List<LedgerEntry> statement = list(payflow.wallets().ledgerEntries(savings.getId()));
+
+      assertThat(credit.getIdempotencyKey()).as("a key the client made").startsWith("sdk_");
+      assertThat(transfer.getIdempotencyKey()).startsWith("sdk_").isNotEqualTo(credit.getIdempotencyKey());
+      assertThat(payflow.wallets().balance(savings.getId()).getBalance()).isEqualTo("30.00");
+      assertThat(payflow.wallets().get(pot.getId()).getBalance()).isEqualTo("20.00");
+      assertThat(payflow.wallets().getByExternalId(pot.getExternalWalletId()).getId()).isEqualTo(pot.getId());
+      assertThat(payflow.transactions().get(transfer.getId()).getId()).isEqualTo(transfer.getId());
+      assertThat(payflow.transfers().get(transfer.getId()).getAmount()).isEqualTo("20.00");
+      assertThat(statement).extracting(LedgerEntry::getBalance).containsExactly("30.00", "50.00");
+      assertThat(waits).isEmpty();
+    }
+  }
+
+  @Test
+  void aLostResponseIsRetriedWithTheSameIdempotencyKeyAndTheMoneyMovesOnce() {
+    LoseResponses lose = new LoseResponses(WalletServiceGrpc.getCreditWalletMethod(), 2);
+    try (PayFlowClient payflow = client().interceptor(lose).build()) {
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+
+      Transaction credit = payflow.wallets().credit(CreditWalletRequest.newBuilder()
+          .setWalletId(wallet.getId()).setAmount("12.50").setCurrency("USD").build());
+
+      assertThat(lose.sent).hasSize(3);
+      assertThat(lose.sent).extracting(sent -> ((CreditWalletRequest) sent).getIdempotencyKey())
+          .containsOnly(credit.getIdempotencyKey());
+      assertThat(waits).hasSize(2);
+      assertThat(payflow.wallets().get(wallet.getId()).getBalance()).isEqualTo("12.50");
+      assertThat(list(payflow.wallets().transactions(wallet.getId()))).extracting(Transaction::getId)
+          .containsExactly(credit.getId());
+    }
+  }
+
+  @Test
+  void aKeyTheCallerGivesIsKeptAndItsReplayReturnsTheOriginalTransaction() {
+    try (PayFlowClient payflow = client().build()) {
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+      CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(wallet.getId())
+          .setAmount("5.00").setCurrency("USD").setIdempotencyKey("partner-key-" + UUID.randomUUID()).build();
+
+      Transaction first = payflow.wallets().credit(request);
+      Transaction replay = payflow.wallets().credit(request);
+
+      assertThat(first.getIdempotencyKey()).isEqualTo(request.getIdempotencyKey());
+      assertThat(replay.getId()).isEqualTo(first.getId());
+      assertThat(payflow.wallets().get(wallet.getId()).getBalance()).isEqualTo("5.00");
+    }
+  }
+
+  @Test
+  void aBusinessErrorCarriesCodeReasonAndRequestIdAndIsNotRetried() {
+    try (PayFlowClient payflow = client().build()) {
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+
+      assertThatThrownBy(() -> payflow.wallets().debit(DebitWalletRequest.newBuilder()
+              .setWalletId(wallet.getId()).setAmount("80.00").setCurrency("USD").build()))
+          .isInstanceOfSatisfying(PayFlowException.class, error -> {
+            assertThat(error.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(error.reason()).isEqualTo("INSUFFICIENT_FUNDS");
+            assertThat(error.requestId()).startsWith("req_");
+            assertThat(error.getMessage()).contains("INSUFFICIENT_FUNDS", error.requestId());
+          });
+      assertThat(waits).isEmpty();
+    }
+  }
+
+  @Test
+  void anotherPartnersWalletIsNotFoundWithItsReason() {
+    String otherKey = server.onboard(Partner.Status.active).sandboxKey();
+    String foreignWallet = server.newWallet(otherKey, "USD").getId();
+    try (PayFlowClient payflow = client().build()) {
+      assertThatThrownBy(() -> payflow.wallets().get(foreignWallet))
+          .isInstanceOfSatisfying(PayFlowException.class, error -> {
+            assertThat(error.code()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(error.reason()).isEqualTo("WALLET_NOT_FOUND");
+          });
+    }
+  }
+
+  @Test
+  void anUnknownKeyIsUnauthenticatedWithItsReason() {
+    try (PayFlowClient payflow = client().apiKey("sk_test_" + "x".repeat(43)).build()) {
+      assertThatThrownBy(() -> payflow.wallets().get("wal_01JAAAAAAAAAAAAAAAAAAAAAAA"))
+          .isInstanceOfSatisfying(PayFlowException.class, error -> {
+            assertThat(error.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(error.reason()).isEqualTo("INVALID_API_KEY");
+          });
+      assertThat(waits).isEmpty();
+    }
+  }
+
+  @Test
+  void retriesStopAfterTheConfiguredNumberWithBackoffWithinItsCaps() {
+    LoseResponses lose = new LoseResponses(WalletServiceGrpc.getGetWalletMethod(), Integer.MAX_VALUE);
+    RetryPolicy policy = new RetryPolicy(4, Duration.ofMillis(100), Duration.ofMillis(300));
+    try (PayFlowClient payflow = client().retryPolicy(policy).interceptor(lose).build()) {
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+
+      assertThatThrownBy(() -> payflow.wallets().get(wallet.getId()))
+          .isInstanceOfSatisfying(PayFlowException.class,
+              error -> assertThat(error.code()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(lose.sent).hasSize(5);
+      assertThat(waits).hasSize(4);
+      assertThat(waits.get(0)).isLessThanOrEqualTo(Duration.ofMillis(100));
+      assertThat(waits.get(1)).isLessThanOrEqualTo(Duration.ofMillis(200));
+      assertThat(waits).allSatisfy(wait -> assertThat(wait).isBetween(Duration.ZERO, Duration.ofMillis(300)));
+    }
+  }
+
+  @Test
+  void listsPageTransparentlyWithoutRepeatsOrGaps() {
+    CountCalls count = new CountCalls(WalletServiceGrpc.getListWalletsMethod());
+    try (PayFlowClient payflow = client().interceptor(count).build()) {
+      String user = "user-" + UUID.randomUUID();
+      List<String> created = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        created.add(0, payflow.wallets().create(newWallet("USD").toBuilder().setExternalUserId(user).build()).getId());
+      }
+
+      List<Wallet> listed = list(payflow.wallets().list(
+          ListWalletsRequest.newBuilder().setExternalUserId(user).setPageSize(2).build()));
+
+      assertThat(listed).extracting(Wallet::getId).as("newest first").containsExactlyElementsOf(created);
+      assertThat(count.calls).hasValue(3);
+    }
+  }
+
+  @Test
+  void aDeadlineShorterThanTheCallFailsWithDeadlineExceeded() {
+    try (PayFlowClient payflow = client().build()) {
+      PayFlowClient hurried = payflow.withDeadline(Duration.ofNanos(1));
+
+      assertThatThrownBy(() -> hurried.wallets().get("wal_01JAAAAAAAAAAAAAAAAAAAAAAA"))
+          .isInstanceOfSatisfying(PayFlowException.class,
+              error -> assertThat(error.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(waits).as("a deadline is not retried").isEmpty();
+    }
+  }
+
+  @Test
+  void keysOfNeitherEnvironmentAreRefusedAtConstruction() {
+    assertThatThrownBy(() -> PayFlowClient.builder().apiKey("pk_test_123"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sk_test_");
+  }
+
+  private PayFlowClient.Builder client() {
+    return PayFlowClient.builder()
+        .target("localhost:" + server.server().grpcPort())
+        .apiKey(sandboxKey)
+        .sleeper(waits::add);
+  }
+
+  private static CreateWalletRequest newWallet(String currency) {
+    String id = UUID.randomUUID().toString();
+    return CreateWalletRequest.newBuilder().setExternalUserId("user-" + id).setExternalWalletId("wallet-" + id)
+        .setName("Circle " + id.substring(0, 8)).setCurrency(currency).build();
+  }
+
+  private static <T> List<T> list(Iterable<T> items) {
+    return StreamSupport.stream(items.spliterator(), false).toList();
+  }
+
+  /**
+   * Lets the first {@code count} calls of a method reach the server and be processed, then
+   * replaces their answer with UNAVAILABLE, as a dropped connection would: the case a retry with
+   * the same idempotency key exists for.
+   */
+  private static final class LoseResponses implements ClientInterceptor {
+    final List<Message> sent = Collections.synchronizedList(new ArrayList<>());
+    private final String method;
+    private final AtomicInteger remaining;
+
+    LoseResponses(MethodDescriptor<?, ?> method, int count) {
+      this.method = method.getFullMethodName();
+      this.remaining = new AtomicInteger(count);
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> descriptor, CallOptions options, Channel next) {
+      ClientCall<Q, R> call = next.newCall(descriptor, options);
+      if (!descriptor.getFullMethodName().equals(method)) {
+        return call;
+      }
+      return new SimpleForwardingClientCall<>(call) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          boolean lost = remaining.getAndDecrement() > 0;
+          super.start(!lost ? listener : new SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onMessage(R message) {
+              // Processed by the server, never seen by the client.
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              super.onClose(Status.UNAVAILABLE.withDescription("connection lost (test)"), new Metadata());
+            }
+          }, headers);
+        }
+
+        @Override
+        public void sendMessage(Q message) {
+          sent.add((Message) message);
+          super.sendMessage(message);
+        }
+      };
+    }
+  }
+
+  private static final class CountCalls implements ClientInterceptor {
+    final AtomicInteger calls = new AtomicInteger();
+    private final String method;
+
+    CountCalls(MethodDescriptor<?, ?> method) {
+      this.method = method.getFullMethodName();
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> descriptor, CallOptions options, Channel next) {
+      if (descriptor.getFullMethodName().equals(method)) {
+        calls.incrementAndGet();
+      }
+      return next.newCall(descriptor, options);
+    }
+  }
+}
