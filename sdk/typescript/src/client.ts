@@ -1,0 +1,131 @@
+import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
+import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
+import { TransferService } from "./gen/payflow/v1/transfer_pb.js";
+import { WalletService, type Wallet } from "./gen/payflow/v1/wallet_pb.js";
+import { Transport } from "./transport.js";
+import { verify } from "./webhooks.js";
+
+export type Environment = "sandbox" | "production";
+
+export interface PayFlowClientOptions {
+  /** A partner key: `sk_test_...` for sandbox, `sk_live_...` for production. */
+  apiKey: string;
+  /** Must match the key's prefix, or the constructor throws: a live key never runs a test. */
+  environment: Environment;
+  /** Where PayFlow's REST API is (without `/api/v1`). Default: `http://localhost:8080`, the development server. */
+  baseUrl?: string;
+  /** Timeout of each attempt, in ms (default 10,000). */
+  timeoutMs?: number;
+  /** Attempts after the first for retryable failures (default 3, at most 10). */
+  maxRetries?: number;
+  /** A fetch of your own (a proxy, instrumentation); default: the global fetch. */
+  fetch?: typeof fetch;
+  /** How to wait between attempts, in ms; for tests. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const KEY_PREFIX: Record<Environment, string> = { sandbox: "sk_test_", production: "sk_live_" };
+const TIMEOUT_MS_DEFAULT = 10_000;
+const MAX_RETRIES_DEFAULT = 3;
+/** More than ten retries of one call only hides an outage from the caller. */
+const MAX_RETRIES_LIMIT = 10;
+
+type Init<M extends DescMethodUnary> = MessageInitShape<M["input"]>;
+/** A request without the fields a resource method takes as arguments. */
+type Rest<M extends DescMethodUnary, K extends string> = Omit<Init<M>, K | "$typeName">;
+
+/**
+ * PayFlow's REST API for partners, typed from the contract's protos. Money is a decimal string
+ * with its currency (`{ amount: "50.00", currency: "USD" }`), never a JS number. Money-moving
+ * calls get an idempotency key per call when you give none, reused on every retry; failures are
+ * `PayFlowError`s with a stable `reason`; lists page as you iterate them (`for await`).
+ *
+ * Each resource method is one line over a generated service descriptor; `call` and `paginate`
+ * reach any RPC of the contract with the same behaviour.
+ */
+export class PayFlowClient {
+  /** Partner webhooks: `PayFlowClient.webhooks.verify(rawBody, headers, secret)`. */
+  static readonly webhooks = { verify };
+
+  readonly wallets;
+  readonly transfers;
+  readonly transactions;
+  readonly holds;
+  private readonly transport: Transport;
+
+  constructor(options: PayFlowClientOptions) {
+    const prefix = KEY_PREFIX[options.environment];
+    if (prefix === undefined) {
+      throw new TypeError(`environment: ${JSON.stringify(options.environment)} (expected: "sandbox" or "production")`);
+    }
+    if (typeof options.apiKey !== "string" || !options.apiKey.startsWith(prefix)) {
+      throw new TypeError(`apiKey: a ${options.environment} key starts with ${prefix}`);
+    }
+    const maxRetries = options.maxRetries ?? MAX_RETRIES_DEFAULT;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > MAX_RETRIES_LIMIT) {
+      throw new RangeError(`maxRetries: ${maxRetries} (expected: 0..${MAX_RETRIES_LIMIT})`);
+    }
+    const timeoutMs = options.timeoutMs ?? TIMEOUT_MS_DEFAULT;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`timeoutMs: ${timeoutMs} (expected: a positive integer)`);
+    }
+    this.transport = new Transport({
+      apiKey: options.apiKey,
+      baseUrl: (options.baseUrl ?? "http://localhost:8080").replace(/\/+$/, ""),
+      timeoutMs,
+      maxRetries,
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      random: Math.random,
+    });
+
+    const wallet = WalletService.method;
+    const ledger = LedgerService.method;
+    this.wallets = {
+      create: (init: Init<typeof wallet.createWallet>) => this.call(wallet.createWallet, init),
+      get: (id: string) => this.call(wallet.getWallet, { id }),
+      getByExternalId: (externalId: string) => this.call(wallet.getWalletByExternalId, { externalId }),
+      list: (init: Init<typeof wallet.listWallets> = {}) => this.paginate<typeof wallet.listWallets, Wallet>(wallet.listWallets, init),
+      update: (init: Init<typeof wallet.updateWallet>) => this.call(wallet.updateWallet, init),
+      balance: (id: string, init: Rest<typeof wallet.getWalletBalance, "id"> = {}) =>
+        this.call(wallet.getWalletBalance, { ...init, id }),
+      credit: (init: Init<typeof wallet.creditWallet>) => this.call(wallet.creditWallet, init),
+      debit: (init: Init<typeof wallet.debitWallet>) => this.call(wallet.debitWallet, init),
+      transactions: (walletId: string, init: Rest<typeof ledger.listWalletTransactions, "walletId"> = {}) =>
+        this.paginate<typeof ledger.listWalletTransactions, Transaction>(ledger.listWalletTransactions, { ...init, walletId }),
+      ledgerEntries: (walletId: string, init: Rest<typeof ledger.listLedgerEntries, "walletId"> = {}) =>
+        this.paginate<typeof ledger.listLedgerEntries, LedgerEntry>(ledger.listLedgerEntries, { ...init, walletId }),
+    };
+    const transfer = TransferService.method;
+    this.transfers = {
+      create: (init: Init<typeof transfer.createTransfer>) => this.call(transfer.createTransfer, init),
+      get: (id: string) => this.call(transfer.getTransfer, { id }),
+    };
+    this.transactions = {
+      get: (id: string) => this.call(ledger.getTransaction, { id }),
+    };
+    const hold = HoldService.method;
+    this.holds = {
+      create: (init: Init<typeof hold.createHold>) => this.call(hold.createHold, init),
+      capture: (init: Init<typeof hold.captureHold>) => this.call(hold.captureHold, init),
+      void: (init: Init<typeof hold.voidHold>) => this.call(hold.voidHold, init),
+      get: (id: string) => this.call(hold.getHold, { id }),
+      list: (walletId: string, init: Rest<typeof hold.listWalletHolds, "walletId"> = {}) =>
+        this.paginate<typeof hold.listWalletHolds, Hold>(hold.listWalletHolds, { ...init, walletId }),
+    };
+  }
+
+  /** Any unary RPC of the contract with a REST route, e.g. `call(WalletService.method.getWallet, { id })`. */
+  call<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    init: MessageInitShape<I>,
+  ): Promise<MessageShape<O>> {
+    return this.transport.unary(method, init);
+  }
+
+  /** Every item of a list RPC, fetched page by page as the iteration goes. */
+  paginate<M extends DescMethodUnary, T>(method: M, init: Init<M>): AsyncIterable<T> {
+    return this.transport.paginate<M["input"], M["output"], T>(method as never, init);
+  }
+}

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { PayFlowClient, PayFlowError, Wallet_Status } from "../dist/esm/index.js";
+import { startPayFlow } from "./payflow-server.mjs";
+
+let payflow;
+let apiKey;
+
+before(async () => {
+  payflow = await startPayFlow();
+  apiKey = await payflow.onboard();
+});
+
+after(async () => {
+  await payflow?.stop();
+});
+
+/** A client on the test server whose waits are recorded instead of slept. */
+function client(options = {}) {
+  const waits = [];
+  const sdk = new PayFlowClient({
+    apiKey,
+    environment: "sandbox",
+    baseUrl: payflow.baseUrl,
+    sleep: async (ms) => void waits.push(ms),
+    ...options,
+  });
+  return { sdk, waits };
+}
+
+function newWallet(extra = {}) {
+  const id = randomUUID();
+  return { externalUserId: `user-${id}`, externalWalletId: `wallet-${id}`, name: "Weekly Savings Circle", currency: "USD", ...extra };
+}
+
+/** A fetch that passes the calls to PayFlow but loses the first `count` responses to `path`, as a dropped connection would. */
+function losingResponses(pathSuffix, count) {
+  const sent = [];
+  const fetchThatLoses = async (url, init) => {
+    const response = await fetch(url, init);
+    if (new URL(url).pathname.endsWith(pathSuffix)) {
+      sent.push(JSON.parse(init.body));
+      if (sent.length <= count) {
+        await response.text();
+        throw new TypeError("fetch failed (the test dropped the response)");
+      }
+    }
+    return response;
+  };
+  return { fetchThatLoses, sent };
+}
+
+describe("PayFlowClient against a real PayFlow", () => {
+  test("the partner flow: create a wallet, fund it, transfer, read the statement", async () => {
+    const { sdk, waits } = client();
+    const savings = await sdk.wallets.create(newWallet({ metadata: { groupType: "rosca" } }));
+    const pot = await sdk.wallets.create(newWallet());
+
+    const credit = await sdk.wallets.credit({ walletId: savings.id, amount: "50.00", currency: "USD", description: "ROSCA contribution - Week 3" });
+    const transfer = await sdk.transfers.create({ fromWalletId: savings.id, toWalletId: pot.id, amount: "20.00", currency: "USD" });
+    const statement = [];
+    for await (const entry of sdk.wallets.ledgerEntries(savings.id)) statement.push(entry);
+
+    assert.equal(savings.status, Wallet_Status.active);
+    assert.deepEqual(savings.metadata, { groupType: "rosca" });
+    assert.match(credit.idempotencyKey, /^sdk_/, "a key the client made");
+    assert.notEqual(transfer.idempotencyKey, credit.idempotencyKey);
+    assert.equal((await sdk.wallets.balance(savings.id)).balance, "30.00");
+    assert.equal(typeof (await sdk.wallets.get(pot.id)).balance, "string");
+    assert.equal((await sdk.wallets.get(pot.id)).balance, "20.00");
+    assert.equal((await sdk.wallets.getByExternalId(pot.externalWalletId)).id, pot.id);
+    assert.equal((await sdk.transactions.get(transfer.id)).id, transfer.id);
+    assert.equal((await sdk.transfers.get(transfer.id)).amount, "20.00");
+    assert.deepEqual(statement.map((entry) => entry.balance), ["30.00", "50.00"]);
+    assert.deepEqual(waits, []);
+  });
+
+  test("a lost response is retried with the same idempotency key, and the money moves once", async () => {
+    const { fetchThatLoses, sent } = losingResponses("/credit", 2);
+    const { sdk, waits } = client({ fetch: fetchThatLoses });
+    const wallet = await sdk.wallets.create(newWallet());
+
+    const credit = await sdk.wallets.credit({ walletId: wallet.id, amount: "12.50", currency: "USD" });
+
+    assert.equal(sent.length, 3);
+    assert.deepEqual(new Set(sent.map((body) => body.idempotencyKey)), new Set([credit.idempotencyKey]));
+    assert.equal(waits.length, 2);
+    assert.equal((await sdk.wallets.get(wallet.id)).balance, "12.50");
+    const transactions = [];
+    for await (const t of sdk.wallets.transactions(wallet.id)) transactions.push(t.id);
+    assert.deepEqual(transactions, [credit.id]);
+  });
+
+  test("a business error is a PayFlowError with status, code, reason and request id, and is not retried", async () => {
+    let calls = 0;
+    const counting = async (url, init) => { calls++; return fetch(url, init); };
+    const { sdk, waits } = client({ fetch: counting });
+    const wallet = await sdk.wallets.create(newWallet());
+    calls = 0;
+
+    await assert.rejects(sdk.wallets.debit({ walletId: wallet.id, amount: "80.00", currency: "USD" }), (error) => {
+      assert.ok(error instanceof PayFlowError);
+      assert.equal(error.status, 400);
+      assert.equal(error.code, "FAILED_PRECONDITION");
+      assert.equal(error.reason, "INSUFFICIENT_FUNDS");
+      assert.match(error.requestId, /^req_/);
+      assert.match(error.message, /INSUFFICIENT_FUNDS/);
+      return true;
+    });
+    assert.equal(calls, 1);
+    assert.deepEqual(waits, []);
+  });
+
+  test("a money amount that is not a decimal string is refused by PayFlow as INVALID_AMOUNT", async () => {
+    const { sdk } = client();
+    const wallet = await sdk.wallets.create(newWallet());
+
+    await assert.rejects(sdk.wallets.credit({ walletId: wallet.id, amount: "50.001", currency: "USD" }), (error) =>
+      error.status === 400 && error.reason === "INVALID_AMOUNT");
+  });
+
+  test("lists page transparently with for await", async () => {
+    const { sdk } = client();
+    const user = `user-${randomUUID()}`;
+    const created = [];
+    for (let i = 0; i < 5; i++) created.unshift((await sdk.wallets.create(newWallet({ externalUserId: user }))).id);
+
+    const listed = [];
+    for await (const wallet of sdk.wallets.list({ externalUserId: user, pageSize: 2 })) listed.push(wallet.id);
+
+    assert.deepEqual(listed, created, "newest first, no repeats, no gaps");
+  });
+
+  test("429 waits at least Retry-After and 503 is retried, other 4xx never", async () => {
+    const answers = [
+      new Response(JSON.stringify({ code: 8, message: "slow down", details: [] }), { status: 429, headers: { "retry-after": "2" } }),
+      new Response("upstream unavailable", { status: 503 }),
+    ];
+    const scripted = async (url, init) => answers.shift() ?? fetch(url, init);
+    const { sdk, waits } = client({ fetch: scripted });
+
+    const wallet = await sdk.wallets.create(newWallet());
+
+    assert.equal(wallet.currency, "USD");
+    assert.equal(waits.length, 2);
+    assert.ok(waits[0] >= 2000, `waited ${waits[0]} ms after Retry-After: 2`);
+    assert.ok(waits[1] <= 200, `second backoff within its cap, was ${waits[1]}`);
+  });
+
+  test("retries stop after maxRetries", async () => {
+    let calls = 0;
+    const down = async () => { calls++; throw new TypeError("fetch failed"); };
+    const { sdk, waits } = client({ fetch: down, maxRetries: 4 });
+
+    await assert.rejects(sdk.wallets.get("wal_x"), (error) => error instanceof PayFlowError && error.status === 0 && error.code === "UNAVAILABLE");
+    assert.equal(calls, 5);
+    assert.equal(waits.length, 4);
+  });
+
+  test("an unknown key is 401 INVALID_API_KEY", async () => {
+    const { sdk } = client({ apiKey: "sk_test_" + "x".repeat(43) });
+
+    await assert.rejects(async () => {
+      for await (const wallet of sdk.wallets.list()) assert.fail(`listed ${wallet.id}`);
+    }, (error) => error.status === 401 && error.reason === "INVALID_API_KEY");
+  });
+
+  test("the environment must match the key's prefix", () => {
+    assert.throws(() => new PayFlowClient({ apiKey: "sk_live_abc", environment: "sandbox" }), /sk_test_/);
+    assert.throws(() => new PayFlowClient({ apiKey: "sk_test_abc", environment: "production" }), /sk_live_/);
+    assert.throws(() => new PayFlowClient({ apiKey: "sk_test_abc", environment: "staging" }), /sandbox/);
+  });
+});
