@@ -22,4 +22,11 @@ fi
 mkdir -p "$ROOT/k8s/generated"
 cp "$ROOT/envoy/envoy.yaml" "$ROOT/k8s/generated/envoy.yaml"
 cp "$PB" "$ROOT/k8s/generated/payflow.pb"
-echo "prepare: k8s/generated/ has envoy.yaml and payflow.pb ($(wc -c <"$PB") bytes)"
+OPENAPI="$ROOT/rest-facade/target/classes/openapi/payflow-openapi.json"
+if [ ! -s "$OPENAPI" ] || [ "$OPENAPI" -ot "$PB" ]; then
+  echo "prepare: $OPENAPI is missing or older than payflow.pb: build rest-facade first:" >&2
+  echo "  (cd \"$ROOT\" && ./mvnw -B -q -pl proto,rest-facade -DskipTests package)" >&2
+  exit 2
+fi
+cp "$OPENAPI" "$ROOT/k8s/generated/payflow-openapi.json"
+echo "prepare: k8s/generated/ has envoy.yaml, payflow-openapi.json and payflow.pb ($(wc -c <"$PB") bytes)"

@@ -124,6 +124,10 @@ if (!envoy) {
     if (envoyYaml && !envoyYaml.includes("proto_descriptor: /etc/envoy/payflow.pb")) {
       problems.push("envoy: envoy.yaml does not read /etc/envoy/payflow.pb");
     }
+    if (!cm.data?.["payflow-openapi.json"]) problems.push("envoy: payflow-openapi.json missing from its ConfigMap");
+    if (envoyYaml && !envoyYaml.includes("filename: /etc/envoy/payflow-openapi.json")) {
+      problems.push("envoy: envoy.yaml does not serve /etc/envoy/payflow-openapi.json");
+    }
     const size = JSON.stringify(cm).length;
     if (size > 1000000) problems.push(`envoy: ConfigMap ${cm.metadata.name} is ${size} bytes (limit 1 MiB)`);
   }

@@ -117,11 +117,16 @@ class EnvoyConfigTest {
     assertThat(hcm.getHttpFilters(1).getTypedConfig().is(Router.class)).isTrue();
 
     List<Route> routes = hcm.getRouteConfig().getVirtualHosts(0).getRoutesList();
-    assertThat(routes).isNotEmpty();
-    assertThat(routes)
-        .allSatisfy(r -> assertThat(r.getRoute().getCluster()).isEqualTo("core-service"));
-    assertThat(routes.get(0).getMatch().getPrefix()).isEqualTo("/api/");
-    assertThat(routes.get(0).getRoute().getTimeout().getSeconds()).isPositive();
+    assertThat(routes).hasSize(2);
+    // First the OpenAPI document, served by Envoy itself from the mounted file ...
+    assertThat(routes.get(0).getMatch().getPath()).isEqualTo("/api/v1/openapi.json");
+    assertThat(routes.get(0).getDirectResponse().getStatus()).isEqualTo(200);
+    assertThat(routes.get(0).getDirectResponse().getBody().getFilename()).isEqualTo("/etc/envoy/payflow-openapi.json");
+    assertThat(hcm.getRouteConfig().getMaxDirectResponseBodySizeBytes().getValue()).isGreaterThanOrEqualTo(512 * 1024);
+    // ... then everything else under /api/ to core-service.
+    assertThat(routes.get(1).getRoute().getCluster()).isEqualTo("core-service");
+    assertThat(routes.get(1).getMatch().getPrefix()).isEqualTo("/api/");
+    assertThat(routes.get(1).getRoute().getTimeout().getSeconds()).isPositive();
   }
 
   @Test
