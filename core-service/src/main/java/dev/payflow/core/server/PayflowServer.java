@@ -8,6 +8,13 @@ import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.Payments;
+import dev.payflow.core.config.StripeConfig;
+import dev.payflow.core.gateway.PaymentProvider;
+import dev.payflow.core.gateway.PaymentProviders;
+import dev.payflow.core.gateway.SimulatedPayments;
+import dev.payflow.core.gateway.StripePayments;
+import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.Services;
@@ -136,6 +143,8 @@ public final class PayflowServer implements AutoCloseable {
         HoldRepository holdRepository = new HoldRepository();
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
+        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe()), new PaymentRepository(),
+                walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -146,7 +155,8 @@ public final class PayflowServer implements AutoCloseable {
                 new Transfers(ledgerEngine),
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
-                new Authenticator(database, apiKeyRepository, adminToken));
+                new Authenticator(database, apiKeyRepository, adminToken),
+                payments);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -206,6 +216,16 @@ public final class PayflowServer implements AutoCloseable {
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
                 config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcPort(), httpPort(), adminPort(), managementPort());
+    }
+
+    /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */
+    private static PaymentProviders paymentProviders(StripeConfig stripe) {
+        PaymentProvider sandbox = stripe.secretKeyTest()
+                .<PaymentProvider>map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyTest(), stripe.settlementCurrencies()))
+                .orElseGet(SimulatedPayments::new);
+        Optional<PaymentProvider> production = stripe.secretKeyLive()
+                .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies()));
+        return new PaymentProviders(sandbox, production);
     }
 
     /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */

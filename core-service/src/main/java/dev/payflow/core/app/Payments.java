@@ -1,0 +1,379 @@
+package dev.payflow.core.app;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.Fields;
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.IdempotencyKey;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Metadata;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.Page;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.Payment;
+import dev.payflow.core.domain.PaymentStatus;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.SystemAccountKind;
+import dev.payflow.core.domain.Text;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.domain.WalletStatus;
+import dev.payflow.core.gateway.PaymentProvider;
+import dev.payflow.core.gateway.PaymentProviders;
+import dev.payflow.core.ledger.Instruction;
+import dev.payflow.core.ledger.LedgerAccount;
+import dev.payflow.core.ledger.LedgerEngine;
+import dev.payflow.core.ledger.Movement;
+import dev.payflow.core.persistence.Database;
+import dev.payflow.core.persistence.IdempotencyRepository;
+import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.PartnerRepository;
+import dev.payflow.core.persistence.PaymentRepository;
+import dev.payflow.core.persistence.WalletRepository;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Payments: money in through a payment provider. No provider call ever runs inside a database
+ * transaction: {@link #create} records the payment ({@code pending}) and claims the partner's key
+ * in one transaction and commits, calls the provider with the key {@code <pmt_id>:create}, then
+ * records what it answered in a second transaction, booking the money through the ledger engine
+ * when it was captured. Every status change of a payment goes through {@link #observe}, which
+ * also serves the provider's webhooks and recovery: a change is applied only if it moves the
+ * payment forward, so answers that arrive twice or out of order book nothing twice and take
+ * nothing back.
+ */
+public final class Payments {
+    private static final Logger LOG = LoggerFactory.getLogger(Payments.class);
+    /** A gateway token (pm_..., tok_...) is short; 255 is Stripe's own bound for ids. */
+    static final int PAYMENT_METHOD_LENGTH_MAX = 255;
+    static final int CUSTOMER_LENGTH_MAX = 255;
+    /** Browsers and Stripe accept URLs up to about 2 KB. */
+    static final int RETURN_URL_LENGTH_MAX = 2_048;
+    /** The operation recorded on the partner's key, for CreatePayment and CreditWallet with a payment method alike: the same request. */
+    static final String CREATE_OPERATION = "CreatePayment";
+
+    private final Database database;
+    private final Services services;
+    private final LedgerEngine ledger;
+    private final PaymentProviders providers;
+    private final PaymentRepository payments;
+    private final WalletRepository wallets;
+    private final PartnerRepository partners;
+    private final LedgerRepository transactions;
+    private final IdempotencyRepository idempotency;
+
+    public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
+            WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.services = Objects.requireNonNull(services, "services");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.providers = Objects.requireNonNull(providers, "providers");
+        this.payments = Objects.requireNonNull(payments, "payments");
+        this.wallets = Objects.requireNonNull(wallets, "wallets");
+        this.partners = Objects.requireNonNull(partners, "partners");
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+    }
+
+    /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */
+    public record CreateTerms(Money amount, String paymentMethod, Optional<String> customer, Optional<String> returnUrl, String description,
+            Optional<String> walletId, boolean capture, Metadata metadata) {
+        public CreateTerms {
+            Objects.requireNonNull(amount, "amount");
+            Objects.requireNonNull(paymentMethod, "paymentMethod");
+            Objects.requireNonNull(customer, "customer");
+            Objects.requireNonNull(returnUrl, "returnUrl");
+            Objects.requireNonNull(description, "description");
+            Objects.requireNonNull(walletId, "walletId");
+            Objects.requireNonNull(metadata, "metadata");
+        }
+
+        /** Validates, in order: currency, amount, payment method, customer, return URL, description, wallet id, metadata. */
+        public static CreateTerms of(String amount, String currency, String paymentMethod, String customer, String returnUrl,
+                String description, String walletId, boolean capture, Metadata metadata) {
+            Money money = Money.parsePositive(amount, CurrencyUnit.of(currency));
+            String method = paymentMethod(paymentMethod);
+            Optional<String> customerId = optional(Fields.optional(customer, "customer", CUSTOMER_LENGTH_MAX));
+            Optional<String> url = optional(Fields.optional(returnUrl, "returnUrl", RETURN_URL_LENGTH_MAX));
+            if (url.isPresent() && !url.get().startsWith("https://") && !url.get().startsWith("http://")) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "returnUrl: not an http(s) URL");
+            }
+            String text = MovementTerms.description(description);
+            Optional<String> wallet = optional(walletId).map(id -> Ids.require(id, IdPrefix.WALLET, "walletId"));
+            return new CreateTerms(money, method, customerId, url, text, wallet, capture, metadata.validated());
+        }
+
+        /** A wallet credit with a payment method: the terms of the credit, already validated, and the method. */
+        public static CreateTerms forCredit(MovementTerms.OnWallet credit, String paymentMethod) {
+            return new CreateTerms(credit.amount(), paymentMethod(paymentMethod), Optional.empty(), Optional.empty(), credit.description(),
+                    Optional.of(credit.walletId()), true, credit.metadata());
+        }
+
+        private static String paymentMethod(String text) {
+            String method = Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX);
+            if (!method.matches("[A-Za-z0-9_]+")) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "paymentMethod: letters, digits and '_' only (a gateway token such as pm_card_visa)");
+            }
+            return method;
+        }
+
+        private Object[] fingerprint() {
+            return new Object[] {amount.minorUnits(), amount.currency(), paymentMethod, customer.orElse(""), returnUrl.orElse(""), description,
+                    walletId.orElse(""), capture, metadata.json()};
+        }
+    }
+
+    /** What the first transaction of a create left: a new payment to send, the payment a replay returns, or a refusal. */
+    private record Recorded(Optional<Payment> created, Optional<Payment> replayed, Optional<PayflowException> refusal) {
+    }
+
+    /**
+     * Creates a payment and sends it to the provider; a replay (same key, same terms) returns the
+     * payment as it is now. {@code causeId} is the request id, kept in the status history.
+     */
+    public Payment create(PartnerScope scope, CreateTerms terms, IdempotencyKey key, String causeId) {
+        PaymentProvider provider = providerFor(scope);
+        if (scope.livemode() && !provider.settles(terms.amount().currency().code())) {
+            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency %s: live payments are accepted only in currencies %s settles "
+                    + "without conversion for this account", terms.amount().currency().code(), provider.name());
+        }
+        Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId));
+        if (recorded.refusal().isPresent()) {
+            throw recorded.refusal().get();
+        }
+        if (recorded.replayed().isPresent()) {
+            return recorded.replayed().get();
+        }
+        Payment payment = recorded.created().orElseThrow();
+        // Committed: from here a crash leaves a pending payment that recovery settles with the provider.
+        PaymentProvider.CallOutcome outcome = provider.createPayment(new PaymentProvider.CreatePayment(payment.id(), payment.amount(),
+                payment.paymentMethod(), payment.customer(), payment.capture(), payment.returnUrl(), payment.description(),
+                providerMetadata(scope, payment), payment.id() + ":create"));
+        return database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+    }
+
+    /** What a partner's app needs to make payment-method tokens: the provider of its mode and its publishable key. */
+    public record ProviderConfig(String provider, String publishableKey) {
+    }
+
+    public ProviderConfig config(PartnerScope scope) {
+        PaymentProvider provider = providerFor(scope);
+        return new ProviderConfig(provider.name(), provider.publishableKey());
+    }
+
+    private PaymentProvider providerFor(PartnerScope scope) {
+        return providers.forLivemode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                "no payment gateway is configured for live mode, so payments cannot be taken yet"));
+    }
+
+    private Recorded record(DSLContext tx, PartnerScope scope, CreateTerms terms, IdempotencyKey key, PaymentProvider provider,
+            String causeId) {
+        Instant now = services.now();
+        String fingerprint = fingerprint(CREATE_OPERATION, terms.fingerprint());
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key.value(), CREATE_OPERATION, fingerprint, now);
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
+        }
+        if (claim == IdempotencyRepository.Claim.USED) {
+            IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key.value()).orElseThrow();
+            if (!earlier.operation().equals(CREATE_OPERATION) || !earlier.fingerprint().equals(fingerprint)) {
+                throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                        "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+            }
+            if (earlier.errorReason().isPresent()) {
+                return new Recorded(Optional.empty(), Optional.empty(), Optional.of(
+                        new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse(""))));
+            }
+            return new Recorded(Optional.empty(), Optional.of(payments.findByIdempotencyKey(tx, scope, key.value()).orElseThrow(Payments::keyInUse)),
+                    Optional.empty());
+        }
+        Optional<PayflowException> refused = terms.walletId().flatMap(walletId -> walletRefuses(tx, scope, walletId, terms.amount()));
+        if (refused.isPresent()) {
+            // A business rule consumes the key: its replay answers the same.
+            idempotency.recordError(tx, scope, key.value(), refused.get().reason().name(), refused.get().getMessage());
+            return new Recorded(Optional.empty(), Optional.empty(), refused);
+        }
+        Payment.StatusChange first = new Payment.StatusChange(PaymentStatus.PENDING, now, Payment.Cause.API, causeId);
+        Payment payment = new Payment(services.ids().next(IdPrefix.PAYMENT), scope, PaymentStatus.PENDING, terms.amount(), 0, provider.name(),
+                Optional.empty(), terms.paymentMethod(), terms.customer(), terms.walletId(), terms.capture(), terms.returnUrl(),
+                terms.description(), key.value(), terms.metadata().json(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                now, now, List.of(first));
+        payments.insert(tx, payment, first);
+        return new Recorded(Optional.of(payment), Optional.empty(), Optional.empty());
+    }
+
+    /** The wallet checks of the ledger, made when the payment is recorded (the credit itself is booked later, when captured). */
+    private Optional<PayflowException> walletRefuses(DSLContext tx, PartnerScope scope, String walletId, Money amount) {
+        Optional<Wallet> wallet = wallets.find(tx, scope, walletId);
+        if (wallet.isEmpty()) {
+            return Optional.of(WalletManagement.notFound(walletId));
+        }
+        if (!wallet.get().currency().equals(amount.currency())) {
+            return Optional.of(PayflowException.of(ErrorReason.CURRENCY_MISMATCH, "wallet %s holds %s, but the request is in %s", walletId,
+                    wallet.get().currency(), amount.currency()));
+        }
+        for (WalletStatus blocking : List.of(WalletStatus.CLOSED, WalletStatus.FROZEN)) {
+            if (wallet.get().status() == blocking) {
+                try {
+                    blocking.requireMoneyCanMove(walletId);
+                } catch (PayflowException refused) {
+                    return Optional.of(refused);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What the provider keeps on its object, so that its events, dashboard and searches lead back to us. */
+    private Map<String, String> providerMetadata(PartnerScope scope, Payment payment) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("payflow_payment_id", payment.id());
+        metadata.put("payflow_livemode", String.valueOf(scope.livemode()));
+        database.inTransaction(tx -> {
+            partners.find(tx, scope.partnerId()).ifPresent(partner -> metadata.put("partner_name", partner.name()));
+            payment.walletId().flatMap(id -> wallets.find(tx, scope, id)).ifPresent(wallet -> {
+                metadata.put("payflow_wallet_id", wallet.id());
+                metadata.put("partner_user_id", wallet.externalUserId());
+                metadata.put("partner_reference", wallet.externalWalletId());
+            });
+            return null;
+        });
+        return metadata;
+    }
+
+    private Payment recordOutcome(DSLContext tx, PartnerScope scope, String paymentId, PaymentProvider.CallOutcome outcome, String causeId) {
+        Payment payment = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+        if (outcome instanceof PaymentProvider.CallOutcome.Answered answered) {
+            observe(tx, payment, answered.payment(), Payment.Cause.GATEWAY, causeId);
+        } else if (outcome instanceof PaymentProvider.CallOutcome.Refused refused) {
+            PaymentProvider.ProviderPayment failed = new PaymentProvider.ProviderPayment(
+                    refused.providerPaymentId().or(payment::providerPaymentId).orElse(""), PaymentStatus.FAILED, Optional.empty(),
+                    Optional.of(refused.code()), Optional.of(refused.message()), "error", refused.errorJson());
+            observe(tx, payment, failed, Payment.Cause.GATEWAY, causeId);
+        } else {
+            // Unknown: the payment stays pending; a webhook or recovery settles it.
+            LOG.warn("payment {}: the provider's answer is unknown ({}); it stays pending", paymentId, ((PaymentProvider.CallOutcome.Unknown) outcome).why());
+        }
+        return payments.find(tx, scope, paymentId).orElseThrow();
+    }
+
+    /**
+     * The one place a payment's status changes, under its row lock (the caller holds it): keeps
+     * the provider's object, applies the new status if the payment may still take it, books the
+     * money once when it is captured, and appends the change to the status history (where
+     * partner events will be hooked). A status the payment may no longer take (a failure after a
+     * success, an answer that arrives twice) changes nothing.
+     */
+    public Payment observe(DSLContext tx, Payment payment, PaymentProvider.ProviderPayment seen, Payment.Cause cause, String causeId) {
+        Instant now = services.now();
+        Optional<String> providerPaymentId = payment.providerPaymentId().or(() -> Optional.of(seen.providerPaymentId()).filter(id -> !id.isEmpty()));
+        providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, payment, payment.provider(), id, seen.objectType(),
+                seen.status().wireName(), seen.objectJson(), now));
+        if (!payment.status().canBecome(seen.status())) {
+            if (providerPaymentId.isPresent() && payment.providerPaymentId().isEmpty()) {
+                payments.update(tx, with(payment, payment.status(), providerPaymentId, payment.transactionId(), payment.nextAction(),
+                        payment.failureCode(), payment.failureMessage(), now), Optional.empty());
+            }
+            return payment;
+        }
+        Optional<String> transactionId = payment.transactionId();
+        if (seen.status().isCaptured() && transactionId.isEmpty()) {
+            transactionId = Optional.of(bookCapture(tx, payment, providerPaymentId.orElse("")));
+        }
+        Payment changed = with(payment, seen.status(), providerPaymentId, transactionId,
+                seen.status() == PaymentStatus.REQUIRES_ACTION ? seen.nextAction() : Optional.empty(),
+                seen.status() == PaymentStatus.FAILED ? seen.failureCode() : Optional.empty(),
+                seen.status() == PaymentStatus.FAILED ? seen.failureMessage() : Optional.empty(), now);
+        payments.update(tx, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
+        if (transactionId.isPresent() && payment.transactionId().isEmpty()) {
+            // Now that the payment names its transaction, the gateway record does too.
+            providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, changed, changed.provider(), id, seen.objectType(),
+                    seen.status().wireName(), seen.objectJson(), now));
+        }
+        return changed;
+    }
+
+    /**
+     * Books the captured money once (the key {@code sys:payment:<pmt_id>:capture} guards it): from
+     * the provider's clearing account to the wallet, or to the partner's settlement account when
+     * the payment names none. If the wallet can no longer take it (frozen or closed since the
+     * payment began), the money is the partner's all the same and goes to settlement.
+     */
+    private String bookCapture(DSLContext tx, Payment payment, String providerPaymentId) {
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        Instruction.GatewayReference reference = transactionId -> Optional.of(providerPaymentId).filter(id -> !id.isEmpty());
+        if (payment.walletId().isPresent()) {
+            Instruction.Post credit = new Instruction.Post(TransactionType.CREDIT, payment.amount(), clearing,
+                    new LedgerAccount.Wallet(payment.walletId().get()), payment.description(), payment.metadataJson(), payment.provider(), reference);
+            LedgerEngine.Outcome outcome = ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentCaptured",
+                    IdempotencyKey.system("payment", payment.id(), "capture"), credit, payment.id(), providerPaymentId));
+            if (outcome.booking().isPresent()) {
+                return outcome.booking().get().requireTransaction().id();
+            }
+            LOG.warn("payment {}: wallet {} refused the captured money ({}); it goes to the partner's settlement account", payment.id(),
+                    payment.walletId().get(), outcome.refusal().orElseThrow().reason());
+        }
+        Instruction.Post proceeds = new Instruction.Post(TransactionType.PAYMENT, payment.amount(), clearing,
+                LedgerAccount.System.of(SystemAccountKind.SETTLEMENT), payment.description(), payment.metadataJson(), payment.provider(), reference);
+        return ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentCaptured", IdempotencyKey.system("payment", payment.id(), "settle"),
+                proceeds, payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
+    }
+
+    private static Payment with(Payment p, PaymentStatus status, Optional<String> providerPaymentId, Optional<String> transactionId,
+            Optional<Payment.NextAction> nextAction, Optional<String> failureCode, Optional<String> failureMessage, Instant now) {
+        return new Payment(p.id(), p.scope(), status, p.amount(), p.amountRefundedMinor(), p.provider(), providerPaymentId, p.paymentMethod(),
+                p.customer(), p.walletId(), p.capture(), p.returnUrl(), p.description(), p.idempotencyKey(), p.metadataJson(), transactionId,
+                nextAction, failureCode, failureMessage, p.createdAt(), now, p.statusHistory());
+    }
+
+    public Payment get(PartnerScope scope, String id) {
+        String paymentId = Ids.require(id, IdPrefix.PAYMENT, "id");
+        return payments.find(database.reader(), scope, paymentId).orElseThrow(() -> notFound(paymentId));
+    }
+
+    public Page<Payment> list(PartnerScope scope, Optional<PaymentStatus> status, String walletIdText, int pageSize, String pageToken) {
+        Optional<String> walletId = optional(walletIdText).map(id -> Ids.require(id, IdPrefix.WALLET, "walletId"));
+        PageRequest page = PageRequest.of(pageSize, pageToken,
+                "payments|" + status.map(PaymentStatus::wireName).orElse("") + "|" + walletId.orElse(""));
+        return database.inTransaction(tx -> Pages.of(payments.list(tx, scope, status, walletId, page.afterId(), page.size()), page,
+                Payment::id));
+    }
+
+    /** The ledger transaction that booked a captured payment's money. */
+    public Optional<LedgerTransaction> bookedTransaction(Payment payment) {
+        return payment.transactionId().flatMap(id -> transactions.findTransaction(database.reader(), payment.scope(), id));
+    }
+
+    /** SHA-256 over the operation and its parameters, each length-prefixed (the ledger's canonical form), the key excluded. */
+    private static String fingerprint(String operation, Object... parameters) {
+        StringBuilder canonical = new StringBuilder();
+        canonical.append(operation.length()).append(':').append(operation).append(';');
+        for (Object parameter : parameters) {
+            String part = String.valueOf(parameter);
+            canonical.append(part.length()).append(':').append(part).append(';');
+        }
+        return Text.sha256Hex(canonical.toString());
+    }
+
+    static PayflowException notFound(String paymentId) {
+        return PayflowException.of(ErrorReason.PAYMENT_NOT_FOUND, "payment %s not found", paymentId);
+    }
+
+    private static PayflowException keyInUse() {
+        return PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+                "a request with this idempotency key is still being processed; retry with the same key");
+    }
+
+    private static Optional<String> optional(String text) {
+        return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.payflow.core.gateway;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.exception.ApiException;
+import com.stripe.exception.CardException;
+import com.stripe.exception.IdempotencyException;
+import com.stripe.exception.RateLimitException;
+import com.stripe.exception.StripeException;
+import com.stripe.model.PaymentIntent;
+import com.stripe.model.StripeError;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.PaymentIntentCreateParams;
+import dev.payflow.core.domain.Payment;
+import dev.payflow.core.domain.PaymentStatus;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Stripe through stripe-java: one {@link StripeClient} per mode (test or live key). Each call has
+ * a connect and a read timeout; stripe-java retries network errors, 409s and 5xx with backoff,
+ * always with the same idempotency key (ours, {@code <pmt_id>:create}), so a retry never charges
+ * twice.
+ */
+public final class StripePayments implements PaymentProvider {
+    public static final String NAME = "stripe";
+    /** Long enough for a TLS handshake over a slow link; a connect that takes longer will not succeed. */
+    static final int CONNECT_TIMEOUT_MS = 5_000;
+    /**
+     * Stripe answers a confirm within seconds; 3-D Secure is not waited for here (it comes back
+     * as requires_action). Past this, the outcome is unknown and recovery asks Stripe later.
+     */
+    static final int READ_TIMEOUT_MS = 30_000;
+    /** stripe-java's own retries (network errors, 409, 5xx, with backoff and the same key): two keeps one call under ~2 minutes at worst. */
+    static final int NETWORK_RETRIES = 2;
+
+    private final StripeClient client;
+    private final String publishableKey;
+    private final Set<String> settlementCurrencies;
+
+    /**
+     * @param apiBase   Stripe's own API unless given (development only: a local fake, the tests' WireMock)
+     * @param settlementCurrencies the ISO codes Stripe settles without conversion for the account
+     */
+    public StripePayments(String secretKey, Optional<String> apiBase, String publishableKey, Set<String> settlementCurrencies) {
+        Objects.requireNonNull(secretKey, "secretKey");
+        StripeClient.StripeClientBuilder builder = StripeClient.builder()
+                .setApiKey(secretKey)
+                .setConnectTimeout(CONNECT_TIMEOUT_MS)
+                .setReadTimeout(READ_TIMEOUT_MS)
+                .setMaxNetworkRetries(NETWORK_RETRIES);
+        apiBase.ifPresent(builder::setApiBase);
+        this.client = builder.build();
+        this.publishableKey = Objects.requireNonNull(publishableKey, "publishableKey");
+        this.settlementCurrencies = Set.copyOf(settlementCurrencies);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String publishableKey() {
+        return publishableKey;
+    }
+
+    @Override
+    public boolean settles(String currencyCode) {
+        return settlementCurrencies.contains(currencyCode);
+    }
+
+    @Override
+    public CallOutcome createPayment(CreatePayment call) {
+        PaymentIntentCreateParams.Builder params = PaymentIntentCreateParams.builder()
+                .setAmount(call.amount().minorUnits())
+                .setCurrency(call.amount().currency().code().toLowerCase(Locale.ROOT))
+                .setPaymentMethod(call.paymentMethod())
+                .setConfirm(true)
+                .setCaptureMethod(call.capture() ? PaymentIntentCreateParams.CaptureMethod.AUTOMATIC
+                        : PaymentIntentCreateParams.CaptureMethod.MANUAL)
+                .putAllMetadata(call.metadata());
+        call.customer().ifPresent(params::setCustomer);
+        if (!call.description().isEmpty()) {
+            params.setDescription(call.description());
+        }
+        if (call.returnUrl().isPresent()) {
+            params.setReturnUrl(call.returnUrl().get());
+        } else {
+            // Without a place to come back to, a method that needs a redirect must fail now, not hang in requires_action.
+            params.setAutomaticPaymentMethods(PaymentIntentCreateParams.AutomaticPaymentMethods.builder()
+                    .setEnabled(true)
+                    .setAllowRedirects(PaymentIntentCreateParams.AutomaticPaymentMethods.AllowRedirects.NEVER)
+                    .build());
+        }
+        RequestOptions options = RequestOptions.builder().setIdempotencyKey(call.idempotencyKey()).build();
+        try {
+            return new CallOutcome.Answered(payment(client.v1().paymentIntents().create(params.build(), options)));
+        } catch (CardException declined) {
+            StripeError error = declined.getStripeError();
+            return new CallOutcome.Refused(orDefault(declined.getCode(), "card_declined"), message(declined),
+                    Optional.ofNullable(error).map(StripeError::getPaymentIntent).map(PaymentIntent::getId), errorJson(declined));
+        } catch (ApiConnectionException | RateLimitException | ApiException | IdempotencyException unknown) {
+            // Timeouts, resets, 429, 5xx (after stripe-java's retries), or our key still in use at Stripe: the charge may or may not exist.
+            return new CallOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        } catch (StripeException refused) {
+            Integer status = refused.getStatusCode();
+            if (status == null || status >= 500 || status == 429) {
+                return new CallOutcome.Unknown(refused.getClass().getSimpleName() + ": " + refused.getMessage());
+            }
+            // Any other 4xx: Stripe refused the request itself (bad token, bad key, bad parameters); nothing was charged.
+            StripeError error = refused.getStripeError();
+            return new CallOutcome.Refused(orDefault(refused.getCode(), "gateway_error"), message(refused),
+                    Optional.ofNullable(error).map(StripeError::getPaymentIntent).map(PaymentIntent::getId), errorJson(refused));
+        }
+    }
+
+    /** Our view of a PaymentIntent. */
+    static ProviderPayment payment(PaymentIntent intent) {
+        Optional<StripeError> lastError = Optional.ofNullable(intent.getLastPaymentError());
+        PaymentStatus status = status(intent.getStatus(), lastError.isPresent());
+        Optional<Payment.NextAction> nextAction = Optional.ofNullable(intent.getNextAction())
+                .filter(action -> status == PaymentStatus.REQUIRES_ACTION)
+                .map(action -> new Payment.NextAction(orDefault(action.getType(), "use_stripe_sdk"),
+                        Optional.ofNullable(action.getRedirectToUrl()).map(PaymentIntent.NextAction.RedirectToUrl::getUrl)));
+        String json = intent.getLastResponse() != null ? intent.getLastResponse().body() : intent.toJson();
+        return new ProviderPayment(intent.getId(), status, nextAction,
+                lastError.filter(e -> status == PaymentStatus.FAILED).map(e -> orDefault(e.getCode(), "payment_failed")),
+                lastError.filter(e -> status == PaymentStatus.FAILED).map(e -> orDefault(e.getMessage(), "")),
+                "payment_intent", json);
+    }
+
+    /**
+     * A PaymentIntent's status in our words. {@code requires_payment_method} after a confirm means
+     * the method was refused: the payment failed (PayFlow does not try another method on it).
+     */
+    static PaymentStatus status(String stripeStatus, boolean hasPaymentError) {
+        return switch (Objects.requireNonNullElse(stripeStatus, "")) {
+            case "succeeded" -> PaymentStatus.SUCCEEDED;
+            case "requires_action" -> PaymentStatus.REQUIRES_ACTION;
+            case "requires_capture" -> PaymentStatus.REQUIRES_CAPTURE;
+            case "processing" -> PaymentStatus.PROCESSING;
+            case "canceled" -> PaymentStatus.CANCELLED;
+            case "requires_payment_method" -> hasPaymentError ? PaymentStatus.FAILED : PaymentStatus.PENDING;
+            default -> PaymentStatus.PENDING;
+        };
+    }
+
+    private static String message(StripeException e) {
+        StripeError error = e.getStripeError();
+        if (error != null && error.getMessage() != null) {
+            return error.getMessage();
+        }
+        return orDefault(e.getUserMessage(), "the gateway refused the payment");
+    }
+
+    private static String errorJson(StripeException e) {
+        StripeError error = e.getStripeError();
+        return error != null ? error.toJson() : "{}";
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+}
