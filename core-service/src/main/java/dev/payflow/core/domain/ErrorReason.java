@@ -61,7 +61,9 @@ public enum ErrorReason {
 
     PAYMENT_METHOD_REQUIRED(Category.INVALID_ARGUMENT),
     PAYMENT_NOT_FOUND(Category.NOT_FOUND),
-    GATEWAY_UNAVAILABLE(Category.UNAVAILABLE);
+    GATEWAY_UNAVAILABLE(Category.UNAVAILABLE),
+    INVALID_SIGNATURE(Category.INVALID_ARGUMENT),
+    GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

@@ -93,6 +93,18 @@ public final class PaymentRepository {
         return tx.selectFrom(PAYMENTS).where(inScope(scope)).and(PAYMENTS.ID.eq(id)).forUpdate().fetchOptional().map(r -> toPayment(tx, r));
     }
 
+    /**
+     * Locks the payment a gateway event names, whichever partner it is of: by our id (the
+     * {@code payflow_payment_id} the gateway keeps in its metadata) when given, else by the
+     * gateway's id for it. Only payments of that provider and mode qualify.
+     */
+    public Optional<Payment> findForUpdateFromGateway(DSLContext tx, String provider, boolean livemode, Optional<String> paymentId,
+            String providerPaymentId) {
+        Condition where = PAYMENTS.PROVIDER.eq(provider).and(PAYMENTS.LIVEMODE.eq(livemode));
+        where = paymentId.isPresent() ? where.and(PAYMENTS.ID.eq(paymentId.get())) : where.and(PAYMENTS.PROVIDER_PAYMENT_ID.eq(providerPaymentId));
+        return tx.selectFrom(PAYMENTS).where(where).forUpdate().fetchOptional().map(r -> toPayment(tx, r));
+    }
+
     /** The payment a partner's idempotency key created, if any. */
     public Optional<Payment> findByIdempotencyKey(DSLContext tx, PartnerScope scope, String key) {
         return tx.selectFrom(PAYMENTS).where(inScope(scope)).and(PAYMENTS.IDEMPOTENCY_KEY.eq(key)).fetchOptional().map(r -> toPayment(tx, r));

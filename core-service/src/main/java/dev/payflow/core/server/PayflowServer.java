@@ -9,6 +9,8 @@ import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
 import dev.payflow.core.app.Payments;
+import dev.payflow.core.app.StripeWebhooks;
+import dev.payflow.core.persistence.GatewayEventRepository;
 import dev.payflow.core.config.StripeConfig;
 import dev.payflow.core.gateway.PaymentProvider;
 import dev.payflow.core.gateway.PaymentProviders;
@@ -100,6 +102,7 @@ public final class PayflowServer implements AutoCloseable {
     private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
+    private StripeWebhooks webhooks;
     private ScheduledExecutorService workers;
 
     private PayflowServer(String adminToken) {
@@ -145,6 +148,8 @@ public final class PayflowServer implements AutoCloseable {
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe()), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
+        webhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
+                config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -156,7 +161,8 @@ public final class PayflowServer implements AutoCloseable {
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
                 new Authenticator(database, apiKeyRepository, adminToken),
-                payments);
+                payments,
+                webhooks);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -306,6 +312,11 @@ public final class PayflowServer implements AutoCloseable {
     /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
     public HoldExpiry holdExpiry() {
         return holdExpiry;
+    }
+
+    /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */
+    public StripeWebhooks stripeWebhooks() {
+        return webhooks;
     }
 
     private void releaseExpiredHolds() {

@@ -94,6 +94,37 @@ public final class FakeStripe implements AutoCloseable {
                 .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"Stripe is having a bad day\"}}")));
     }
 
+    /** As {@link #answersCreateWith}, but only after {@code delayMs}: Stripe's answer is on its way while other things happen. */
+    public void answersCreateSlowlyWith(String paymentIntentJson, int delayMs) {
+        server.resetAll();
+        server.stubFor(post(urlPathEqualTo(PAYMENT_INTENTS)).willReturn(aResponse().withStatus(200).withFixedDelay(delayMs)
+                .withHeader("Content-Type", "application/json").withBody(paymentIntentJson)));
+    }
+
+    /** A Stripe event as Stripe sends it to a webhook endpoint. */
+    public static String event(String eventId, String type, boolean livemode, String objectJson) {
+        return "{\"id\":\"" + eventId + "\",\"object\":\"event\",\"api_version\":\"2025-01-27\",\"created\":1700000000,\"type\":\""
+                + type + "\",\"livemode\":" + livemode + ",\"pending_webhooks\":1,\"data\":{\"object\":" + objectJson + "}}";
+    }
+
+    /** A PaymentIntent of ours: with the {@code payflow_payment_id} PayFlow puts in its metadata. */
+    public static String ourPaymentIntent(String id, String status, long amountMinor, String paymentId, String extra) {
+        return paymentIntent(id, status, amountMinor, "usd", extra).replace("\"metadata\":{}",
+                "\"metadata\":{\"payflow_payment_id\":\"" + paymentId + "\"}");
+    }
+
+    /** {@code Stripe-Signature} exactly as Stripe makes it: {@code t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">}. */
+    public static String signature(String secret, long timestampSeconds, byte[] body) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+            return "t=" + timestampSeconds + ",v1=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The PaymentIntent creates PayFlow sent since the last stub, oldest first. */
     public List<LoggedRequest> createRequests() {
         return server.findAll(postRequestedFor(urlPathEqualTo(PAYMENT_INTENTS)));
