@@ -45,7 +45,7 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
 
     @Override
     public void getPayment(GetPaymentRequest request, StreamObserver<Payment> response) {
-        WalletGrpcService.reply(response, ProtoMapping.payment(payments.get(CallContext.scope(), request.getId())));
+        reply(response, payments.get(CallContext.scope(), request.getId()));
     }
 
     @Override
@@ -55,24 +55,37 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
         Page<dev.payflow.core.domain.Payment> page = payments.list(CallContext.scope(), status, request.getWalletId(), request.getPageSize(),
                 request.getPageToken());
         WalletGrpcService.reply(response, ListPaymentsResponse.newBuilder()
-                .addAllPayments(page.items().stream().map(ProtoMapping::payment).toList())
+                .addAllPayments(page.items().stream().map(p -> ProtoMapping.payment(p, payments.refundsOf(p))).toList())
                 .setNextPageToken(page.nextPageToken())
                 .build());
     }
 
     @Override
     public void capturePayment(CapturePaymentRequest request, StreamObserver<Payment> response) {
-        throw NotBuiltYet.notBuilt("payment captures");
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        if (!request.getAmount().isEmpty()) {
+            throw dev.payflow.core.domain.PayflowException.of(dev.payflow.core.domain.ErrorReason.INVALID_FIELD,
+                    "amount: partial captures are not supported yet; leave it out to capture the whole payment");
+        }
+        reply(response, payments.capture(CallContext.scope(), id, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
     }
 
     @Override
     public void cancelPayment(CancelPaymentRequest request, StreamObserver<Payment> response) {
-        throw NotBuiltYet.notBuilt("payment cancellations");
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        reply(response, payments.cancel(CallContext.scope(), id, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
     }
 
     @Override
     public void refundPayment(RefundPaymentRequest request, StreamObserver<Refund> response) {
-        throw NotBuiltYet.notBuilt("refunds");
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        WalletGrpcService.reply(response, ProtoMapping.refund(payments.refund(CallContext.scope(), id, request.getAmount(), request.getReason(),
+                IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId())));
+    }
+
+    /** A payment as partners see it: with its refunds. */
+    private void reply(StreamObserver<Payment> response, dev.payflow.core.domain.Payment payment) {
+        WalletGrpcService.reply(response, ProtoMapping.payment(payment, payments.refundsOf(payment)));
     }
 
     private static PaymentStatus status(String text) {

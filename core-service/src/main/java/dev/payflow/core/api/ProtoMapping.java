@@ -302,6 +302,23 @@ final class ProtoMapping {
     }
 
     static dev.payflow.proto.v1.Payment payment(Payment p) {
+        return payment(p, List.of());
+    }
+
+    static dev.payflow.proto.v1.Refund refund(dev.payflow.core.domain.Refund r) {
+        return dev.payflow.proto.v1.Refund.newBuilder()
+                .setId(r.id())
+                .setPaymentId(r.paymentId())
+                .setStatus(dev.payflow.proto.v1.Refund.Status.valueOf(r.status().wireName()))
+                .setAmount(r.amount().format())
+                .setCurrency(r.amount().currency().code())
+                .setReason(r.reason())
+                .setTransactionId(r.transactionId())
+                .setCreatedAt(timestamp(r.createdAt()))
+                .build();
+    }
+
+    static dev.payflow.proto.v1.Payment payment(Payment p, List<dev.payflow.core.domain.Refund> refunds) {
         CurrencyUnit currency = p.amount().currency();
         dev.payflow.proto.v1.Payment.Builder builder = dev.payflow.proto.v1.Payment.newBuilder()
                 .setId(p.id())
@@ -324,6 +341,7 @@ final class ProtoMapping {
                 .setCapture(p.capture())
                 .setDescription(p.description())
                 .setIdempotencyKey(p.idempotencyKey());
+        refunds.forEach(r -> builder.addRefunds(refund(r)));
         p.nextAction().ifPresent(action -> builder.setNextAction(dev.payflow.proto.v1.Payment.NextAction.newBuilder()
                 .setType(action.type()).setRedirectUrl(action.redirectUrl().orElse(""))));
         for (Payment.StatusChange change : p.statusHistory()) {

@@ -14,6 +14,7 @@ import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.PaymentStatus;
 import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Refund;
 import dev.payflow.core.domain.SystemAccountKind;
 import dev.payflow.core.domain.Text;
 import dev.payflow.core.domain.TransactionType;
@@ -30,6 +31,7 @@ import dev.payflow.core.persistence.IdempotencyRepository;
 import dev.payflow.core.persistence.LedgerRepository;
 import dev.payflow.core.persistence.PartnerRepository;
 import dev.payflow.core.persistence.PaymentRepository;
+import dev.payflow.core.persistence.RefundRepository;
 import dev.payflow.core.persistence.WalletRepository;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -70,6 +72,7 @@ public final class Payments {
     private final PartnerRepository partners;
     private final LedgerRepository transactions;
     private final IdempotencyRepository idempotency;
+    private final RefundRepository refunds = new RefundRepository();
 
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
@@ -333,6 +336,265 @@ public final class Payments {
         return new Payment(p.id(), p.scope(), status, p.amount(), p.amountRefundedMinor(), p.provider(), providerPaymentId, p.paymentMethod(),
                 p.customer(), p.walletId(), p.capture(), p.returnUrl(), p.description(), p.idempotencyKey(), p.metadataJson(), transactionId,
                 nextAction, failureCode, failureMessage, p.createdAt(), now, p.statusHistory());
+    }
+
+    // --- Capture and cancel ---------------------------------------------------------------------
+
+    /** What claiming a partner's key for an operation on one payment found: a fresh claim, or the error its first use met. */
+    private record Claim(boolean fresh, Optional<PayflowException> earlierError) {
+    }
+
+    private Claim claim(DSLContext tx, PartnerScope scope, IdempotencyKey key, String operation, Object... fingerprintParameters) {
+        String fingerprint = fingerprint(operation, fingerprintParameters);
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key.value(), operation, fingerprint, services.now());
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
+        }
+        if (claim == IdempotencyRepository.Claim.CLAIMED) {
+            return new Claim(true, Optional.empty());
+        }
+        IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key.value()).orElseThrow();
+        if (!earlier.operation().equals(operation) || !earlier.fingerprint().equals(fingerprint)) {
+            throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                    "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+        }
+        return new Claim(false, earlier.errorReason().map(reason -> new PayflowException(ErrorReason.valueOf(reason),
+                earlier.errorMessage().orElse(""))));
+    }
+
+    /** Records a business-rule refusal on the partner's key (its replay answers the same) and hands it back to be thrown after the commit. */
+    private PayflowException refuse(DSLContext tx, PartnerScope scope, IdempotencyKey key, PayflowException refusal) {
+        idempotency.recordError(tx, scope, key.value(), refusal.reason().name(), refusal.getMessage());
+        return refusal;
+    }
+
+    /**
+     * Captures a payment created with {@code capture: false}, in full. Safe to retry with the same
+     * key: while the payment still waits for its capture, a retry sends the same call (the
+     * provider's key {@code <pmt_id>:capture} makes it one capture); after, it answers the payment as it is.
+     */
+    public Payment capture(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
+        return changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
+                (provider, payment) -> provider.capturePayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":capture"));
+    }
+
+    /** Cancels a payment that is not captured (waiting for 3-D Secure or for its capture); nothing was booked, nothing is. */
+    public Payment cancel(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
+        return changeAtProvider(scope, idText, key, causeId, "CancelPayment", null,
+                (provider, payment) -> provider.cancelPayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":cancel"));
+    }
+
+    private interface ProviderChange {
+        PaymentProvider.CallOutcome call(PaymentProvider provider, Payment payment);
+    }
+
+    /** Record-commit-call-record for a change asked of the provider: capture (from requires_capture) or cancel (from requires_action or requires_capture). */
+    private Payment changeAtProvider(PartnerScope scope, String idText, IdempotencyKey key, String causeId, String operation,
+            PaymentStatus requiredStatus, ProviderChange change) {
+        String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
+        // As for a create: a mode without a gateway answers before anything is looked up or recorded.
+        providerFor(scope);
+        java.util.Set<PaymentStatus> from = requiredStatus != null ? java.util.EnumSet.of(requiredStatus)
+                : java.util.EnumSet.of(PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_CAPTURE);
+        Object[] checked = database.inTransaction(tx -> {
+            Claim claim = claim(tx, scope, key, operation, paymentId);
+            if (claim.earlierError().isPresent()) {
+                return new Object[] {claim.earlierError().get()};
+            }
+            Optional<Payment> payment = payments.findForUpdate(tx, scope, paymentId);
+            if (payment.isEmpty()) {
+                return new Object[] {claim.fresh() ? refuse(tx, scope, key, notFound(paymentId)) : notFound(paymentId)};
+            }
+            if (!from.contains(payment.get().status()) || payment.get().providerPaymentId().isEmpty()) {
+                if (!claim.fresh()) {
+                    // A replay after the change was made: the payment as it is now.
+                    return new Object[] {payment.get()};
+                }
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION,
+                        "payment %s is %s: %s needs it %s", paymentId, payment.get().status().wireName(), operation,
+                        from.stream().map(PaymentStatus::wireName).sorted().toList()))};
+            }
+            return new Object[] {payment.get(), Boolean.TRUE};
+        });
+        if (checked[0] instanceof PayflowException refused) {
+            throw refused;
+        }
+        Payment payment = (Payment) checked[0];
+        if (checked.length == 1) {
+            return payment;
+        }
+        PaymentProvider provider = providerOf(payment);
+        PaymentProvider.CallOutcome outcome = change.call(provider, payment);
+        Payment after = database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (outcome instanceof PaymentProvider.CallOutcome.Answered answered) {
+                observe(tx, locked, answered.payment(), Payment.Cause.API, causeId);
+            } else if (outcome instanceof PaymentProvider.CallOutcome.Refused refused) {
+                throw PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION, "%s refused %s of payment %s: %s (%s)", provider.name(),
+                        operation, paymentId, refused.message(), refused.code());
+            }
+            return payments.find(tx, scope, paymentId).orElseThrow();
+        });
+        if (outcome instanceof PaymentProvider.CallOutcome.Unknown unknown) {
+            LOG.warn("payment {}: {} outcome unknown ({}); retry with the same key", paymentId, operation, unknown.why());
+            throw PayflowException.of(ErrorReason.GATEWAY_UNAVAILABLE, "%s did not answer %s of payment %s; retry with the same idempotency key",
+                    provider.name(), operation, paymentId);
+        }
+        return after;
+    }
+
+    /** The provider that serves a payment: the one of its mode, which must be the one it was made with. */
+    private PaymentProvider providerOf(Payment payment) {
+        PaymentProvider provider = providerFor(payment.scope());
+        if (!provider.name().equals(payment.provider())) {
+            throw PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED, "payment %s was made through %s, which is no longer configured",
+                    payment.id(), payment.provider());
+        }
+        return provider;
+    }
+
+    // --- Refunds ---------------------------------------------------------------------------------
+
+    /**
+     * Refunds part or all of a captured payment. The money leaves the wallet (or the settlement
+     * account) when the refund is asked for, in the same transaction that records it pending: a
+     * wallet whose available balance is short answers INSUFFICIENT_FUNDS. Then the provider is
+     * called with the key {@code <ref_id>:refund}; a refund it fails is reversed in the books.
+     */
+    public Refund refund(PartnerScope scope, String idText, String amountText, String reasonText, IdempotencyKey key, String causeId) {
+        String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
+        String reason = Fields.required(reasonText, "reason", 64);
+        providerFor(scope);
+        if (!Refund.REASONS.contains(reason)) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "reason: unknown value (expected one of duplicate, fraudulent, requested_by_customer)");
+        }
+        // The currency of a payment never changes: read it without a lock to parse the amount, before anything is recorded.
+        Payment unlocked = payments.find(database.reader(), scope, paymentId).orElseThrow(() -> notFound(paymentId));
+        Optional<Long> requestedMinor = optional(amountText).map(text -> Money.parsePositive(text, unlocked.amount().currency()).minorUnits());
+        Object[] recorded = database.inTransaction(tx -> {
+            Claim claim = claim(tx, scope, key, "RefundPayment", paymentId, requestedMinor.map(String::valueOf).orElse(""), reason);
+            if (claim.earlierError().isPresent()) {
+                return new Object[] {claim.earlierError().get()};
+            }
+            if (!claim.fresh()) {
+                return new Object[] {refunds.findByIdempotencyKey(tx, scope, key.value()).orElseThrow(Payments::keyInUse)};
+            }
+            Payment payment = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (!payment.status().isCaptured()) {
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION,
+                        "payment %s is %s: only captured payments can be refunded", paymentId, payment.status().wireName()))};
+            }
+            long left = payment.amount().minorUnits() - payment.amountRefundedMinor();
+            long amountMinor = requestedMinor.orElse(left);
+            if (amountMinor > left || left == 0) {
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.REFUND_AMOUNT_EXCEEDED,
+                        "payment %s has %s left to refund, %s requested", paymentId, new Money(left, payment.amount().currency()).format(),
+                        new Money(amountMinor, payment.amount().currency()).format()))};
+            }
+            Money amount = new Money(amountMinor, payment.amount().currency());
+            String refundId = services.ids().next(IdPrefix.REFUND);
+            LedgerAccount source = payment.walletId().<LedgerAccount>map(LedgerAccount.Wallet::new)
+                    .orElse(LedgerAccount.System.of(SystemAccountKind.SETTLEMENT));
+            Instruction.Post post = new Instruction.Post(TransactionType.REFUND, amount, source,
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider()), "Refund of " + paymentId, "{}",
+                    payment.provider(), Instruction.GatewayReference.NONE);
+            LedgerEngine.Outcome booked = ledger.bookWithin(tx, scope, Movement.of("RefundPayment", IdempotencyKey.system("refund", refundId, "book"),
+                    post, paymentId, refundId, amountMinor));
+            if (booked.refusal().isPresent()) {
+                return new Object[] {refuse(tx, scope, key, booked.refusal().get())};
+            }
+            Instant now = services.now();
+            Refund refund = new Refund(refundId, paymentId, scope, Refund.Status.PENDING, amount, reason, Optional.empty(), key.value(),
+                    booked.booking().orElseThrow().requireTransaction().id(), now, now);
+            refunds.insert(tx, refund);
+            setRefunded(tx, payment, payment.amountRefundedMinor() + amountMinor, Payment.Cause.API, causeId);
+            return new Object[] {refund, payment};
+        });
+        if (recorded[0] instanceof PayflowException refused) {
+            throw refused;
+        }
+        Refund refund = (Refund) recorded[0];
+        if (recorded.length == 1) {
+            return refunds.find(database.reader(), scope, refund.id()).orElseThrow();
+        }
+        Payment payment = (Payment) recorded[1];
+        PaymentProvider.RefundOutcome outcome = providerOf(payment).refund(payment.providerPaymentId().orElseThrow(), refund.amount().minorUnits(),
+                reason, Map.of("payflow_refund_id", refund.id(), "payflow_payment_id", paymentId), refund.id() + ":refund");
+        return database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (outcome instanceof PaymentProvider.RefundOutcome.Answered answered) {
+                payments.recordGatewayObject(tx, locked, locked.provider(), answered.providerRefundId(), "refund", answered.status(),
+                        answered.objectJson(), services.now());
+                observeRefund(tx, locked, refund, answered.providerRefundId(), answered.status(), Payment.Cause.GATEWAY, causeId);
+            } else if (outcome instanceof PaymentProvider.RefundOutcome.Refused refused) {
+                LOG.warn("refund {} of payment {} refused by {}: {} ({})", refund.id(), paymentId, locked.provider(), refused.message(), refused.code());
+                observeRefund(tx, locked, refund, "", "failed", Payment.Cause.GATEWAY, causeId);
+            } else {
+                LOG.warn("refund {}: the provider's answer is unknown ({}); it stays pending", refund.id(),
+                        ((PaymentProvider.RefundOutcome.Unknown) outcome).why());
+            }
+            return refunds.find(tx, scope, refund.id()).orElseThrow();
+        });
+    }
+
+    /**
+     * Applies what the provider says of a refund (its answer, or a webhook), under the payment's
+     * row lock: succeeded is final; failed is final too and reverses the refund in the books, once.
+     */
+    public void observeRefund(DSLContext tx, Payment payment, Refund refund, String providerRefundId, String providerStatus, Payment.Cause cause,
+            String causeId) {
+        Refund current = refunds.find(tx, payment.scope(), refund.id()).orElseThrow();
+        Optional<String> providerId = current.providerRefundId().or(() -> Optional.of(providerRefundId).filter(id -> !id.isEmpty()));
+        if (current.status() != Refund.Status.PENDING) {
+            return;
+        }
+        Instant now = services.now();
+        switch (providerStatus) {
+            case "succeeded" -> refunds.updateStatus(tx, current.id(), Refund.Status.SUCCEEDED, providerId, now);
+            case "failed", "canceled" -> {
+                refunds.updateStatus(tx, current.id(), Refund.Status.FAILED, providerId, now);
+                reverseRefund(tx, payment, current);
+                long refunded = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow().amountRefundedMinor();
+                setRefunded(tx, payment, refunded - current.amount().minorUnits(), cause, causeId);
+            }
+            default -> refunds.updateStatus(tx, current.id(), Refund.Status.PENDING, providerId, now);
+        }
+    }
+
+    /** Gives a failed refund's money back where it came from; to settlement if the wallet can no longer take it. */
+    private void reverseRefund(DSLContext tx, Payment payment, Refund refund) {
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        if (payment.walletId().isPresent()) {
+            LedgerEngine.Outcome outcome = ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed",
+                    IdempotencyKey.system("refund", refund.id(), "reverse"), new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing,
+                            new LedgerAccount.Wallet(payment.walletId().get()), "Failed refund " + refund.id(), "{}", payment.provider(),
+                            Instruction.GatewayReference.NONE), refund.id()));
+            if (outcome.booking().isPresent()) {
+                return;
+            }
+        }
+        ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed", IdempotencyKey.system("refund", refund.id(), "reverse-to-settlement"),
+                new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing, LedgerAccount.System.of(SystemAccountKind.SETTLEMENT),
+                        "Failed refund " + refund.id(), "{}", payment.provider(), Instruction.GatewayReference.NONE), refund.id())).orThrow();
+    }
+
+    /** The payment's refunded amount changed: its status follows (succeeded, partially_refunded, refunded), recorded in its history. */
+    private void setRefunded(DSLContext tx, Payment payment, long refundedMinor, Payment.Cause cause, String causeId) {
+        Payment current = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow();
+        PaymentStatus status = refundedMinor == 0 ? PaymentStatus.SUCCEEDED
+                : refundedMinor == current.amount().minorUnits() ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
+        Instant now = services.now();
+        Payment changed = new Payment(current.id(), current.scope(), status, current.amount(), refundedMinor, current.provider(),
+                current.providerPaymentId(), current.paymentMethod(), current.customer(), current.walletId(), current.capture(),
+                current.returnUrl(), current.description(), current.idempotencyKey(), current.metadataJson(), current.transactionId(),
+                Optional.empty(), Optional.empty(), Optional.empty(), current.createdAt(), now, current.statusHistory());
+        payments.update(tx, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
+                causeId)));
+    }
+
+    /** A payment's refunds, oldest first. */
+    public List<Refund> refundsOf(Payment payment) {
+        return refunds.listForPayment(database.reader(), payment.scope(), payment.id());
     }
 
     public Payment get(PartnerScope scope, String id) {

@@ -7,12 +7,14 @@ import dev.payflow.core.domain.Ids;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Refund;
 import dev.payflow.core.gateway.StripeEvents;
 import dev.payflow.core.gateway.StripePayments;
 import dev.payflow.core.gateway.StripeSignatures;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.GatewayEventRepository;
 import dev.payflow.core.persistence.PaymentRepository;
+import dev.payflow.core.persistence.RefundRepository;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +47,8 @@ public final class StripeWebhooks {
     static final Set<String> PAYMENT_INTENT_EVENTS = Set.of("payment_intent.succeeded", "payment_intent.payment_failed",
             "payment_intent.canceled", "payment_intent.requires_action", "payment_intent.amount_capturable_updated",
             "payment_intent.processing");
+    /** The refund events whose refund's status PayFlow applies (a failed refund is reversed in the books). */
+    static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.updated", "refund.failed");
 
     private final Database database;
     private final Services services;
@@ -52,6 +56,7 @@ public final class StripeWebhooks {
     private final GatewayEventRepository events;
     private final PaymentRepository paymentRows;
     private final Payments payments;
+    private final RefundRepository refunds = new RefundRepository();
 
     public StripeWebhooks(Database database, Services services, StripeSignatures signatures, GatewayEventRepository events,
             PaymentRepository paymentRows, Payments payments) {
@@ -130,6 +135,9 @@ public final class StripeWebhooks {
     /** Applies one event inside the caller's transaction; true if it is now processed, false if it still waits for its payment. */
     private boolean apply(DSLContext tx, GatewayEvent stored, StripeEvents.Event event) {
         Instant now = services.now();
+        if (REFUND_EVENTS.contains(event.type()) && event.objectType().equals("refund")) {
+            return applyRefund(tx, stored, event, now);
+        }
         if (!PAYMENT_INTENT_EVENTS.contains(event.type()) || !event.objectType().equals("payment_intent")) {
             // Stored and acknowledged: nothing of ours to change.
             events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
@@ -148,6 +156,21 @@ public final class StripeWebhooks {
             return true;
         }
         payments.observe(tx, payment.get(), StripeEvents.paymentIntent(event.objectJson()), Payment.Cause.WEBHOOK, stored.id());
+        events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
+        return true;
+    }
+
+    private boolean applyRefund(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, Instant now) {
+        Optional<Refund> refund = event.payflowRefundId().flatMap(id -> refunds.findAnyScope(tx, event.livemode(), id))
+                .or(() -> refunds.findByProviderRefundId(tx, event.livemode(), event.objectId()));
+        if (refund.isEmpty()) {
+            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of("no refund recorded yet for " + event.objectId()));
+            return false;
+        }
+        // The payment's row lock first, as every change of a payment and its refunds takes it.
+        Payment payment = paymentRows.findForUpdate(tx, refund.get().scope(), refund.get().paymentId()).orElseThrow();
+        paymentRows.recordGatewayObject(tx, payment, payment.provider(), event.objectId(), "refund", event.objectStatus(), event.objectJson(), now);
+        payments.observeRefund(tx, payment, refund.get(), event.objectId(), event.objectStatus(), Payment.Cause.WEBHOOK, stored.id());
         events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
         return true;
     }

@@ -63,7 +63,8 @@ public enum ErrorReason {
     PAYMENT_NOT_FOUND(Category.NOT_FOUND),
     GATEWAY_UNAVAILABLE(Category.UNAVAILABLE),
     INVALID_SIGNATURE(Category.INVALID_ARGUMENT),
-    GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND);
+    GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND),
+    REFUND_AMOUNT_EXCEEDED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

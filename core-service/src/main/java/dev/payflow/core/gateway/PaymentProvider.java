@@ -20,6 +20,15 @@ public interface PaymentProvider extends PaymentGateway {
     /** Creates and confirms a payment at the gateway. Never throws for the gateway's own answers: see {@link CallOutcome}. */
     CallOutcome createPayment(CreatePayment call);
 
+    /** Captures an authorised payment in full, with the key {@code <pmt_id>:capture}. */
+    CallOutcome capturePayment(String providerPaymentId, String idempotencyKey);
+
+    /** Cancels a payment not captured yet, with the key {@code <pmt_id>:cancel}. */
+    CallOutcome cancelPayment(String providerPaymentId, String idempotencyKey);
+
+    /** Refunds part or all of a captured payment, with the key {@code <ref_id>:refund}. */
+    RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata, String idempotencyKey);
+
     /** The publishable key a partner's app uses to make payment-method tokens; empty if none is needed. */
     String publishableKey();
 
@@ -54,6 +63,21 @@ public interface PaymentProvider extends PaymentGateway {
             Objects.requireNonNull(providerPaymentId, "providerPaymentId");
             Objects.requireNonNull(status, "status");
             Objects.requireNonNull(objectJson, "objectJson");
+        }
+    }
+
+    /** How a refund call ended. */
+    sealed interface RefundOutcome {
+        /** The gateway's refund: {@code pending}, {@code succeeded} or {@code failed} (as the gateway says). */
+        record Answered(String providerRefundId, String status, String objectJson) implements RefundOutcome {
+        }
+
+        /** The gateway refused the refund for good: nothing was given back. */
+        record Refused(String code, String message) implements RefundOutcome {
+        }
+
+        /** We do not know what the gateway did. */
+        record Unknown(String why) implements RefundOutcome {
         }
     }
 

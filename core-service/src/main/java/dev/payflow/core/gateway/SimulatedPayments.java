@@ -26,6 +26,28 @@ public final class SimulatedPayments implements PaymentProvider {
     }
 
     @Override
+    public CallOutcome capturePayment(String providerPaymentId, String idempotencyKey) {
+        return answered(providerPaymentId, PaymentStatus.SUCCEEDED);
+    }
+
+    @Override
+    public CallOutcome cancelPayment(String providerPaymentId, String idempotencyKey) {
+        return answered(providerPaymentId, PaymentStatus.CANCELLED);
+    }
+
+    @Override
+    public RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey) {
+        String id = "sim_re_" + idempotencyKey.substring(idempotencyKey.indexOf('_') + 1, idempotencyKey.indexOf(':'));
+        return new RefundOutcome.Answered(id, "succeeded", "{\"id\":\"" + id + "\",\"object\":\"simulated_refund\",\"status\":\"succeeded\"}");
+    }
+
+    private static CallOutcome answered(String id, PaymentStatus status) {
+        return new CallOutcome.Answered(new ProviderPayment(id, status, Optional.empty(), Optional.empty(), Optional.empty(),
+                "simulated_payment", "{\"id\":\"" + id + "\",\"object\":\"simulated_payment\",\"status\":\"" + status.wireName() + "\"}"));
+    }
+
+    @Override
     public String publishableKey() {
         return "";
     }

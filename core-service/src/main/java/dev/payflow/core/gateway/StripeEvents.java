@@ -18,7 +18,7 @@ public final class StripeEvents {
      * @param payflowPaymentId the {@code payflow_payment_id} of the object's metadata, when it is a payment of ours
      */
     public record Event(String providerEventId, String type, boolean livemode, String objectType, String objectId,
-            Optional<String> payflowPaymentId, String objectJson) {
+            Optional<String> payflowPaymentId, Optional<String> payflowRefundId, String objectStatus, String objectJson) {
     }
 
     /** Parses a verified event body; empty if it is not a Stripe event. */
@@ -26,14 +26,20 @@ public final class StripeEvents {
         try {
             JsonObject event = JsonParser.parseString(json).getAsJsonObject();
             JsonObject object = event.getAsJsonObject("data").getAsJsonObject("object");
-            Optional<String> paymentId = Optional.ofNullable(object.getAsJsonObject("metadata"))
-                    .map(metadata -> metadata.get("payflow_payment_id")).filter(value -> value.isJsonPrimitive()).map(value -> value.getAsString());
+            Optional<String> paymentId = metadata(object, "payflow_payment_id");
+            Optional<String> refundId = metadata(object, "payflow_refund_id");
+            String status = object.has("status") && object.get("status").isJsonPrimitive() ? object.get("status").getAsString() : "";
             return Optional.of(new Event(event.get("id").getAsString(), event.get("type").getAsString(),
                     event.has("livemode") && event.get("livemode").getAsBoolean(), object.get("object").getAsString(),
-                    object.get("id").getAsString(), paymentId, object.toString()));
+                    object.get("id").getAsString(), paymentId, refundId, status, object.toString()));
         } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException | ClassCastException e) {
             return Optional.empty();
         }
+    }
+
+    private static Optional<String> metadata(JsonObject object, String key) {
+        return Optional.ofNullable(object.get("metadata")).filter(value -> value.isJsonObject()).map(value -> value.getAsJsonObject().get(key))
+                .filter(value -> value.isJsonPrimitive()).map(value -> value.getAsString());
     }
 
     /** A PaymentIntent carried by an event, in our words. */

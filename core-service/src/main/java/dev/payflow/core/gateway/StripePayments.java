@@ -117,6 +117,66 @@ public final class StripePayments implements PaymentProvider {
         }
     }
 
+    @Override
+    public CallOutcome capturePayment(String providerPaymentId, String idempotencyKey) {
+        return intentCall(() -> client.v1().paymentIntents().capture(providerPaymentId,
+                com.stripe.param.PaymentIntentCaptureParams.builder().build(), options(idempotencyKey)));
+    }
+
+    @Override
+    public CallOutcome cancelPayment(String providerPaymentId, String idempotencyKey) {
+        return intentCall(() -> client.v1().paymentIntents().cancel(providerPaymentId,
+                com.stripe.param.PaymentIntentCancelParams.builder().build(), options(idempotencyKey)));
+    }
+
+    @Override
+    public RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey) {
+        com.stripe.param.RefundCreateParams params = com.stripe.param.RefundCreateParams.builder()
+                .setPaymentIntent(providerPaymentId)
+                .setAmount(amountMinor)
+                .setReason(com.stripe.param.RefundCreateParams.Reason.valueOf(reason.toUpperCase(Locale.ROOT)))
+                .putAllMetadata(metadata)
+                .build();
+        try {
+            com.stripe.model.Refund refund = client.v1().refunds().create(params, options(idempotencyKey));
+            String json = refund.getLastResponse() != null ? refund.getLastResponse().body() : refund.toJson();
+            return new RefundOutcome.Answered(refund.getId(), orDefault(refund.getStatus(), "pending"), json);
+        } catch (ApiConnectionException | RateLimitException | ApiException | IdempotencyException unknown) {
+            return new RefundOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        } catch (StripeException refused) {
+            Integer status = refused.getStatusCode();
+            if (status == null || status >= 500 || status == 429) {
+                return new RefundOutcome.Unknown(refused.getClass().getSimpleName() + ": " + refused.getMessage());
+            }
+            return new RefundOutcome.Refused(orDefault(refused.getCode(), "gateway_error"), message(refused));
+        }
+    }
+
+    @FunctionalInterface
+    private interface IntentCall {
+        PaymentIntent call() throws StripeException;
+    }
+
+    /** A call that answers a PaymentIntent; a 4xx refusal leaves the PaymentIntent as it was, so it is reported as unknown-free "refused". */
+    private static CallOutcome intentCall(IntentCall call) {
+        try {
+            return new CallOutcome.Answered(payment(call.call()));
+        } catch (ApiConnectionException | RateLimitException | ApiException | IdempotencyException unknown) {
+            return new CallOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        } catch (StripeException refused) {
+            Integer status = refused.getStatusCode();
+            if (status == null || status >= 500 || status == 429) {
+                return new CallOutcome.Unknown(refused.getClass().getSimpleName() + ": " + refused.getMessage());
+            }
+            return new CallOutcome.Refused(orDefault(refused.getCode(), "gateway_error"), message(refused), Optional.empty(), errorJson(refused));
+        }
+    }
+
+    private static RequestOptions options(String idempotencyKey) {
+        return RequestOptions.builder().setIdempotencyKey(idempotencyKey).build();
+    }
+
     /** Our view of a PaymentIntent. */
     static ProviderPayment payment(PaymentIntent intent) {
         Optional<StripeError> lastError = Optional.ofNullable(intent.getLastPaymentError());

@@ -22,9 +22,12 @@ public sealed interface Instruction {
      */
     record Post(TransactionType type, Money amount, LedgerAccount from, LedgerAccount to, String description, String metadataJson,
             String gateway, GatewayReference gatewayReference) implements Instruction {
-        /** The movements that touch no wallet: a payment's proceeds to the partner's settlement account, a gateway's fee. */
+        /**
+         * The movements that may touch no wallet: a payment's proceeds to the partner's settlement
+         * account, a gateway's fee, and the refund of such a payment (from settlement) and its reversal.
+         */
         private static final java.util.Set<TransactionType> BETWEEN_SYSTEM_ACCOUNTS = java.util.EnumSet.of(TransactionType.PAYMENT,
-                TransactionType.FEE);
+                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL);
 
         public Post {
             Objects.requireNonNull(type, "type");
@@ -32,7 +35,7 @@ public sealed interface Instruction {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
             Objects.requireNonNull(gatewayReference, "gatewayReference");
-            // Between system accounts only: a payment's proceeds to settlement, or a gateway's fee.
+            // Between system accounts only for the kinds that may be (a payment without a wallet, its refunds, fees).
             if (from instanceof LedgerAccount.System && to instanceof LedgerAccount.System && !BETWEEN_SYSTEM_ACCOUNTS.contains(type)) {
                 throw new IllegalArgumentException("a partner movement touches at least one wallet: " + from + " -> " + to);
             }

@@ -136,6 +136,8 @@ class PartnerIsolationMatrixTest {
         HOLD(IdPrefix.HOLD),
         /** A payment (sandbox: through the API and the simulated provider; production: in-process, as no live gateway is configured). */
         PAYMENT(IdPrefix.PAYMENT),
+        /** A payment authorised and not captured ({@code capture: false}), which a capture or cancel uses up. */
+        AUTHORISED_PAYMENT(IdPrefix.PAYMENT),
         /** No payout can be made yet (PayoutService is not built): RPCs naming one must be {@link Entry#notBuilt}. */
         PAYOUT(IdPrefix.PAYOUT),
         /** The partner's own {@code externalWalletId} of a wallet. */
@@ -155,7 +157,7 @@ class PartnerIsolationMatrixTest {
 
         /** Pending holds are used up by capture and void, so the calls that must succeed get a fresh one each. */
         boolean consumedBySuccess() {
-            return this == HOLD;
+            return this == HOLD || this == AUTHORISED_PAYMENT;
         }
 
         /** A well-formed value that names nothing. */
@@ -278,10 +280,13 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.PaymentService/GetPaymentConfig", NOTHING_ELSE).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")),
             Entry.of("payflow.v1.PaymentService/ListPayments", NOTHING_ELSE, filter("wallet_id", Kind.WALLET)),
-            Entry.of("payflow.v1.PaymentService/CapturePayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "NOT_IMPLEMENTED")).notBuiltYet(),
-            Entry.of("payflow.v1.PaymentService/CancelPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "NOT_IMPLEMENTED")).notBuiltYet(),
-            Entry.of("payflow.v1.PaymentService/RefundPayment", fields("reason", "requested_by_customer"),
-                    ref("id", Kind.PAYMENT, "NOT_IMPLEMENTED")).notBuiltYet());
+            Entry.of("payflow.v1.PaymentService/CapturePayment", NOTHING_ELSE, ref("id", Kind.AUTHORISED_PAYMENT, "PAYMENT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.PaymentService/CancelPayment", NOTHING_ELSE, ref("id", Kind.AUTHORISED_PAYMENT, "PAYMENT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            // A cent at a time, so that every caller's own refunds succeed on the one fixture payment.
+            Entry.of("payflow.v1.PaymentService/RefundPayment", fields("amount", "0.01", "reason", "requested_by_customer"),
+                    ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -413,12 +418,18 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.TRANSACTION, List.of(credit));
         objects.put(Kind.TRANSFER, List.of(transfer));
         objects.put(Kind.HOLD, List.of(placeHold(key, first.getId())));
+        objects.put(Kind.AUTHORISED_PAYMENT, List.of(authorisedPayment(new PartnerScope(partner.partnerId(), livemode), first.getId())));
         objects.put(Kind.PAYMENT, List.of(livePayments.create(new PartnerScope(partner.partnerId(), livemode),
                 Payments.CreateTerms.of("2.00", "USD", "pm_card_visa", "", "", "matrix payment", first.getId(), true, Metadata.EMPTY),
                 IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id()));
         objects.put(Kind.EXTERNAL_WALLET_ID, List.of(first.getExternalWalletId()));
         objects.put(Kind.EXTERNAL_USER_ID, List.of(first.getExternalUserId()));
         return new Caller(name, partner, livemode, objects);
+    }
+
+    private static String authorisedPayment(PartnerScope scope, String walletId) {
+        return livePayments.create(scope, Payments.CreateTerms.of("1.00", "USD", "pm_card_visa", "", "", "matrix authorisation", walletId, false,
+                Metadata.EMPTY), IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id();
     }
 
     private static String placeHold(String key, String walletId) {
@@ -677,6 +688,9 @@ class PartnerIsolationMatrixTest {
 
     /** The caller's object; a fresh pending hold where a successful call would use one up. */
     private static String ownObjectFor(Caller caller, Kind kind, int instance) {
+        if (kind == Kind.AUTHORISED_PAYMENT) {
+            return authorisedPayment(caller.scope(), caller.object(Kind.WALLET, 0));
+        }
         if (kind.consumedBySuccess()) {
             return placeHold(caller.key(), caller.object(Kind.WALLET, 0));
         }

@@ -125,6 +125,24 @@ public final class FakeStripe implements AutoCloseable {
         }
     }
 
+    /** Also answers POSTs to {@code path} (e.g. {@code /v1/refunds}) with this status and JSON, keeping the other stubs. */
+    public void alsoAnswers(String path, int httpStatus, String json) {
+        server.stubFor(post(urlPathEqualTo(path)).willReturn(aResponse().withStatus(httpStatus)
+                .withHeader("Content-Type", "application/json").withBody(json)));
+    }
+
+    /** The POSTs PayFlow sent to {@code path} since the last reset, oldest first. */
+    public List<LoggedRequest> requestsTo(String path) {
+        return server.findAll(postRequestedFor(urlPathEqualTo(path)));
+    }
+
+    /** A Refund as Stripe sends it. */
+    public static String refund(String id, String paymentIntentId, long amountMinor, String status, String refundId) {
+        return "{\"id\":\"" + id + "\",\"object\":\"refund\",\"amount\":" + amountMinor + ",\"currency\":\"usd\",\"payment_intent\":\""
+                + paymentIntentId + "\",\"status\":\"" + status + "\",\"reason\":\"requested_by_customer\",\"metadata\":{\"payflow_refund_id\":\""
+                + refundId + "\"}}";
+    }
+
     /** The PaymentIntent creates PayFlow sent since the last stub, oldest first. */
     public List<LoggedRequest> createRequests() {
         return server.findAll(postRequestedFor(urlPathEqualTo(PAYMENT_INTENTS)));
