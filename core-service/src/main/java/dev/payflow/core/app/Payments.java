@@ -149,6 +149,7 @@ public final class Payments {
             throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency %s: live payments are accepted only in currencies %s settles "
                     + "without conversion for this account", terms.amount().currency().code(), provider.name());
         }
+        availableProviderFor(scope);
         Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId));
         if (recorded.refusal().isPresent()) {
             throw recorded.refusal().get();
@@ -176,6 +177,17 @@ public final class Payments {
     private PaymentProvider providerFor(PartnerScope scope) {
         return providers.forLivemode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
                 "no payment gateway is configured for live mode, so payments cannot be taken yet"));
+    }
+
+    /** The mode's provider, if it takes calls now: while its circuit breaker is open, refused before anything is recorded or any key claimed. */
+    private PaymentProvider availableProviderFor(PartnerScope scope) {
+        PaymentProvider provider = providerFor(scope);
+        if (!provider.acceptsCalls()) {
+            throw PayflowException.of(ErrorReason.GATEWAY_UNAVAILABLE,
+                    "%s has been failing, so PayFlow is not calling it for a while; nothing was recorded: retry with the same idempotency key",
+                    provider.name());
+        }
+        return provider;
     }
 
     private Recorded record(DSLContext tx, PartnerScope scope, CreateTerms terms, IdempotencyKey key, PaymentProvider provider,
@@ -392,8 +404,8 @@ public final class Payments {
     private Payment changeAtProvider(PartnerScope scope, String idText, IdempotencyKey key, String causeId, String operation,
             PaymentStatus requiredStatus, ProviderChange change) {
         String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
-        // As for a create: a mode without a gateway answers before anything is looked up or recorded.
-        providerFor(scope);
+        // As for a create: a mode without a gateway, or whose gateway is failing, answers before anything is looked up or recorded.
+        availableProviderFor(scope);
         java.util.Set<PaymentStatus> from = requiredStatus != null ? java.util.EnumSet.of(requiredStatus)
                 : java.util.EnumSet.of(PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_CAPTURE);
         Object[] checked = database.inTransaction(tx -> {
@@ -464,7 +476,7 @@ public final class Payments {
     public Refund refund(PartnerScope scope, String idText, String amountText, String reasonText, IdempotencyKey key, String causeId) {
         String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
         String reason = Fields.required(reasonText, "reason", 64);
-        providerFor(scope);
+        availableProviderFor(scope);
         if (!Refund.REASONS.contains(reason)) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "reason: unknown value (expected one of duplicate, fraudulent, requested_by_customer)");
         }

@@ -29,6 +29,16 @@ public interface PaymentProvider extends PaymentGateway {
     /** Refunds part or all of a captured payment, with the key {@code <ref_id>:refund}. */
     RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata, String idempotencyKey);
 
+    /**
+     * Whether calls are let through now. A provider behind a circuit breaker says no while the
+     * gateway is failing, so a use case refuses at once (GATEWAY_UNAVAILABLE) before it records
+     * anything or claims the partner's key: the partner's retry with the same key works once the
+     * gateway is back.
+     */
+    default boolean acceptsCalls() {
+        return true;
+    }
+
     /** The publishable key a partner's app uses to make payment-method tokens; empty if none is needed. */
     String publishableKey();
 

@@ -1,6 +1,8 @@
 package dev.payflow.core.gateway;
 
 import com.stripe.StripeClient;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.ApiException;
 import com.stripe.exception.CardException;
@@ -39,12 +41,39 @@ public final class StripePayments implements PaymentProvider {
     private final StripeClient client;
     private final String publishableKey;
     private final Set<String> settlementCurrencies;
+    private final CircuitBreaker breaker;
+
+    /**
+     * The circuit breaker of one mode's Stripe: it opens when at least half of the last
+     * {@value #BREAKER_WINDOW_CALLS} calls (and at least {@value #BREAKER_MINIMUM_CALLS}) ended
+     * unknown (network errors, timeouts, 429, 5xx, after stripe-java's retries), stays open for
+     * {@link #BREAKER_OPEN_FOR}, then lets {@value #BREAKER_HALF_OPEN_CALLS} trial calls through.
+     * Declines and other refusals are Stripe answering: they count as successes.
+     */
+    public static CircuitBreakerConfig breakerConfig(java.time.Clock clock) {
+        return CircuitBreakerConfig.custom()
+                .slidingWindow(BREAKER_WINDOW_CALLS, BREAKER_MINIMUM_CALLS, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(BREAKER_OPEN_FOR)
+                .permittedNumberOfCallsInHalfOpenState(BREAKER_HALF_OPEN_CALLS)
+                .clock(clock)
+                .build();
+    }
+
+    /** Enough calls to tell an outage from one unlucky call. */
+    static final int BREAKER_WINDOW_CALLS = 10;
+    static final int BREAKER_MINIMUM_CALLS = 5;
+    static final int BREAKER_HALF_OPEN_CALLS = 2;
+    /** Stripe's incidents last minutes; half a minute between trials keeps a failing Stripe from being hammered. */
+    public static final java.time.Duration BREAKER_OPEN_FOR = java.time.Duration.ofSeconds(30);
 
     /**
      * @param apiBase   Stripe's own API unless given (development only: a local fake, the tests' WireMock)
      * @param settlementCurrencies the ISO codes Stripe settles without conversion for the account
      */
-    public StripePayments(String secretKey, Optional<String> apiBase, String publishableKey, Set<String> settlementCurrencies) {
+    public StripePayments(String secretKey, Optional<String> apiBase, String publishableKey, Set<String> settlementCurrencies,
+            CircuitBreaker breaker) {
+        this.breaker = Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(secretKey, "secretKey");
         StripeClient.StripeClientBuilder builder = StripeClient.builder()
                 .setApiKey(secretKey)
@@ -68,12 +97,51 @@ public final class StripePayments implements PaymentProvider {
     }
 
     @Override
+    public boolean acceptsCalls() {
+        CircuitBreaker.State state = breaker.getState();
+        if (state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN) {
+            return true;
+        }
+        // Open: the breaker moves to half-open only when asked for a permission after its wait; ask, and give the permission back.
+        if (breaker.tryAcquirePermission()) {
+            breaker.releasePermission();
+            return true;
+        }
+        return false;
+    }
+
+    /** Runs one call through the breaker: refused at once while it is open, and counted as failed when its outcome is unknown. */
+    private <T> T guarded(java.util.function.Supplier<T> call, java.util.function.Predicate<T> unknown, java.util.function.Supplier<T> refused) {
+        if (!breaker.tryAcquirePermission()) {
+            return refused.get();
+        }
+        long started = System.nanoTime();
+        T outcome = call.get();
+        long took = System.nanoTime() - started;
+        if (unknown.test(outcome)) {
+            breaker.onError(took, java.util.concurrent.TimeUnit.NANOSECONDS, new java.io.IOException("Stripe's answer is unknown"));
+        } else {
+            breaker.onSuccess(took, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        return outcome;
+    }
+
+    private CallOutcome guardedCall(java.util.function.Supplier<CallOutcome> call) {
+        return guarded(call, outcome -> outcome instanceof CallOutcome.Unknown,
+                () -> new CallOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
+    }
+
+    @Override
     public boolean settles(String currencyCode) {
         return settlementCurrencies.contains(currencyCode);
     }
 
     @Override
     public CallOutcome createPayment(CreatePayment call) {
+        return guardedCall(() -> create(call));
+    }
+
+    private CallOutcome create(CreatePayment call) {
         PaymentIntentCreateParams.Builder params = PaymentIntentCreateParams.builder()
                 .setAmount(call.amount().minorUnits())
                 .setCurrency(call.amount().currency().code().toLowerCase(Locale.ROOT))
@@ -119,18 +187,25 @@ public final class StripePayments implements PaymentProvider {
 
     @Override
     public CallOutcome capturePayment(String providerPaymentId, String idempotencyKey) {
-        return intentCall(() -> client.v1().paymentIntents().capture(providerPaymentId,
-                com.stripe.param.PaymentIntentCaptureParams.builder().build(), options(idempotencyKey)));
+        return guardedCall(() -> intentCall(() -> client.v1().paymentIntents().capture(providerPaymentId,
+                com.stripe.param.PaymentIntentCaptureParams.builder().build(), options(idempotencyKey))));
     }
 
     @Override
     public CallOutcome cancelPayment(String providerPaymentId, String idempotencyKey) {
-        return intentCall(() -> client.v1().paymentIntents().cancel(providerPaymentId,
-                com.stripe.param.PaymentIntentCancelParams.builder().build(), options(idempotencyKey)));
+        return guardedCall(() -> intentCall(() -> client.v1().paymentIntents().cancel(providerPaymentId,
+                com.stripe.param.PaymentIntentCancelParams.builder().build(), options(idempotencyKey))));
     }
 
     @Override
     public RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey) {
+        return guarded(() -> createRefund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey),
+                outcome -> outcome instanceof RefundOutcome.Unknown,
+                () -> new RefundOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
+    }
+
+    private RefundOutcome createRefund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
             String idempotencyKey) {
         com.stripe.param.RefundCreateParams params = com.stripe.param.RefundCreateParams.builder()
                 .setPaymentIntent(providerPaymentId)

@@ -16,6 +16,8 @@ import dev.payflow.core.gateway.PaymentProvider;
 import dev.payflow.core.gateway.PaymentProviders;
 import dev.payflow.core.gateway.SimulatedPayments;
 import dev.payflow.core.gateway.StripePayments;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
@@ -146,7 +148,10 @@ public final class PayflowServer implements AutoCloseable {
         HoldRepository holdRepository = new HoldRepository();
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
-        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe()), new PaymentRepository(),
+        // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
+        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
         webhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
                 config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
@@ -225,12 +230,14 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */
-    private static PaymentProviders paymentProviders(StripeConfig stripe) {
+    private static PaymentProviders paymentProviders(StripeConfig stripe, CircuitBreakerRegistry breakers) {
         PaymentProvider sandbox = stripe.secretKeyTest()
-                .<PaymentProvider>map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyTest(), stripe.settlementCurrencies()))
+                .<PaymentProvider>map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyTest(), stripe.settlementCurrencies(),
+                        breakers.circuitBreaker("stripe-test")))
                 .orElseGet(SimulatedPayments::new);
         Optional<PaymentProvider> production = stripe.secretKeyLive()
-                .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies()));
+                .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies(),
+                        breakers.circuitBreaker("stripe-live")));
         return new PaymentProviders(sandbox, production);
     }
 
