@@ -43,6 +43,8 @@ CREATE TABLE payments (
     failure_message     varchar(1000),
     created_at          timestamptz   NOT NULL,
     updated_at          timestamptz   NOT NULL,
+    -- When recovery last asked the gateway about it: a lease, so replicas do not ask twice at once.
+    recovery_checked_at timestamptz,
     CONSTRAINT payments_refunded_within_amount CHECK (amount_refunded_minor >= 0 AND amount_refunded_minor <= amount_minor),
     CONSTRAINT payments_idempotency_key_key UNIQUE (partner_id, livemode, idempotency_key),
     -- A gateway's payment is ours once: a webhook or recovery finds exactly one row for it.

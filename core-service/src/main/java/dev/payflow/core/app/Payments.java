@@ -609,6 +609,61 @@ public final class Payments {
         return refunds.listForPayment(database.reader(), payment.scope(), payment.id());
     }
 
+    // --- Recovery ---------------------------------------------------------------------------------
+
+    /** Stripe keeps idempotency keys for 24 h: a create is re-sent with its key only well inside that. */
+    public static final java.time.Duration RESEND_CREATE_WITHIN = java.time.Duration.ofHours(23);
+    /** Stripe's search lags by minutes, at worst hours: an empty search proves nothing until the payment is this old. */
+    public static final java.time.Duration FAIL_UNFOUND_AFTER = java.time.Duration.ofHours(25);
+
+    /**
+     * Asks the provider about a payment whose outcome is still open (leased by recovery,
+     * committed) and records what it says, through {@link #observe}: a charge the provider took
+     * that we never heard of is booked once; one it never took is failed. Outside any transaction
+     * while it calls out.
+     */
+    public void recover(Payment leased) {
+        Optional<PaymentProvider> provider = providers.forLivemode(leased.scope().livemode()).filter(p -> p.name().equals(leased.provider()));
+        if (provider.isEmpty() || !provider.get().acceptsCalls()) {
+            return;
+        }
+        java.time.Duration age = java.time.Duration.between(leased.createdAt(), services.now());
+        PaymentProvider.CallOutcome outcome;
+        boolean resent = false;
+        if (leased.providerPaymentId().isPresent()) {
+            outcome = provider.get().retrievePayment(leased.providerPaymentId().get());
+        } else if (age.compareTo(RESEND_CREATE_WITHIN) < 0) {
+            // The same call with the same key: Stripe answers what it did the first time, or does it now, once.
+            outcome = provider.get().createPayment(new PaymentProvider.CreatePayment(leased.id(), leased.amount(), leased.paymentMethod(),
+                    leased.customer(), leased.capture(), leased.returnUrl(), leased.description(), providerMetadata(leased.scope(), leased),
+                    leased.id() + ":create"));
+            resent = true;
+        } else {
+            outcome = provider.get().findPayment(leased.id());
+            if (outcome instanceof PaymentProvider.CallOutcome.Refused notFound) {
+                if (age.compareTo(FAIL_UNFOUND_AFTER) <= 0) {
+                    return;
+                }
+                outcome = new PaymentProvider.CallOutcome.Refused("payment_not_found", "the gateway has no payment for " + leased.id()
+                        + " after " + FAIL_UNFOUND_AFTER.toHours() + " h: " + notFound.message(), Optional.empty(), "{}");
+                resent = true;
+            }
+        }
+        PaymentProvider.CallOutcome seen = outcome;
+        boolean refusalFails = resent;
+        database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, leased.scope(), leased.id()).orElseThrow();
+            if (seen instanceof PaymentProvider.CallOutcome.Answered answered) {
+                observe(tx, locked, answered.payment(), Payment.Cause.RECOVERY, "");
+            } else if (seen instanceof PaymentProvider.CallOutcome.Refused refused && refusalFails) {
+                observe(tx, locked, new PaymentProvider.ProviderPayment(refused.providerPaymentId().or(locked::providerPaymentId).orElse(""),
+                        PaymentStatus.FAILED, Optional.empty(), Optional.of(refused.code()), Optional.of(refused.message()), "error",
+                        refused.errorJson()), Payment.Cause.RECOVERY, "");
+            }
+            return null;
+        });
+    }
+
     public Payment get(PartnerScope scope, String id) {
         String paymentId = Ids.require(id, IdPrefix.PAYMENT, "id");
         return payments.find(database.reader(), scope, paymentId).orElseThrow(() -> notFound(paymentId));

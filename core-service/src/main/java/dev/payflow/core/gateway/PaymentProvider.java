@@ -20,6 +20,16 @@ public interface PaymentProvider extends PaymentGateway {
     /** Creates and confirms a payment at the gateway. Never throws for the gateway's own answers: see {@link CallOutcome}. */
     CallOutcome createPayment(CreatePayment call);
 
+    /** The gateway's payment as it is now, by its id. */
+    CallOutcome retrievePayment(String providerPaymentId);
+
+    /**
+     * The gateway's payment made for ours, found by the {@code payflow_payment_id} kept in its
+     * metadata: {@link CallOutcome.Answered} if found, {@link CallOutcome.Refused} with code
+     * {@code not_found} if the search is empty (the gateway's search lags: empty is not proof).
+     */
+    CallOutcome findPayment(String paymentId);
+
     /** Captures an authorised payment in full, with the key {@code <pmt_id>:capture}. */
     CallOutcome capturePayment(String providerPaymentId, String idempotencyKey);
 

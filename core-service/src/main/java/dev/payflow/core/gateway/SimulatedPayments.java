@@ -26,6 +26,17 @@ public final class SimulatedPayments implements PaymentProvider {
     }
 
     @Override
+    public CallOutcome retrievePayment(String providerPaymentId) {
+        // The simulated gateway answers every call at once: nothing it made is ever left unknown.
+        return new CallOutcome.Refused("not_found", "the simulated gateway keeps nothing", Optional.empty(), "{}");
+    }
+
+    @Override
+    public CallOutcome findPayment(String paymentId) {
+        return new CallOutcome.Refused("not_found", "the simulated gateway keeps nothing", Optional.empty(), "{}");
+    }
+
+    @Override
     public CallOutcome capturePayment(String providerPaymentId, String idempotencyKey) {
         return answered(providerPaymentId, PaymentStatus.SUCCEEDED);
     }

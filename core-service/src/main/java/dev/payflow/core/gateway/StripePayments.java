@@ -15,6 +15,7 @@ import com.stripe.net.RequestOptions;
 import com.stripe.param.PaymentIntentCreateParams;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.PaymentStatus;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -183,6 +184,26 @@ public final class StripePayments implements PaymentProvider {
             return new CallOutcome.Refused(orDefault(refused.getCode(), "gateway_error"), message(refused),
                     Optional.ofNullable(error).map(StripeError::getPaymentIntent).map(PaymentIntent::getId), errorJson(refused));
         }
+    }
+
+    @Override
+    public CallOutcome retrievePayment(String providerPaymentId) {
+        return guardedCall(() -> intentCall(() -> client.v1().paymentIntents().retrieve(providerPaymentId,
+                com.stripe.param.PaymentIntentRetrieveParams.builder().build(), RequestOptions.getDefault())));
+    }
+
+    @Override
+    public CallOutcome findPayment(String paymentId) {
+        return guardedCall(() -> {
+            try {
+                List<PaymentIntent> found = client.v1().paymentIntents().search(com.stripe.param.PaymentIntentSearchParams.builder()
+                        .setQuery("metadata['payflow_payment_id']:'" + paymentId + "'").build()).getData();
+                return found.isEmpty() ? new CallOutcome.Refused("not_found", "no PaymentIntent carries payflow_payment_id " + paymentId,
+                        Optional.empty(), "{}") : new CallOutcome.Answered(payment(found.get(0)));
+            } catch (StripeException e) {
+                return new CallOutcome.Unknown(e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        });
     }
 
     @Override

@@ -105,6 +105,27 @@ public final class PaymentRepository {
         return tx.selectFrom(PAYMENTS).where(where).forUpdate().fetchOptional().map(r -> toPayment(tx, r));
     }
 
+    /**
+     * Leases up to {@code limit} payments whose outcome is still open and that nobody asked the
+     * gateway about since {@code dueBefore}: locked with SKIP LOCKED (another replica's lease is
+     * skipped), stamped as checked now, and returned. The caller commits before it calls out.
+     */
+    public List<Payment> leaseForRecovery(DSLContext tx, Instant dueBefore, Instant now, int limit) {
+        List<String> ids = tx.select(PAYMENTS.ID).from(PAYMENTS)
+                .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName()))
+                .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(dueBefore)))
+                .and(PAYMENTS.RECOVERY_CHECKED_AT.isNull().or(PAYMENTS.RECOVERY_CHECKED_AT.le(Timestamps.toColumn(dueBefore))))
+                .orderBy(PAYMENTS.UPDATED_AT, PAYMENTS.ID)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(PAYMENTS.ID);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        tx.update(PAYMENTS).set(PAYMENTS.RECOVERY_CHECKED_AT, Timestamps.toColumn(now)).where(PAYMENTS.ID.in(ids)).execute();
+        return tx.selectFrom(PAYMENTS).where(PAYMENTS.ID.in(ids)).orderBy(PAYMENTS.ID).fetch(r -> toPayment(tx, r));
+    }
+
     /** The payment a partner's idempotency key created, if any. */
     public Optional<Payment> findByIdempotencyKey(DSLContext tx, PartnerScope scope, String key) {
         return tx.selectFrom(PAYMENTS).where(inScope(scope)).and(PAYMENTS.IDEMPOTENCY_KEY.eq(key)).fetchOptional().map(r -> toPayment(tx, r));

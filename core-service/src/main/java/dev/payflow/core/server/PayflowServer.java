@@ -9,6 +9,7 @@ import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
 import dev.payflow.core.app.Payments;
+import dev.payflow.core.app.PaymentRecovery;
 import dev.payflow.core.app.StripeWebhooks;
 import dev.payflow.core.persistence.GatewayEventRepository;
 import dev.payflow.core.config.StripeConfig;
@@ -89,6 +90,8 @@ public final class PayflowServer implements AutoCloseable {
     /** Where the API browser lives on the admin listener. */
     static final String DOC_SERVICE_PATH = "/admin/docs/";
     private static final String DATABASE_NAME = "payflow";
+    /** Waiting gateway events and open payments are looked at twice a minute: each run is a bounded batch. */
+    private static final long PAYMENT_WORKERS_INTERVAL_MS = 30_000;
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -105,6 +108,7 @@ public final class PayflowServer implements AutoCloseable {
     private Database database;
     private HoldExpiry holdExpiry;
     private StripeWebhooks webhooks;
+    private PaymentRecovery paymentRecovery;
     private ScheduledExecutorService workers;
 
     private PayflowServer(String adminToken) {
@@ -153,6 +157,8 @@ public final class PayflowServer implements AutoCloseable {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
+        paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
+                java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         webhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
                 config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
@@ -222,6 +228,9 @@ public final class PayflowServer implements AutoCloseable {
                 return thread;
             });
             workers.scheduleWithFixedDelay(this::releaseExpiredHolds, config.holdExpiryIntervalMs(), config.holdExpiryIntervalMs(),
+                    TimeUnit.MILLISECONDS);
+            // Payments and gateway events whose outcome is open, on the same worker thread (the hold-expiry switch turns all off).
+            workers.scheduleWithFixedDelay(this::settleOpenPayments, PAYMENT_WORKERS_INTERVAL_MS, PAYMENT_WORKERS_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
         }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
@@ -319,6 +328,21 @@ public final class PayflowServer implements AutoCloseable {
     /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
     public HoldExpiry holdExpiry() {
         return holdExpiry;
+    }
+
+    /** Recovery of payments left open, for tests that run it when their clock says so. */
+    public PaymentRecovery paymentRecovery() {
+        return paymentRecovery;
+    }
+
+    private void settleOpenPayments() {
+        try {
+            webhooks.applyWaiting();
+            paymentRecovery.recoverDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: each step commits only what it finished.
+            LOG.error("payment recovery run failed", e);
+        }
     }
 
     /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */

@@ -131,6 +131,23 @@ public final class FakeStripe implements AutoCloseable {
                 .withHeader("Content-Type", "application/json").withBody(json)));
     }
 
+    /** Also answers GETs of {@code path} (a retrieve, a search) with this JSON, keeping the other stubs. */
+    public void alsoAnswersGet(String path, String json) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(json)));
+    }
+
+    /** Stripe's answer to a PaymentIntent search. */
+    public static String searchResult(String... paymentIntents) {
+        return "{\"object\":\"search_result\",\"url\":\"/v1/payment_intents/search\",\"has_more\":false,\"data\":["
+                + String.join(",", paymentIntents) + "]}";
+    }
+
+    /** The GETs PayFlow sent to {@code path} since the last reset. */
+    public List<LoggedRequest> getsOf(String path) {
+        return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathEqualTo(path)));
+    }
+
     /** The POSTs PayFlow sent to {@code path} since the last reset, oldest first. */
     public List<LoggedRequest> requestsTo(String path) {
         return server.findAll(postRequestedFor(urlPathEqualTo(path)));
