@@ -1,7 +1,5 @@
 package dev.payflow.core.api;
 
-import com.google.api.HttpBody;
-import com.google.protobuf.Empty;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.PayflowException;
 import dev.payflow.proto.v1.CancelPayoutRequest;
@@ -11,12 +9,10 @@ import dev.payflow.proto.v1.ListPayoutsRequest;
 import dev.payflow.proto.v1.ListPayoutsResponse;
 import dev.payflow.proto.v1.Payout;
 import dev.payflow.proto.v1.PayoutServiceGrpc;
-import dev.payflow.proto.v1.StripeWebhookServiceGrpc;
 import io.grpc.stub.StreamObserver;
 
 /**
- * Parts of the contract that are specified but not built yet (payouts and the Stripe webhook,
- * which need the Stripe gateway). They answer UNIMPLEMENTED with reason NOT_IMPLEMENTED, after the
+ * Parts of the contract that are specified but not built yet (payouts). They answer UNIMPLEMENTED with reason NOT_IMPLEMENTED, after the
  * same authentication as every other call, and the README lists them.
  */
 final class NotBuiltYet {
@@ -49,10 +45,4 @@ final class NotBuiltYet {
         }
     }
 
-    static final class StripeWebhooks extends StripeWebhookServiceGrpc.StripeWebhookServiceImplBase {
-        @Override
-        public void handleStripeEvent(HttpBody request, StreamObserver<Empty> response) {
-            throw notBuilt("Stripe webhooks");
-        }
-    }
 }

@@ -6,6 +6,8 @@ import dev.payflow.core.app.LedgerQueries;
 import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.Payments;
+import dev.payflow.core.app.StripeWebhooks;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.SystemStatistics;
@@ -25,18 +27,20 @@ public final class PayflowApi {
     /** The use cases the API exposes. */
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
-            Authenticator authenticator) {
+            Authenticator authenticator, Payments payments, StripeWebhooks webhooks) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
         List<ServerServiceDefinition> plain = List.of(
-                new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits()).bindService(),
+                new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits(), useCases.payments()).bindService(),
                 new LedgerGrpcService(useCases.ledger()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new NotBuiltYet.Payouts().bindService(),
-                new NotBuiltYet.StripeWebhooks().bindService(),
-                new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics()).bindService());
+                new StripeWebhookGrpcService(useCases.webhooks()).bindService(),
+                new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics()).bindService(),
+                new PaymentGrpcService(useCases.payments()).bindService(),
+                new GatewayEventAdminGrpcService(useCases.webhooks()).bindService());
         List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
     }

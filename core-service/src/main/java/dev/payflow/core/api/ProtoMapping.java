@@ -11,6 +11,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
+import dev.payflow.core.domain.CurrencyUnit;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Hold;
 import dev.payflow.core.domain.LedgerTransaction;
@@ -18,6 +19,7 @@ import dev.payflow.core.domain.Metadata;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Partner;
 import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.Permission;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.proto.v1.ApiKey;
@@ -296,6 +298,86 @@ final class ProtoMapping {
                 .setSandboxTransactions(s.sandboxTransactions())
                 .setLiveTransactions(s.liveTransactions())
                 .setGeneratedAt(timestamp(s.generatedAt()))
+                .build();
+    }
+
+    static dev.payflow.proto.v1.Payment payment(Payment p) {
+        return payment(p, List.of());
+    }
+
+    static dev.payflow.proto.v1.Refund refund(dev.payflow.core.domain.Refund r) {
+        return dev.payflow.proto.v1.Refund.newBuilder()
+                .setId(r.id())
+                .setPaymentId(r.paymentId())
+                .setStatus(dev.payflow.proto.v1.Refund.Status.valueOf(r.status().wireName()))
+                .setAmount(r.amount().format())
+                .setCurrency(r.amount().currency().code())
+                .setReason(r.reason())
+                .setTransactionId(r.transactionId())
+                .setCreatedAt(timestamp(r.createdAt()))
+                .build();
+    }
+
+    static dev.payflow.proto.v1.Payment payment(Payment p, List<dev.payflow.core.domain.Refund> refunds) {
+        CurrencyUnit currency = p.amount().currency();
+        dev.payflow.proto.v1.Payment.Builder builder = dev.payflow.proto.v1.Payment.newBuilder()
+                .setId(p.id())
+                .setStatus(dev.payflow.proto.v1.Payment.Status.valueOf(p.status().wireName()))
+                .setAmount(p.amount().format())
+                .setAmountRefunded(new Money(p.amountRefundedMinor(), currency).format())
+                .setCurrency(currency.code())
+                .setProvider(p.provider())
+                .setProviderPaymentId(p.providerPaymentId().orElse(""))
+                .setPaymentMethod(p.paymentMethod())
+                .setCustomer(p.customer().orElse(""))
+                .setWalletId(p.walletId().orElse(""))
+                .setTransactionId(p.transactionId().orElse(""))
+                .setFailureCode(p.failureCode().orElse(""))
+                .setFailureMessage(p.failureMessage().orElse(""))
+                .setMetadata(struct(p.metadataJson()))
+                .setLivemode(p.scope().livemode())
+                .setCreatedAt(timestamp(p.createdAt()))
+                .setUpdatedAt(timestamp(p.updatedAt()))
+                .setCapture(p.capture())
+                .setDescription(p.description())
+                .setIdempotencyKey(p.idempotencyKey());
+        refunds.forEach(r -> builder.addRefunds(refund(r)));
+        p.nextAction().ifPresent(action -> builder.setNextAction(dev.payflow.proto.v1.Payment.NextAction.newBuilder()
+                .setType(action.type()).setRedirectUrl(action.redirectUrl().orElse(""))));
+        for (Payment.StatusChange change : p.statusHistory()) {
+            builder.addStatusHistory(dev.payflow.proto.v1.Payment.StatusChange.newBuilder()
+                    .setStatus(dev.payflow.proto.v1.Payment.Status.valueOf(change.status().wireName()))
+                    .setAt(timestamp(change.at()))
+                    .setCause(change.cause().wireName())
+                    .setCauseId(change.causeId()));
+        }
+        return builder.build();
+    }
+
+    /**
+     * The answer of a credit made as a payment: its booked transaction once captured; before that a
+     * pending credit without an id (booked, and given one, when the payment succeeds).
+     */
+    static Transaction creditThroughPayment(Payment p, Optional<LedgerTransaction> booked) {
+        if (booked.isPresent()) {
+            return transaction(booked.get()).toBuilder().setPaymentId(p.id()).build();
+        }
+        return Transaction.newBuilder()
+                .setType(Transaction.Type.credit)
+                .setStatus(p.status() == dev.payflow.core.domain.PaymentStatus.FAILED || p.status() == dev.payflow.core.domain.PaymentStatus.CANCELLED
+                        ? Transaction.Status.failed : Transaction.Status.pending)
+                .setAmount(p.amount().format())
+                .setCurrency(p.amount().currency().code())
+                .setDescription(p.description())
+                .setToWalletId(p.walletId().orElse(""))
+                .setIdempotencyKey(p.idempotencyKey())
+                .setGateway(p.provider())
+                .setGatewayTransactionId(p.providerPaymentId().orElse(""))
+                .setFailureReason(p.failureCode().orElse(""))
+                .setMetadata(struct(p.metadataJson()))
+                .setLivemode(p.scope().livemode())
+                .setCreatedAt(timestamp(p.createdAt()))
+                .setPaymentId(p.id())
                 .build();
     }
 }

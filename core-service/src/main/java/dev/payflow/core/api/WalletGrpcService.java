@@ -3,6 +3,7 @@ package dev.payflow.core.api;
 import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.MovementTerms;
+import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.WalletStatus;
@@ -27,11 +28,13 @@ final class WalletGrpcService extends WalletServiceGrpc.WalletServiceImplBase {
     private final WalletManagement wallets;
     private final Credits credits;
     private final Debits debits;
+    private final Payments payments;
 
-    WalletGrpcService(WalletManagement wallets, Credits credits, Debits debits) {
+    WalletGrpcService(WalletManagement wallets, Credits credits, Debits debits, Payments payments) {
         this.wallets = wallets;
         this.credits = credits;
         this.debits = debits;
+        this.payments = payments;
     }
 
     @Override
@@ -85,6 +88,14 @@ final class WalletGrpcService extends WalletServiceGrpc.WalletServiceImplBase {
     public void creditWallet(CreditWalletRequest request, StreamObserver<Transaction> response) {
         MovementTerms.OnWallet terms = new MovementTerms.OnWallet(request.getWalletId(), request.getAmount(), request.getCurrency(),
                 request.getDescription(), ProtoMapping.metadata(request.getMetadata()));
+        if (!request.getPaymentMethod().isEmpty()) {
+            // A credit with a payment method is a payment that funds this wallet.
+            Payments.CreateTerms payment = Payments.CreateTerms.forCredit(terms, request.getPaymentMethod());
+            dev.payflow.core.domain.Payment created = payments.create(CallContext.scope(), payment,
+                    IdempotencyKeys.resolve(request.getIdempotencyKey()), PaymentGrpcService.requestId());
+            reply(response, ProtoMapping.creditThroughPayment(created, payments.bookedTransaction(created)));
+            return;
+        }
         reply(response, ProtoMapping.transaction(credits.credit(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()))));
     }
 

@@ -28,10 +28,14 @@ public final class Credits {
     public LedgerTransaction credit(PartnerScope scope, MovementTerms.OnWallet terms, IdempotencyKey key) {
         // Only a gateway that settles without I/O may run inside the database transaction. A gateway
         // that calls out (Stripe) needs the record-commit-call-record flow of docs/ledger.md.
+        // Live money comes in only as a payment (CreditWallet with paymentMethod): without one, live mode refuses.
         InstantGateway gateway = gateways.forLivemode(scope.livemode())
                 .filter(InstantGateway.class::isInstance).map(InstantGateway.class::cast)
-                .orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
-                        "no payment gateway is configured for %s mode, so funds cannot be added yet", scope.livemode() ? "live" : "sandbox"));
+                .orElseThrow(() -> scope.livemode()
+                        ? PayflowException.of(ErrorReason.PAYMENT_METHOD_REQUIRED,
+                                "live credits need paymentMethod: real money comes in only through a payment")
+                        : PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                                "no payment gateway is configured for sandbox mode, so funds cannot be added yet"));
         Instruction.Post post = new Instruction.Post(TransactionType.CREDIT, terms.amount(),
                 new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, gateway.name()), new LedgerAccount.Wallet(terms.walletId()),
                 terms.description(), terms.metadata().json(), gateway.name(),

@@ -27,7 +27,8 @@ public record PayflowConfig(
         Duration databaseLockTimeout,
         long holdExpiryIntervalMs,
         OptionalInt adminPort,
-        boolean docServiceEnabled) {
+        boolean docServiceEnabled,
+        StripeConfig stripe) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -67,8 +68,20 @@ public record PayflowConfig(
                 environment != DeploymentEnvironment.PRODUCTION);
     }
 
+    /** The configuration without Stripe in either mode (sandbox uses the simulated gateway). */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
+            Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
+            Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE);
+    }
+
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(stripe, "stripe");
+        if (stripe.apiBase().isPresent() && environment != DeploymentEnvironment.DEVELOPMENT) {
+            throw new ConfigException("PAYFLOW_STRIPE_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -123,11 +136,18 @@ public record PayflowConfig(
                 integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT),
                 text(env, "PAYFLOW_ADMIN_PORT").isPresent()
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
-                bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION));
+                bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
+                StripeConfig.fromEnvironment(env, environment));
     }
 
     public boolean isProduction() {
         return environment == DeploymentEnvironment.PRODUCTION;
+    }
+
+    /** The same configuration with other Stripe settings (tests point it at a fake Stripe). */
+    public PayflowConfig withStripe(StripeConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir,
+                adminToken, databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other);
     }
 
     private static DeploymentEnvironment environment(String value) {

@@ -57,7 +57,14 @@ public enum ErrorReason {
     RATE_LIMITED(Category.RESOURCE_EXHAUSTED),
     NOT_IMPLEMENTED(Category.UNIMPLEMENTED),
     SERVICE_UNAVAILABLE(Category.UNAVAILABLE),
-    INTERNAL_ERROR(Category.INTERNAL);
+    INTERNAL_ERROR(Category.INTERNAL),
+
+    PAYMENT_METHOD_REQUIRED(Category.INVALID_ARGUMENT),
+    PAYMENT_NOT_FOUND(Category.NOT_FOUND),
+    GATEWAY_UNAVAILABLE(Category.UNAVAILABLE),
+    INVALID_SIGNATURE(Category.INVALID_ARGUMENT),
+    GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND),
+    REFUND_AMOUNT_EXCEEDED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

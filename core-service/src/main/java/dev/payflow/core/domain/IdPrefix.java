@@ -11,7 +11,10 @@ public enum IdPrefix {
     SYSTEM_ACCOUNT("acc_"),
     PAYOUT("pay_"),
     EVENT("evt_"),
-    REQUEST("req_");
+    REQUEST("req_"),
+    PAYMENT("pmt_"),
+    REFUND("ref_"),
+    GATEWAY_EVENT("gwe_");
 
     private final String prefix;
 

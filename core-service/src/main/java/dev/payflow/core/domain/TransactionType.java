@@ -7,7 +7,12 @@ public enum TransactionType {
     DEBIT,
     TRANSFER,
     PAYOUT,
-    REVERSAL;
+    REVERSAL,
+    PAYMENT,
+    REFUND,
+    DISPUTE,
+    DISPUTE_REVERSAL,
+    FEE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -22,13 +22,21 @@ public sealed interface Instruction {
      */
     record Post(TransactionType type, Money amount, LedgerAccount from, LedgerAccount to, String description, String metadataJson,
             String gateway, GatewayReference gatewayReference) implements Instruction {
+        /**
+         * The movements that may touch no wallet: a payment's proceeds to the partner's settlement
+         * account, a gateway's fee, and the refund of such a payment (from settlement) and its reversal.
+         */
+        private static final java.util.Set<TransactionType> BETWEEN_SYSTEM_ACCOUNTS = java.util.EnumSet.of(TransactionType.PAYMENT,
+                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL);
+
         public Post {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
             Objects.requireNonNull(gatewayReference, "gatewayReference");
-            if (from instanceof LedgerAccount.System && to instanceof LedgerAccount.System) {
+            // Between system accounts only for the kinds that may be (a payment without a wallet, its refunds, fees).
+            if (from instanceof LedgerAccount.System && to instanceof LedgerAccount.System && !BETWEEN_SYSTEM_ACCOUNTS.contains(type)) {
                 throw new IllegalArgumentException("a partner movement touches at least one wallet: " + from + " -> " + to);
             }
             if (from.equals(to)) {

@@ -8,6 +8,18 @@ import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.Payments;
+import dev.payflow.core.app.PaymentRecovery;
+import dev.payflow.core.app.StripeWebhooks;
+import dev.payflow.core.persistence.GatewayEventRepository;
+import dev.payflow.core.config.StripeConfig;
+import dev.payflow.core.gateway.PaymentProvider;
+import dev.payflow.core.gateway.PaymentProviders;
+import dev.payflow.core.gateway.SimulatedPayments;
+import dev.payflow.core.gateway.StripePayments;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.Services;
@@ -78,6 +90,8 @@ public final class PayflowServer implements AutoCloseable {
     /** Where the API browser lives on the admin listener. */
     static final String DOC_SERVICE_PATH = "/admin/docs/";
     private static final String DATABASE_NAME = "payflow";
+    /** Waiting gateway events and open payments are looked at twice a minute: each run is a bounded batch. */
+    private static final long PAYMENT_WORKERS_INTERVAL_MS = 30_000;
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -93,6 +107,8 @@ public final class PayflowServer implements AutoCloseable {
     private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
+    private StripeWebhooks webhooks;
+    private PaymentRecovery paymentRecovery;
     private ScheduledExecutorService workers;
 
     private PayflowServer(String adminToken) {
@@ -136,6 +152,15 @@ public final class PayflowServer implements AutoCloseable {
         HoldRepository holdRepository = new HoldRepository();
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
+        // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
+        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
+                walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
+        paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
+                java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
+        webhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
+                config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -146,7 +171,9 @@ public final class PayflowServer implements AutoCloseable {
                 new Transfers(ledgerEngine),
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
-                new Authenticator(database, apiKeyRepository, adminToken));
+                new Authenticator(database, apiKeyRepository, adminToken),
+                payments,
+                webhooks);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -202,10 +229,25 @@ public final class PayflowServer implements AutoCloseable {
             });
             workers.scheduleWithFixedDelay(this::releaseExpiredHolds, config.holdExpiryIntervalMs(), config.holdExpiryIntervalMs(),
                     TimeUnit.MILLISECONDS);
+            // Payments and gateway events whose outcome is open, on the same worker thread (the hold-expiry switch turns all off).
+            workers.scheduleWithFixedDelay(this::settleOpenPayments, PAYMENT_WORKERS_INTERVAL_MS, PAYMENT_WORKERS_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
         }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
                 config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcPort(), httpPort(), adminPort(), managementPort());
+    }
+
+    /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */
+    private static PaymentProviders paymentProviders(StripeConfig stripe, CircuitBreakerRegistry breakers) {
+        PaymentProvider sandbox = stripe.secretKeyTest()
+                .<PaymentProvider>map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyTest(), stripe.settlementCurrencies(),
+                        breakers.circuitBreaker("stripe-test")))
+                .orElseGet(SimulatedPayments::new);
+        Optional<PaymentProvider> production = stripe.secretKeyLive()
+                .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies(),
+                        breakers.circuitBreaker("stripe-live")));
+        return new PaymentProviders(sandbox, production);
     }
 
     /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */
@@ -286,6 +328,26 @@ public final class PayflowServer implements AutoCloseable {
     /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
     public HoldExpiry holdExpiry() {
         return holdExpiry;
+    }
+
+    /** Recovery of payments left open, for tests that run it when their clock says so. */
+    public PaymentRecovery paymentRecovery() {
+        return paymentRecovery;
+    }
+
+    private void settleOpenPayments() {
+        try {
+            webhooks.applyWaiting();
+            paymentRecovery.recoverDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: each step commits only what it finished.
+            LOG.error("payment recovery run failed", e);
+        }
+    }
+
+    /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */
+    public StripeWebhooks stripeWebhooks() {
+        return webhooks;
     }
 
     private void releaseExpiredHolds() {

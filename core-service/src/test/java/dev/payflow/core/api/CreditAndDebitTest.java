@@ -295,17 +295,17 @@ class CreditAndDebitTest {
     // --- Production ------------------------------------------------------------------------------------
 
     @Test
-    void aLiveCreditIsGatewayNotConfiguredRecordsNothingAndDoesNotConsumeItsKey() {
+    void aLiveCreditWithoutPaymentMethodIsPaymentMethodRequiredRecordsNothingAndDoesNotConsumeItsKey() {
         Wallet production = payflow.newWallet(partner.productionKey(), "USD");
         assertThat(production.getLivemode()).isTrue();
         String key = newIdempotencyKey();
         CreditWalletRequest request = CreditWalletRequest.newBuilder().setWalletId(production.getId()).setAmount("25.00").setCurrency("USD")
                 .setIdempotencyKey(key).build();
 
-        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
-        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.INVALID_ARGUMENT, "PAYMENT_METHOD_REQUIRED");
+        assertGrpcError(() -> payflow.wallets(partner.productionKey()).creditWallet(request), Status.Code.INVALID_ARGUMENT, "PAYMENT_METHOD_REQUIRED");
         assertRestError(payflow.rest("POST", "/api/v1/wallets/" + production.getId() + "/credit", partner.productionKey(),
-                body("amount", "25.00", "currency", "USD", "idempotencyKey", key)), 400, "GATEWAY_NOT_CONFIGURED");
+                body("amount", "25.00", "currency", "USD", "idempotencyKey", key)), 400, "PAYMENT_METHOD_REQUIRED");
 
         assertThat(payflow.balanceOf(partner.productionKey(), production.getId())).isEqualTo("0.00");
         assertThat(transactionsOf(partner.productionKey(), production.getId())).isEmpty();
@@ -631,10 +631,10 @@ class CreditAndDebitTest {
                         invalid, "IDEMPOTENCY_KEY_MISSING"),
                 precedenceRow("credit: body and header keys that differ and an unknown wallet", key -> new Move("credit", partner.sandboxKey(),
                         UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_CONFLICT"),
-                precedenceRow("production credit: no gateway and an unknown wallet", key -> new Move("credit", partner.productionKey(),
-                        UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, ""), precondition, "GATEWAY_NOT_CONFIGURED"),
-                precedenceRow("production credit: no gateway and a currency other than the wallet's", key -> move("credit", fixture().production(), "1.00",
-                        "EUR", key), precondition, "GATEWAY_NOT_CONFIGURED"),
+                precedenceRow("production credit: no payment method and an unknown wallet", key -> new Move("credit", partner.productionKey(),
+                        UNKNOWN_WALLET_ID, "1.00", "USD", "", 0, key, ""), invalid, "PAYMENT_METHOD_REQUIRED"),
+                precedenceRow("production credit: no payment method and a currency other than the wallet's", key -> move("credit",
+                        fixture().production(), "1.00", "EUR", key), invalid, "PAYMENT_METHOD_REQUIRED"),
                 precedenceRow("debit: a key already used for a credit and insufficient funds", key -> move("debit", fixture().poor(), "1.00", "USD",
                         fixture().usedKey()), invalid, "IDEMPOTENCY_KEY_REUSED"),
                 precedenceRow("credit: a key already used for another credit and an unknown wallet", key -> new Move("credit",

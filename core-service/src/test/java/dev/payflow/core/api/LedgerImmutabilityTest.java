@@ -86,7 +86,7 @@ class LedgerImmutabilityTest {
         assertGrpcError(() -> debit(partner.sandboxKey(), usd, "1000.00"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
         assertGrpcError(() -> transfer(partner.sandboxKey(), yenToo, yen, "100000"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
         assertGrpcError(() -> debit(partner.productionKey(), production, "1.00"), Status.Code.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS");
-        assertGrpcError(() -> credit(partner.productionKey(), production, "1.00"), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertGrpcError(() -> credit(partner.productionKey(), production, "1.00"), Status.Code.INVALID_ARGUMENT, "PAYMENT_METHOD_REQUIRED");
         Wallet frozen = payflow.newWallet(partner.sandboxKey(), "USD");
         credit(partner.sandboxKey(), frozen, "3.00");
         payflow.wallets(partner.sandboxKey()).updateWallet(UpdateWalletRequest.newBuilder().setId(frozen.getId()).setStatus(Wallet.Status.frozen).build());

@@ -22,6 +22,12 @@ import dev.payflow.core.domain.Metadata;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.gateway.SimulatedGateway;
+import dev.payflow.core.gateway.PaymentProviders;
+import dev.payflow.core.gateway.SimulatedPayments;
+import dev.payflow.core.app.Payments;
+import dev.payflow.core.app.Services;
+import dev.payflow.core.persistence.PaymentRepository;
+import dev.payflow.core.persistence.PartnerRepository;
 import dev.payflow.core.ledger.LedgerEngine;
 import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.IdempotencyRepository;
@@ -128,6 +134,10 @@ class PartnerIsolationMatrixTest {
         /** A transaction of type transfer. */
         TRANSFER(IdPrefix.TRANSACTION),
         HOLD(IdPrefix.HOLD),
+        /** A payment (sandbox: through the API and the simulated provider; production: in-process, as no live gateway is configured). */
+        PAYMENT(IdPrefix.PAYMENT),
+        /** A payment authorised and not captured ({@code capture: false}), which a capture or cancel uses up. */
+        AUTHORISED_PAYMENT(IdPrefix.PAYMENT),
         /** No payout can be made yet (PayoutService is not built): RPCs naming one must be {@link Entry#notBuilt}. */
         PAYOUT(IdPrefix.PAYOUT),
         /** The partner's own {@code externalWalletId} of a wallet. */
@@ -147,7 +157,7 @@ class PartnerIsolationMatrixTest {
 
         /** Pending holds are used up by capture and void, so the calls that must succeed get a fresh one each. */
         boolean consumedBySuccess() {
-            return this == HOLD;
+            return this == HOLD || this == AUTHORISED_PAYMENT;
         }
 
         /** A well-formed value that names nothing. */
@@ -240,9 +250,9 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.WalletService/GetWalletByExternalId", NOTHING_ELSE,
                     ref("external_id", Kind.EXTERNAL_WALLET_ID, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.WalletService/GetWalletBalance", NOTHING_ELSE, ref("id", Kind.WALLET, "WALLET_NOT_FOUND")),
-            // Production has no payment gateway until Stripe is built, and that is checked before the wallet is looked up.
+            // A live credit needs a payment method, and that is checked before the wallet is looked up.
             Entry.of("payflow.v1.WalletService/CreditWallet", fields("amount", "1.00", "currency", "USD"),
-                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")).refusedInLivemode("PAYMENT_METHOD_REQUIRED"),
             Entry.of("payflow.v1.WalletService/DebitWallet", fields("amount", "1.00", "currency", "USD"),
                     ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.LedgerService/ListWalletTransactions", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
@@ -263,7 +273,20 @@ class PartnerIsolationMatrixTest {
                     ref("wallet_id", Kind.WALLET, "NOT_IMPLEMENTED")).notBuiltYet(),
             Entry.of("payflow.v1.PayoutService/ListPayouts", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "NOT_IMPLEMENTED")).notBuiltYet(),
             Entry.of("payflow.v1.PayoutService/GetPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "NOT_IMPLEMENTED")).notBuiltYet(),
-            Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "NOT_IMPLEMENTED")).notBuiltYet());
+            Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "NOT_IMPLEMENTED")).notBuiltYet(),
+            // The matrix's server has no live gateway, and that is checked before the wallet is looked up.
+            Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD", "payment_method", "pm_card_visa"),
+                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.PaymentService/GetPaymentConfig", NOTHING_ELSE).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.PaymentService/GetPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")),
+            Entry.of("payflow.v1.PaymentService/ListPayments", NOTHING_ELSE, filter("wallet_id", Kind.WALLET)),
+            Entry.of("payflow.v1.PaymentService/CapturePayment", NOTHING_ELSE, ref("id", Kind.AUTHORISED_PAYMENT, "PAYMENT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.PaymentService/CancelPayment", NOTHING_ELSE, ref("id", Kind.AUTHORISED_PAYMENT, "PAYMENT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            // A cent at a time, so that every caller's own refunds succeed on the one fixture payment.
+            Entry.of("payflow.v1.PaymentService/RefundPayment", fields("amount", "0.01", "reason", "requested_by_customer"),
+                    ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -353,6 +376,8 @@ class PartnerIsolationMatrixTest {
     /** Calls in flight at once: enough to overlap database waits, few enough not to starve a shared two-core machine. */
     private static final int PARALLEL_CALLERS = 4;
     private static Credits liveFunding;
+    /** Payments of both modes, through the simulated provider: the matrix's server has no live gateway. */
+    private static Payments livePayments;
 
     @BeforeAll
     static void start() {
@@ -362,6 +387,9 @@ class PartnerIsolationMatrixTest {
         LedgerEngine engine = new LedgerEngine(payflow.server().database(), Clock.systemUTC(), IDS, new WalletRepository(),
                 new LedgerRepository(), new HoldRepository(), new IdempotencyRepository(), new SystemAccountRepository());
         liveFunding = new Credits(engine, new GatewayRegistry(new SimulatedGateway(), Optional.of(new SimulatedGateway())));
+        livePayments = new Payments(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS), engine,
+                new PaymentProviders(new SimulatedPayments(), Optional.of(new SimulatedPayments())), new PaymentRepository(), new WalletRepository(),
+                new PartnerRepository(), new LedgerRepository(), new IdempotencyRepository());
         for (String name : List.of("A", "B", "C")) {
             TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
             CALLERS.add(caller(name + "/sandbox", partner, false));
@@ -390,9 +418,18 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.TRANSACTION, List.of(credit));
         objects.put(Kind.TRANSFER, List.of(transfer));
         objects.put(Kind.HOLD, List.of(placeHold(key, first.getId())));
+        objects.put(Kind.AUTHORISED_PAYMENT, List.of(authorisedPayment(new PartnerScope(partner.partnerId(), livemode), first.getId())));
+        objects.put(Kind.PAYMENT, List.of(livePayments.create(new PartnerScope(partner.partnerId(), livemode),
+                Payments.CreateTerms.of("2.00", "USD", "pm_card_visa", "", "", "matrix payment", first.getId(), true, Metadata.EMPTY),
+                IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id()));
         objects.put(Kind.EXTERNAL_WALLET_ID, List.of(first.getExternalWalletId()));
         objects.put(Kind.EXTERNAL_USER_ID, List.of(first.getExternalUserId()));
         return new Caller(name, partner, livemode, objects);
+    }
+
+    private static String authorisedPayment(PartnerScope scope, String walletId) {
+        return livePayments.create(scope, Payments.CreateTerms.of("1.00", "USD", "pm_card_visa", "", "", "matrix authorisation", walletId, false,
+                Metadata.EMPTY), IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id();
     }
 
     private static String placeHold(String key, String walletId) {
@@ -651,6 +688,9 @@ class PartnerIsolationMatrixTest {
 
     /** The caller's object; a fresh pending hold where a successful call would use one up. */
     private static String ownObjectFor(Caller caller, Kind kind, int instance) {
+        if (kind == Kind.AUTHORISED_PAYMENT) {
+            return authorisedPayment(caller.scope(), caller.object(Kind.WALLET, 0));
+        }
         if (kind.consumedBySuccess()) {
             return placeHold(caller.key(), caller.object(Kind.WALLET, 0));
         }

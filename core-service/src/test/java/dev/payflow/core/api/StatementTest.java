@@ -194,7 +194,7 @@ class StatementTest {
 
     @Test
     void anUnknownTypeOrStatusFilterIsInvalidField() {
-        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + wallet.getId() + "/transactions?type=refund", partner.sandboxKey(), null),
+        assertRestError(payflow.rest("GET", "/api/v1/wallets/" + wallet.getId() + "/transactions?type=bonus", partner.sandboxKey(), null),
                 400, "INVALID_FIELD");
         assertRestError(payflow.rest("GET", "/api/v1/wallets/" + wallet.getId() + "/transactions?status=done", partner.sandboxKey(), null),
                 400, "INVALID_FIELD");

@@ -93,15 +93,30 @@ public final class TestServer implements AutoCloseable {
         return start(lockTimeout, clock, OptionalInt.empty(), true);
     }
 
+    /** A server whose Stripe (both modes) is the given fake. */
+    public static TestServer startWithStripe(FakeStripe stripe) {
+        return startWithStripe(stripe.config(), TestClock.system());
+    }
+
+    /** A server with these Stripe settings, on the given clock. */
+    public static TestServer startWithStripe(dev.payflow.core.config.StripeConfig stripe, TestClock clock) {
+        return start(PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true, stripe);
+    }
+
+    private static TestServer start(Duration lockTimeout, TestClock clock, OptionalInt adminPort, boolean docServiceEnabled) {
+        return start(lockTimeout, clock, adminPort, docServiceEnabled, dev.payflow.core.config.StripeConfig.NONE);
+    }
+
     /**
      * The hold-expiry worker of a test server does not run by itself: tests run it with
      * {@code server().holdExpiry().releaseDue()} when their clock says so.
      */
-    private static TestServer start(Duration lockTimeout, TestClock clock, OptionalInt adminPort, boolean docServiceEnabled) {
+    private static TestServer start(Duration lockTimeout, TestClock clock, OptionalInt adminPort, boolean docServiceEnabled,
+            dev.payflow.core.config.StripeConfig stripe) {
         TestDatabases.Coordinates database = TestDatabases.fresh();
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
-                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled);
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled, stripe);
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), clock, database);
     }
@@ -144,6 +159,10 @@ public final class TestServer implements AutoCloseable {
 
     public TransferServiceGrpc.TransferServiceBlockingStub transfers(String key) {
         return withBearer(TransferServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public dev.payflow.proto.v1.PaymentServiceGrpc.PaymentServiceBlockingStub payments(String key) {
+        return withBearer(dev.payflow.proto.v1.PaymentServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     public HoldServiceGrpc.HoldServiceBlockingStub holds(String key) {

@@ -1,0 +1,106 @@
+package dev.payflow.core.api;
+
+import dev.payflow.core.app.Payments;
+import dev.payflow.core.domain.Page;
+import dev.payflow.core.domain.PaymentStatus;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.proto.v1.CancelPaymentRequest;
+import dev.payflow.proto.v1.CapturePaymentRequest;
+import dev.payflow.proto.v1.CreatePaymentRequest;
+import dev.payflow.proto.v1.GetPaymentConfigRequest;
+import dev.payflow.proto.v1.GetPaymentRequest;
+import dev.payflow.proto.v1.ListPaymentsRequest;
+import dev.payflow.proto.v1.ListPaymentsResponse;
+import dev.payflow.proto.v1.Payment;
+import dev.payflow.proto.v1.PaymentConfig;
+import dev.payflow.proto.v1.PaymentServiceGrpc;
+import dev.payflow.proto.v1.Refund;
+import dev.payflow.proto.v1.RefundPaymentRequest;
+import io.grpc.stub.StreamObserver;
+
+/** payflow.v1.PaymentService. Capture, cancel and refund are in the contract and not built yet. */
+final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase {
+    private final Payments payments;
+
+    PaymentGrpcService(Payments payments) {
+        this.payments = payments;
+    }
+
+    @Override
+    public void createPayment(CreatePaymentRequest request, StreamObserver<Payment> response) {
+        Payments.CreateTerms terms = Payments.CreateTerms.of(request.getAmount(), request.getCurrency(), request.getPaymentMethod(),
+                request.getCustomer(), request.getReturnUrl(), request.getDescription(), request.getWalletId(),
+                !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()));
+        WalletGrpcService.reply(response, ProtoMapping.payment(payments.create(CallContext.scope(), terms,
+                IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId())));
+    }
+
+    @Override
+    public void getPaymentConfig(GetPaymentConfigRequest request, StreamObserver<PaymentConfig> response) {
+        PartnerScope scope = CallContext.scope();
+        Payments.ProviderConfig config = payments.config(scope);
+        WalletGrpcService.reply(response, PaymentConfig.newBuilder().setProvider(config.provider()).setPublishableKey(config.publishableKey())
+                .setLivemode(scope.livemode()).build());
+    }
+
+    @Override
+    public void getPayment(GetPaymentRequest request, StreamObserver<Payment> response) {
+        reply(response, payments.get(CallContext.scope(), request.getId()));
+    }
+
+    @Override
+    public void listPayments(ListPaymentsRequest request, StreamObserver<ListPaymentsResponse> response) {
+        java.util.Optional<PaymentStatus> status = request.getStatus().isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(status(request.getStatus()));
+        Page<dev.payflow.core.domain.Payment> page = payments.list(CallContext.scope(), status, request.getWalletId(), request.getPageSize(),
+                request.getPageToken());
+        WalletGrpcService.reply(response, ListPaymentsResponse.newBuilder()
+                .addAllPayments(page.items().stream().map(p -> ProtoMapping.payment(p, payments.refundsOf(p))).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
+    }
+
+    @Override
+    public void capturePayment(CapturePaymentRequest request, StreamObserver<Payment> response) {
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        if (!request.getAmount().isEmpty()) {
+            throw dev.payflow.core.domain.PayflowException.of(dev.payflow.core.domain.ErrorReason.INVALID_FIELD,
+                    "amount: partial captures are not supported yet; leave it out to capture the whole payment");
+        }
+        reply(response, payments.capture(CallContext.scope(), id, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
+    }
+
+    @Override
+    public void cancelPayment(CancelPaymentRequest request, StreamObserver<Payment> response) {
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        reply(response, payments.cancel(CallContext.scope(), id, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
+    }
+
+    @Override
+    public void refundPayment(RefundPaymentRequest request, StreamObserver<Refund> response) {
+        String id = dev.payflow.core.domain.Ids.require(request.getId(), dev.payflow.core.domain.IdPrefix.PAYMENT, "id");
+        WalletGrpcService.reply(response, ProtoMapping.refund(payments.refund(CallContext.scope(), id, request.getAmount(), request.getReason(),
+                IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId())));
+    }
+
+    /** A payment as partners see it: with its refunds. */
+    private void reply(StreamObserver<Payment> response, dev.payflow.core.domain.Payment payment) {
+        WalletGrpcService.reply(response, ProtoMapping.payment(payment, payments.refundsOf(payment)));
+    }
+
+    private static PaymentStatus status(String text) {
+        for (PaymentStatus status : PaymentStatus.values()) {
+            if (status.wireName().equals(text)) {
+                return status;
+            }
+        }
+        throw dev.payflow.core.domain.PayflowException.of(dev.payflow.core.domain.ErrorReason.INVALID_FIELD,
+                "status: unknown value (expected one of pending, requires_action, requires_capture, processing, succeeded, failed, cancelled, "
+                        + "refunded, partially_refunded)");
+    }
+
+    static String requestId() {
+        String id = CallContext.REQUEST_ID.get();
+        return id == null ? "" : id;
+    }
+}

@@ -1,0 +1,708 @@
+package dev.payflow.core.app;
+
+import dev.payflow.core.domain.CurrencyUnit;
+import dev.payflow.core.domain.ErrorReason;
+import dev.payflow.core.domain.Fields;
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.IdempotencyKey;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.LedgerTransaction;
+import dev.payflow.core.domain.Metadata;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.Page;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.Payment;
+import dev.payflow.core.domain.PaymentStatus;
+import dev.payflow.core.domain.PayflowException;
+import dev.payflow.core.domain.Refund;
+import dev.payflow.core.domain.SystemAccountKind;
+import dev.payflow.core.domain.Text;
+import dev.payflow.core.domain.TransactionType;
+import dev.payflow.core.domain.Wallet;
+import dev.payflow.core.domain.WalletStatus;
+import dev.payflow.core.gateway.PaymentProvider;
+import dev.payflow.core.gateway.PaymentProviders;
+import dev.payflow.core.ledger.Instruction;
+import dev.payflow.core.ledger.LedgerAccount;
+import dev.payflow.core.ledger.LedgerEngine;
+import dev.payflow.core.ledger.Movement;
+import dev.payflow.core.persistence.Database;
+import dev.payflow.core.persistence.IdempotencyRepository;
+import dev.payflow.core.persistence.LedgerRepository;
+import dev.payflow.core.persistence.PartnerRepository;
+import dev.payflow.core.persistence.PaymentRepository;
+import dev.payflow.core.persistence.RefundRepository;
+import dev.payflow.core.persistence.WalletRepository;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Payments: money in through a payment provider. No provider call ever runs inside a database
+ * transaction: {@link #create} records the payment ({@code pending}) and claims the partner's key
+ * in one transaction and commits, calls the provider with the key {@code <pmt_id>:create}, then
+ * records what it answered in a second transaction, booking the money through the ledger engine
+ * when it was captured. Every status change of a payment goes through {@link #observe}, which
+ * also serves the provider's webhooks and recovery: a change is applied only if it moves the
+ * payment forward, so answers that arrive twice or out of order book nothing twice and take
+ * nothing back.
+ */
+public final class Payments {
+    private static final Logger LOG = LoggerFactory.getLogger(Payments.class);
+    /** A gateway token (pm_..., tok_...) is short; 255 is Stripe's own bound for ids. */
+    static final int PAYMENT_METHOD_LENGTH_MAX = 255;
+    static final int CUSTOMER_LENGTH_MAX = 255;
+    /** Browsers and Stripe accept URLs up to about 2 KB. */
+    static final int RETURN_URL_LENGTH_MAX = 2_048;
+    /** The operation recorded on the partner's key, for CreatePayment and CreditWallet with a payment method alike: the same request. */
+    static final String CREATE_OPERATION = "CreatePayment";
+
+    private final Database database;
+    private final Services services;
+    private final LedgerEngine ledger;
+    private final PaymentProviders providers;
+    private final PaymentRepository payments;
+    private final WalletRepository wallets;
+    private final PartnerRepository partners;
+    private final LedgerRepository transactions;
+    private final IdempotencyRepository idempotency;
+    private final RefundRepository refunds = new RefundRepository();
+
+    public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
+            WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.services = Objects.requireNonNull(services, "services");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.providers = Objects.requireNonNull(providers, "providers");
+        this.payments = Objects.requireNonNull(payments, "payments");
+        this.wallets = Objects.requireNonNull(wallets, "wallets");
+        this.partners = Objects.requireNonNull(partners, "partners");
+        this.transactions = Objects.requireNonNull(transactions, "transactions");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+    }
+
+    /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */
+    public record CreateTerms(Money amount, String paymentMethod, Optional<String> customer, Optional<String> returnUrl, String description,
+            Optional<String> walletId, boolean capture, Metadata metadata) {
+        public CreateTerms {
+            Objects.requireNonNull(amount, "amount");
+            Objects.requireNonNull(paymentMethod, "paymentMethod");
+            Objects.requireNonNull(customer, "customer");
+            Objects.requireNonNull(returnUrl, "returnUrl");
+            Objects.requireNonNull(description, "description");
+            Objects.requireNonNull(walletId, "walletId");
+            Objects.requireNonNull(metadata, "metadata");
+        }
+
+        /** Validates, in order: currency, amount, payment method, customer, return URL, description, wallet id, metadata. */
+        public static CreateTerms of(String amount, String currency, String paymentMethod, String customer, String returnUrl,
+                String description, String walletId, boolean capture, Metadata metadata) {
+            Money money = Money.parsePositive(amount, CurrencyUnit.of(currency));
+            String method = paymentMethod(paymentMethod);
+            Optional<String> customerId = optional(Fields.optional(customer, "customer", CUSTOMER_LENGTH_MAX));
+            Optional<String> url = optional(Fields.optional(returnUrl, "returnUrl", RETURN_URL_LENGTH_MAX));
+            if (url.isPresent() && !url.get().startsWith("https://") && !url.get().startsWith("http://")) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "returnUrl: not an http(s) URL");
+            }
+            String text = MovementTerms.description(description);
+            Optional<String> wallet = optional(walletId).map(id -> Ids.require(id, IdPrefix.WALLET, "walletId"));
+            return new CreateTerms(money, method, customerId, url, text, wallet, capture, metadata.validated());
+        }
+
+        /** A wallet credit with a payment method: the terms of the credit, already validated, and the method. */
+        public static CreateTerms forCredit(MovementTerms.OnWallet credit, String paymentMethod) {
+            return new CreateTerms(credit.amount(), paymentMethod(paymentMethod), Optional.empty(), Optional.empty(), credit.description(),
+                    Optional.of(credit.walletId()), true, credit.metadata());
+        }
+
+        private static String paymentMethod(String text) {
+            String method = Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX);
+            if (!method.matches("[A-Za-z0-9_]+")) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "paymentMethod: letters, digits and '_' only (a gateway token such as pm_card_visa)");
+            }
+            return method;
+        }
+
+        private Object[] fingerprint() {
+            return new Object[] {amount.minorUnits(), amount.currency(), paymentMethod, customer.orElse(""), returnUrl.orElse(""), description,
+                    walletId.orElse(""), capture, metadata.json()};
+        }
+    }
+
+    /** What the first transaction of a create left: a new payment to send, the payment a replay returns, or a refusal. */
+    private record Recorded(Optional<Payment> created, Optional<Payment> replayed, Optional<PayflowException> refusal) {
+    }
+
+    /**
+     * Creates a payment and sends it to the provider; a replay (same key, same terms) returns the
+     * payment as it is now. {@code causeId} is the request id, kept in the status history.
+     */
+    public Payment create(PartnerScope scope, CreateTerms terms, IdempotencyKey key, String causeId) {
+        PaymentProvider provider = providerFor(scope);
+        if (scope.livemode() && !provider.settles(terms.amount().currency().code())) {
+            throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency %s: live payments are accepted only in currencies %s settles "
+                    + "without conversion for this account", terms.amount().currency().code(), provider.name());
+        }
+        availableProviderFor(scope);
+        Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId));
+        if (recorded.refusal().isPresent()) {
+            throw recorded.refusal().get();
+        }
+        if (recorded.replayed().isPresent()) {
+            return recorded.replayed().get();
+        }
+        Payment payment = recorded.created().orElseThrow();
+        // Committed: from here a crash leaves a pending payment that recovery settles with the provider.
+        PaymentProvider.CallOutcome outcome = provider.createPayment(new PaymentProvider.CreatePayment(payment.id(), payment.amount(),
+                payment.paymentMethod(), payment.customer(), payment.capture(), payment.returnUrl(), payment.description(),
+                providerMetadata(scope, payment), payment.id() + ":create"));
+        return database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+    }
+
+    /** What a partner's app needs to make payment-method tokens: the provider of its mode and its publishable key. */
+    public record ProviderConfig(String provider, String publishableKey) {
+    }
+
+    public ProviderConfig config(PartnerScope scope) {
+        PaymentProvider provider = providerFor(scope);
+        return new ProviderConfig(provider.name(), provider.publishableKey());
+    }
+
+    private PaymentProvider providerFor(PartnerScope scope) {
+        return providers.forLivemode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                "no payment gateway is configured for live mode, so payments cannot be taken yet"));
+    }
+
+    /** The mode's provider, if it takes calls now: while its circuit breaker is open, refused before anything is recorded or any key claimed. */
+    private PaymentProvider availableProviderFor(PartnerScope scope) {
+        PaymentProvider provider = providerFor(scope);
+        if (!provider.acceptsCalls()) {
+            throw PayflowException.of(ErrorReason.GATEWAY_UNAVAILABLE,
+                    "%s has been failing, so PayFlow is not calling it for a while; nothing was recorded: retry with the same idempotency key",
+                    provider.name());
+        }
+        return provider;
+    }
+
+    private Recorded record(DSLContext tx, PartnerScope scope, CreateTerms terms, IdempotencyKey key, PaymentProvider provider,
+            String causeId) {
+        Instant now = services.now();
+        String fingerprint = fingerprint(CREATE_OPERATION, terms.fingerprint());
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key.value(), CREATE_OPERATION, fingerprint, now);
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
+        }
+        if (claim == IdempotencyRepository.Claim.USED) {
+            IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key.value()).orElseThrow();
+            if (!earlier.operation().equals(CREATE_OPERATION) || !earlier.fingerprint().equals(fingerprint)) {
+                throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                        "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+            }
+            if (earlier.errorReason().isPresent()) {
+                return new Recorded(Optional.empty(), Optional.empty(), Optional.of(
+                        new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse(""))));
+            }
+            return new Recorded(Optional.empty(), Optional.of(payments.findByIdempotencyKey(tx, scope, key.value()).orElseThrow(Payments::keyInUse)),
+                    Optional.empty());
+        }
+        Optional<PayflowException> refused = terms.walletId().flatMap(walletId -> walletRefuses(tx, scope, walletId, terms.amount()));
+        if (refused.isPresent()) {
+            // A business rule consumes the key: its replay answers the same.
+            idempotency.recordError(tx, scope, key.value(), refused.get().reason().name(), refused.get().getMessage());
+            return new Recorded(Optional.empty(), Optional.empty(), refused);
+        }
+        Payment.StatusChange first = new Payment.StatusChange(PaymentStatus.PENDING, now, Payment.Cause.API, causeId);
+        Payment payment = new Payment(services.ids().next(IdPrefix.PAYMENT), scope, PaymentStatus.PENDING, terms.amount(), 0, provider.name(),
+                Optional.empty(), terms.paymentMethod(), terms.customer(), terms.walletId(), terms.capture(), terms.returnUrl(),
+                terms.description(), key.value(), terms.metadata().json(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                now, now, List.of(first));
+        payments.insert(tx, payment, first);
+        return new Recorded(Optional.of(payment), Optional.empty(), Optional.empty());
+    }
+
+    /** The wallet checks of the ledger, made when the payment is recorded (the credit itself is booked later, when captured). */
+    private Optional<PayflowException> walletRefuses(DSLContext tx, PartnerScope scope, String walletId, Money amount) {
+        Optional<Wallet> wallet = wallets.find(tx, scope, walletId);
+        if (wallet.isEmpty()) {
+            return Optional.of(WalletManagement.notFound(walletId));
+        }
+        if (!wallet.get().currency().equals(amount.currency())) {
+            return Optional.of(PayflowException.of(ErrorReason.CURRENCY_MISMATCH, "wallet %s holds %s, but the request is in %s", walletId,
+                    wallet.get().currency(), amount.currency()));
+        }
+        for (WalletStatus blocking : List.of(WalletStatus.CLOSED, WalletStatus.FROZEN)) {
+            if (wallet.get().status() == blocking) {
+                try {
+                    blocking.requireMoneyCanMove(walletId);
+                } catch (PayflowException refused) {
+                    return Optional.of(refused);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What the provider keeps on its object, so that its events, dashboard and searches lead back to us. */
+    private Map<String, String> providerMetadata(PartnerScope scope, Payment payment) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("payflow_payment_id", payment.id());
+        metadata.put("payflow_livemode", String.valueOf(scope.livemode()));
+        database.inTransaction(tx -> {
+            partners.find(tx, scope.partnerId()).ifPresent(partner -> metadata.put("partner_name", partner.name()));
+            payment.walletId().flatMap(id -> wallets.find(tx, scope, id)).ifPresent(wallet -> {
+                metadata.put("payflow_wallet_id", wallet.id());
+                metadata.put("partner_user_id", wallet.externalUserId());
+                metadata.put("partner_reference", wallet.externalWalletId());
+            });
+            return null;
+        });
+        return metadata;
+    }
+
+    private Payment recordOutcome(DSLContext tx, PartnerScope scope, String paymentId, PaymentProvider.CallOutcome outcome, String causeId) {
+        Payment payment = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+        if (outcome instanceof PaymentProvider.CallOutcome.Answered answered) {
+            observe(tx, payment, answered.payment(), Payment.Cause.GATEWAY, causeId);
+        } else if (outcome instanceof PaymentProvider.CallOutcome.Refused refused) {
+            PaymentProvider.ProviderPayment failed = new PaymentProvider.ProviderPayment(
+                    refused.providerPaymentId().or(payment::providerPaymentId).orElse(""), PaymentStatus.FAILED, Optional.empty(),
+                    Optional.of(refused.code()), Optional.of(refused.message()), "error", refused.errorJson());
+            observe(tx, payment, failed, Payment.Cause.GATEWAY, causeId);
+        } else {
+            // Unknown: the payment stays pending; a webhook or recovery settles it.
+            LOG.warn("payment {}: the provider's answer is unknown ({}); it stays pending", paymentId, ((PaymentProvider.CallOutcome.Unknown) outcome).why());
+        }
+        return payments.find(tx, scope, paymentId).orElseThrow();
+    }
+
+    /**
+     * The one place a payment's status changes, under its row lock (the caller holds it): keeps
+     * the provider's object, applies the new status if the payment may still take it, books the
+     * money once when it is captured, and appends the change to the status history (where
+     * partner events will be hooked). A status the payment may no longer take (a failure after a
+     * success, an answer that arrives twice) changes nothing.
+     */
+    public Payment observe(DSLContext tx, Payment payment, PaymentProvider.ProviderPayment seen, Payment.Cause cause, String causeId) {
+        Instant now = services.now();
+        Optional<String> providerPaymentId = payment.providerPaymentId().or(() -> Optional.of(seen.providerPaymentId()).filter(id -> !id.isEmpty()));
+        providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, payment, payment.provider(), id, seen.objectType(),
+                seen.status().wireName(), seen.objectJson(), now));
+        if (!payment.status().canBecome(seen.status())) {
+            if (providerPaymentId.isPresent() && payment.providerPaymentId().isEmpty()) {
+                payments.update(tx, with(payment, payment.status(), providerPaymentId, payment.transactionId(), payment.nextAction(),
+                        payment.failureCode(), payment.failureMessage(), now), Optional.empty());
+            }
+            return payment;
+        }
+        Optional<String> transactionId = payment.transactionId();
+        if (seen.status().isCaptured() && transactionId.isEmpty()) {
+            transactionId = Optional.of(bookCapture(tx, payment, providerPaymentId.orElse("")));
+        }
+        Payment changed = with(payment, seen.status(), providerPaymentId, transactionId,
+                seen.status() == PaymentStatus.REQUIRES_ACTION ? seen.nextAction() : Optional.empty(),
+                seen.status() == PaymentStatus.FAILED ? seen.failureCode() : Optional.empty(),
+                seen.status() == PaymentStatus.FAILED ? seen.failureMessage() : Optional.empty(), now);
+        payments.update(tx, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
+        if (transactionId.isPresent() && payment.transactionId().isEmpty()) {
+            // Now that the payment names its transaction, the gateway record does too.
+            providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, changed, changed.provider(), id, seen.objectType(),
+                    seen.status().wireName(), seen.objectJson(), now));
+        }
+        return changed;
+    }
+
+    /**
+     * Books the captured money once (the key {@code sys:payment:<pmt_id>:capture} guards it): from
+     * the provider's clearing account to the wallet, or to the partner's settlement account when
+     * the payment names none. If the wallet can no longer take it (frozen or closed since the
+     * payment began), the money is the partner's all the same and goes to settlement.
+     */
+    private String bookCapture(DSLContext tx, Payment payment, String providerPaymentId) {
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        Instruction.GatewayReference reference = transactionId -> Optional.of(providerPaymentId).filter(id -> !id.isEmpty());
+        if (payment.walletId().isPresent()) {
+            Instruction.Post credit = new Instruction.Post(TransactionType.CREDIT, payment.amount(), clearing,
+                    new LedgerAccount.Wallet(payment.walletId().get()), payment.description(), payment.metadataJson(), payment.provider(), reference);
+            LedgerEngine.Outcome outcome = ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentCaptured",
+                    IdempotencyKey.system("payment", payment.id(), "capture"), credit, payment.id(), providerPaymentId));
+            if (outcome.booking().isPresent()) {
+                return outcome.booking().get().requireTransaction().id();
+            }
+            LOG.warn("payment {}: wallet {} refused the captured money ({}); it goes to the partner's settlement account", payment.id(),
+                    payment.walletId().get(), outcome.refusal().orElseThrow().reason());
+        }
+        Instruction.Post proceeds = new Instruction.Post(TransactionType.PAYMENT, payment.amount(), clearing,
+                LedgerAccount.System.of(SystemAccountKind.SETTLEMENT), payment.description(), payment.metadataJson(), payment.provider(), reference);
+        return ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentCaptured", IdempotencyKey.system("payment", payment.id(), "settle"),
+                proceeds, payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
+    }
+
+    private static Payment with(Payment p, PaymentStatus status, Optional<String> providerPaymentId, Optional<String> transactionId,
+            Optional<Payment.NextAction> nextAction, Optional<String> failureCode, Optional<String> failureMessage, Instant now) {
+        return new Payment(p.id(), p.scope(), status, p.amount(), p.amountRefundedMinor(), p.provider(), providerPaymentId, p.paymentMethod(),
+                p.customer(), p.walletId(), p.capture(), p.returnUrl(), p.description(), p.idempotencyKey(), p.metadataJson(), transactionId,
+                nextAction, failureCode, failureMessage, p.createdAt(), now, p.statusHistory());
+    }
+
+    // --- Capture and cancel ---------------------------------------------------------------------
+
+    /** What claiming a partner's key for an operation on one payment found: a fresh claim, or the error its first use met. */
+    private record Claim(boolean fresh, Optional<PayflowException> earlierError) {
+    }
+
+    private Claim claim(DSLContext tx, PartnerScope scope, IdempotencyKey key, String operation, Object... fingerprintParameters) {
+        String fingerprint = fingerprint(operation, fingerprintParameters);
+        IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key.value(), operation, fingerprint, services.now());
+        if (claim == IdempotencyRepository.Claim.BUSY) {
+            throw keyInUse();
+        }
+        if (claim == IdempotencyRepository.Claim.CLAIMED) {
+            return new Claim(true, Optional.empty());
+        }
+        IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key.value()).orElseThrow();
+        if (!earlier.operation().equals(operation) || !earlier.fingerprint().equals(fingerprint)) {
+            throw PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_REUSED,
+                    "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
+        }
+        return new Claim(false, earlier.errorReason().map(reason -> new PayflowException(ErrorReason.valueOf(reason),
+                earlier.errorMessage().orElse(""))));
+    }
+
+    /** Records a business-rule refusal on the partner's key (its replay answers the same) and hands it back to be thrown after the commit. */
+    private PayflowException refuse(DSLContext tx, PartnerScope scope, IdempotencyKey key, PayflowException refusal) {
+        idempotency.recordError(tx, scope, key.value(), refusal.reason().name(), refusal.getMessage());
+        return refusal;
+    }
+
+    /**
+     * Captures a payment created with {@code capture: false}, in full. Safe to retry with the same
+     * key: while the payment still waits for its capture, a retry sends the same call (the
+     * provider's key {@code <pmt_id>:capture} makes it one capture); after, it answers the payment as it is.
+     */
+    public Payment capture(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
+        return changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
+                (provider, payment) -> provider.capturePayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":capture"));
+    }
+
+    /** Cancels a payment that is not captured (waiting for 3-D Secure or for its capture); nothing was booked, nothing is. */
+    public Payment cancel(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
+        return changeAtProvider(scope, idText, key, causeId, "CancelPayment", null,
+                (provider, payment) -> provider.cancelPayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":cancel"));
+    }
+
+    private interface ProviderChange {
+        PaymentProvider.CallOutcome call(PaymentProvider provider, Payment payment);
+    }
+
+    /** Record-commit-call-record for a change asked of the provider: capture (from requires_capture) or cancel (from requires_action or requires_capture). */
+    private Payment changeAtProvider(PartnerScope scope, String idText, IdempotencyKey key, String causeId, String operation,
+            PaymentStatus requiredStatus, ProviderChange change) {
+        String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
+        // As for a create: a mode without a gateway, or whose gateway is failing, answers before anything is looked up or recorded.
+        availableProviderFor(scope);
+        java.util.Set<PaymentStatus> from = requiredStatus != null ? java.util.EnumSet.of(requiredStatus)
+                : java.util.EnumSet.of(PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_CAPTURE);
+        Object[] checked = database.inTransaction(tx -> {
+            Claim claim = claim(tx, scope, key, operation, paymentId);
+            if (claim.earlierError().isPresent()) {
+                return new Object[] {claim.earlierError().get()};
+            }
+            Optional<Payment> payment = payments.findForUpdate(tx, scope, paymentId);
+            if (payment.isEmpty()) {
+                return new Object[] {claim.fresh() ? refuse(tx, scope, key, notFound(paymentId)) : notFound(paymentId)};
+            }
+            if (!from.contains(payment.get().status()) || payment.get().providerPaymentId().isEmpty()) {
+                if (!claim.fresh()) {
+                    // A replay after the change was made: the payment as it is now.
+                    return new Object[] {payment.get()};
+                }
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION,
+                        "payment %s is %s: %s needs it %s", paymentId, payment.get().status().wireName(), operation,
+                        from.stream().map(PaymentStatus::wireName).sorted().toList()))};
+            }
+            return new Object[] {payment.get(), Boolean.TRUE};
+        });
+        if (checked[0] instanceof PayflowException refused) {
+            throw refused;
+        }
+        Payment payment = (Payment) checked[0];
+        if (checked.length == 1) {
+            return payment;
+        }
+        PaymentProvider provider = providerOf(payment);
+        PaymentProvider.CallOutcome outcome = change.call(provider, payment);
+        Payment after = database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (outcome instanceof PaymentProvider.CallOutcome.Answered answered) {
+                observe(tx, locked, answered.payment(), Payment.Cause.API, causeId);
+            } else if (outcome instanceof PaymentProvider.CallOutcome.Refused refused) {
+                throw PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION, "%s refused %s of payment %s: %s (%s)", provider.name(),
+                        operation, paymentId, refused.message(), refused.code());
+            }
+            return payments.find(tx, scope, paymentId).orElseThrow();
+        });
+        if (outcome instanceof PaymentProvider.CallOutcome.Unknown unknown) {
+            LOG.warn("payment {}: {} outcome unknown ({}); retry with the same key", paymentId, operation, unknown.why());
+            throw PayflowException.of(ErrorReason.GATEWAY_UNAVAILABLE, "%s did not answer %s of payment %s; retry with the same idempotency key",
+                    provider.name(), operation, paymentId);
+        }
+        return after;
+    }
+
+    /** The provider that serves a payment: the one of its mode, which must be the one it was made with. */
+    private PaymentProvider providerOf(Payment payment) {
+        PaymentProvider provider = providerFor(payment.scope());
+        if (!provider.name().equals(payment.provider())) {
+            throw PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED, "payment %s was made through %s, which is no longer configured",
+                    payment.id(), payment.provider());
+        }
+        return provider;
+    }
+
+    // --- Refunds ---------------------------------------------------------------------------------
+
+    /**
+     * Refunds part or all of a captured payment. The money leaves the wallet (or the settlement
+     * account) when the refund is asked for, in the same transaction that records it pending: a
+     * wallet whose available balance is short answers INSUFFICIENT_FUNDS. Then the provider is
+     * called with the key {@code <ref_id>:refund}; a refund it fails is reversed in the books.
+     */
+    public Refund refund(PartnerScope scope, String idText, String amountText, String reasonText, IdempotencyKey key, String causeId) {
+        String paymentId = Ids.require(idText, IdPrefix.PAYMENT, "id");
+        String reason = Fields.required(reasonText, "reason", 64);
+        availableProviderFor(scope);
+        if (!Refund.REASONS.contains(reason)) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "reason: unknown value (expected one of duplicate, fraudulent, requested_by_customer)");
+        }
+        // The currency of a payment never changes: read it without a lock to parse the amount, before anything is recorded.
+        Payment unlocked = payments.find(database.reader(), scope, paymentId).orElseThrow(() -> notFound(paymentId));
+        Optional<Long> requestedMinor = optional(amountText).map(text -> Money.parsePositive(text, unlocked.amount().currency()).minorUnits());
+        Object[] recorded = database.inTransaction(tx -> {
+            Claim claim = claim(tx, scope, key, "RefundPayment", paymentId, requestedMinor.map(String::valueOf).orElse(""), reason);
+            if (claim.earlierError().isPresent()) {
+                return new Object[] {claim.earlierError().get()};
+            }
+            if (!claim.fresh()) {
+                return new Object[] {refunds.findByIdempotencyKey(tx, scope, key.value()).orElseThrow(Payments::keyInUse)};
+            }
+            Payment payment = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (!payment.status().isCaptured()) {
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION,
+                        "payment %s is %s: only captured payments can be refunded", paymentId, payment.status().wireName()))};
+            }
+            long left = payment.amount().minorUnits() - payment.amountRefundedMinor();
+            long amountMinor = requestedMinor.orElse(left);
+            if (amountMinor > left || left == 0) {
+                return new Object[] {refuse(tx, scope, key, PayflowException.of(ErrorReason.REFUND_AMOUNT_EXCEEDED,
+                        "payment %s has %s left to refund, %s requested", paymentId, new Money(left, payment.amount().currency()).format(),
+                        new Money(amountMinor, payment.amount().currency()).format()))};
+            }
+            Money amount = new Money(amountMinor, payment.amount().currency());
+            String refundId = services.ids().next(IdPrefix.REFUND);
+            LedgerAccount source = payment.walletId().<LedgerAccount>map(LedgerAccount.Wallet::new)
+                    .orElse(LedgerAccount.System.of(SystemAccountKind.SETTLEMENT));
+            Instruction.Post post = new Instruction.Post(TransactionType.REFUND, amount, source,
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider()), "Refund of " + paymentId, "{}",
+                    payment.provider(), Instruction.GatewayReference.NONE);
+            LedgerEngine.Outcome booked = ledger.bookWithin(tx, scope, Movement.of("RefundPayment", IdempotencyKey.system("refund", refundId, "book"),
+                    post, paymentId, refundId, amountMinor));
+            if (booked.refusal().isPresent()) {
+                return new Object[] {refuse(tx, scope, key, booked.refusal().get())};
+            }
+            Instant now = services.now();
+            Refund refund = new Refund(refundId, paymentId, scope, Refund.Status.PENDING, amount, reason, Optional.empty(), key.value(),
+                    booked.booking().orElseThrow().requireTransaction().id(), now, now);
+            refunds.insert(tx, refund);
+            setRefunded(tx, payment, payment.amountRefundedMinor() + amountMinor, Payment.Cause.API, causeId);
+            return new Object[] {refund, payment};
+        });
+        if (recorded[0] instanceof PayflowException refused) {
+            throw refused;
+        }
+        Refund refund = (Refund) recorded[0];
+        if (recorded.length == 1) {
+            return refunds.find(database.reader(), scope, refund.id()).orElseThrow();
+        }
+        Payment payment = (Payment) recorded[1];
+        PaymentProvider.RefundOutcome outcome = providerOf(payment).refund(payment.providerPaymentId().orElseThrow(), refund.amount().minorUnits(),
+                reason, Map.of("payflow_refund_id", refund.id(), "payflow_payment_id", paymentId), refund.id() + ":refund");
+        return database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
+            if (outcome instanceof PaymentProvider.RefundOutcome.Answered answered) {
+                payments.recordGatewayObject(tx, locked, locked.provider(), answered.providerRefundId(), "refund", answered.status(),
+                        answered.objectJson(), services.now());
+                observeRefund(tx, locked, refund, answered.providerRefundId(), answered.status(), Payment.Cause.GATEWAY, causeId);
+            } else if (outcome instanceof PaymentProvider.RefundOutcome.Refused refused) {
+                LOG.warn("refund {} of payment {} refused by {}: {} ({})", refund.id(), paymentId, locked.provider(), refused.message(), refused.code());
+                observeRefund(tx, locked, refund, "", "failed", Payment.Cause.GATEWAY, causeId);
+            } else {
+                LOG.warn("refund {}: the provider's answer is unknown ({}); it stays pending", refund.id(),
+                        ((PaymentProvider.RefundOutcome.Unknown) outcome).why());
+            }
+            return refunds.find(tx, scope, refund.id()).orElseThrow();
+        });
+    }
+
+    /**
+     * Applies what the provider says of a refund (its answer, or a webhook), under the payment's
+     * row lock: succeeded is final; failed is final too and reverses the refund in the books, once.
+     */
+    public void observeRefund(DSLContext tx, Payment payment, Refund refund, String providerRefundId, String providerStatus, Payment.Cause cause,
+            String causeId) {
+        Refund current = refunds.find(tx, payment.scope(), refund.id()).orElseThrow();
+        Optional<String> providerId = current.providerRefundId().or(() -> Optional.of(providerRefundId).filter(id -> !id.isEmpty()));
+        if (current.status() != Refund.Status.PENDING) {
+            return;
+        }
+        Instant now = services.now();
+        switch (providerStatus) {
+            case "succeeded" -> refunds.updateStatus(tx, current.id(), Refund.Status.SUCCEEDED, providerId, now);
+            case "failed", "canceled" -> {
+                refunds.updateStatus(tx, current.id(), Refund.Status.FAILED, providerId, now);
+                reverseRefund(tx, payment, current);
+                long refunded = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow().amountRefundedMinor();
+                setRefunded(tx, payment, refunded - current.amount().minorUnits(), cause, causeId);
+            }
+            default -> refunds.updateStatus(tx, current.id(), Refund.Status.PENDING, providerId, now);
+        }
+    }
+
+    /** Gives a failed refund's money back where it came from; to settlement if the wallet can no longer take it. */
+    private void reverseRefund(DSLContext tx, Payment payment, Refund refund) {
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        if (payment.walletId().isPresent()) {
+            LedgerEngine.Outcome outcome = ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed",
+                    IdempotencyKey.system("refund", refund.id(), "reverse"), new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing,
+                            new LedgerAccount.Wallet(payment.walletId().get()), "Failed refund " + refund.id(), "{}", payment.provider(),
+                            Instruction.GatewayReference.NONE), refund.id()));
+            if (outcome.booking().isPresent()) {
+                return;
+            }
+        }
+        ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed", IdempotencyKey.system("refund", refund.id(), "reverse-to-settlement"),
+                new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing, LedgerAccount.System.of(SystemAccountKind.SETTLEMENT),
+                        "Failed refund " + refund.id(), "{}", payment.provider(), Instruction.GatewayReference.NONE), refund.id())).orThrow();
+    }
+
+    /** The payment's refunded amount changed: its status follows (succeeded, partially_refunded, refunded), recorded in its history. */
+    private void setRefunded(DSLContext tx, Payment payment, long refundedMinor, Payment.Cause cause, String causeId) {
+        Payment current = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow();
+        PaymentStatus status = refundedMinor == 0 ? PaymentStatus.SUCCEEDED
+                : refundedMinor == current.amount().minorUnits() ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED;
+        Instant now = services.now();
+        Payment changed = new Payment(current.id(), current.scope(), status, current.amount(), refundedMinor, current.provider(),
+                current.providerPaymentId(), current.paymentMethod(), current.customer(), current.walletId(), current.capture(),
+                current.returnUrl(), current.description(), current.idempotencyKey(), current.metadataJson(), current.transactionId(),
+                Optional.empty(), Optional.empty(), Optional.empty(), current.createdAt(), now, current.statusHistory());
+        payments.update(tx, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
+                causeId)));
+    }
+
+    /** A payment's refunds, oldest first. */
+    public List<Refund> refundsOf(Payment payment) {
+        return refunds.listForPayment(database.reader(), payment.scope(), payment.id());
+    }
+
+    // --- Recovery ---------------------------------------------------------------------------------
+
+    /** Stripe keeps idempotency keys for 24 h: a create is re-sent with its key only well inside that. */
+    public static final java.time.Duration RESEND_CREATE_WITHIN = java.time.Duration.ofHours(23);
+    /** Stripe's search lags by minutes, at worst hours: an empty search proves nothing until the payment is this old. */
+    public static final java.time.Duration FAIL_UNFOUND_AFTER = java.time.Duration.ofHours(25);
+
+    /**
+     * Asks the provider about a payment whose outcome is still open (leased by recovery,
+     * committed) and records what it says, through {@link #observe}: a charge the provider took
+     * that we never heard of is booked once; one it never took is failed. Outside any transaction
+     * while it calls out.
+     */
+    public void recover(Payment leased) {
+        Optional<PaymentProvider> provider = providers.forLivemode(leased.scope().livemode()).filter(p -> p.name().equals(leased.provider()));
+        if (provider.isEmpty() || !provider.get().acceptsCalls()) {
+            return;
+        }
+        java.time.Duration age = java.time.Duration.between(leased.createdAt(), services.now());
+        PaymentProvider.CallOutcome outcome;
+        boolean resent = false;
+        if (leased.providerPaymentId().isPresent()) {
+            outcome = provider.get().retrievePayment(leased.providerPaymentId().get());
+        } else if (age.compareTo(RESEND_CREATE_WITHIN) < 0) {
+            // The same call with the same key: Stripe answers what it did the first time, or does it now, once.
+            outcome = provider.get().createPayment(new PaymentProvider.CreatePayment(leased.id(), leased.amount(), leased.paymentMethod(),
+                    leased.customer(), leased.capture(), leased.returnUrl(), leased.description(), providerMetadata(leased.scope(), leased),
+                    leased.id() + ":create"));
+            resent = true;
+        } else {
+            outcome = provider.get().findPayment(leased.id());
+            if (outcome instanceof PaymentProvider.CallOutcome.Refused notFound) {
+                if (age.compareTo(FAIL_UNFOUND_AFTER) <= 0) {
+                    return;
+                }
+                outcome = new PaymentProvider.CallOutcome.Refused("payment_not_found", "the gateway has no payment for " + leased.id()
+                        + " after " + FAIL_UNFOUND_AFTER.toHours() + " h: " + notFound.message(), Optional.empty(), "{}");
+                resent = true;
+            }
+        }
+        PaymentProvider.CallOutcome seen = outcome;
+        boolean refusalFails = resent;
+        database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, leased.scope(), leased.id()).orElseThrow();
+            if (seen instanceof PaymentProvider.CallOutcome.Answered answered) {
+                observe(tx, locked, answered.payment(), Payment.Cause.RECOVERY, "");
+            } else if (seen instanceof PaymentProvider.CallOutcome.Refused refused && refusalFails) {
+                observe(tx, locked, new PaymentProvider.ProviderPayment(refused.providerPaymentId().or(locked::providerPaymentId).orElse(""),
+                        PaymentStatus.FAILED, Optional.empty(), Optional.of(refused.code()), Optional.of(refused.message()), "error",
+                        refused.errorJson()), Payment.Cause.RECOVERY, "");
+            }
+            return null;
+        });
+    }
+
+    public Payment get(PartnerScope scope, String id) {
+        String paymentId = Ids.require(id, IdPrefix.PAYMENT, "id");
+        return payments.find(database.reader(), scope, paymentId).orElseThrow(() -> notFound(paymentId));
+    }
+
+    public Page<Payment> list(PartnerScope scope, Optional<PaymentStatus> status, String walletIdText, int pageSize, String pageToken) {
+        Optional<String> walletId = optional(walletIdText).map(id -> Ids.require(id, IdPrefix.WALLET, "walletId"));
+        PageRequest page = PageRequest.of(pageSize, pageToken,
+                "payments|" + status.map(PaymentStatus::wireName).orElse("") + "|" + walletId.orElse(""));
+        return database.inTransaction(tx -> Pages.of(payments.list(tx, scope, status, walletId, page.afterId(), page.size()), page,
+                Payment::id));
+    }
+
+    /** The ledger transaction that booked a captured payment's money. */
+    public Optional<LedgerTransaction> bookedTransaction(Payment payment) {
+        return payment.transactionId().flatMap(id -> transactions.findTransaction(database.reader(), payment.scope(), id));
+    }
+
+    /** SHA-256 over the operation and its parameters, each length-prefixed (the ledger's canonical form), the key excluded. */
+    private static String fingerprint(String operation, Object... parameters) {
+        StringBuilder canonical = new StringBuilder();
+        canonical.append(operation.length()).append(':').append(operation).append(';');
+        for (Object parameter : parameters) {
+            String part = String.valueOf(parameter);
+            canonical.append(part.length()).append(':').append(part).append(';');
+        }
+        return Text.sha256Hex(canonical.toString());
+    }
+
+    static PayflowException notFound(String paymentId) {
+        return PayflowException.of(ErrorReason.PAYMENT_NOT_FOUND, "payment %s not found", paymentId);
+    }
+
+    private static PayflowException keyInUse() {
+        return PayflowException.of(ErrorReason.IDEMPOTENCY_KEY_IN_USE,
+                "a request with this idempotency key is still being processed; retry with the same key");
+    }
+
+    private static Optional<String> optional(String text) {
+        return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+}

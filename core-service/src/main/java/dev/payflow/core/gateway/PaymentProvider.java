@@ -1,0 +1,121 @@
+package dev.payflow.core.gateway;
+
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.Payment;
+import dev.payflow.core.domain.PaymentStatus;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A gateway that takes payments (Stripe; PayPal could be a second one). Each call does I/O and is
+ * never made inside a database transaction: the use case records the intent, commits, calls, and
+ * records what the call answered. Every call carries an idempotency key derived from our ids and
+ * the operation ({@code <pmt_id>:create}), so a retry of ours can never charge twice.
+ *
+ * <p>The ledger never sees a provider: it books from the clearing account named by {@link #name()}.
+ */
+public interface PaymentProvider extends PaymentGateway {
+
+    /** Creates and confirms a payment at the gateway. Never throws for the gateway's own answers: see {@link CallOutcome}. */
+    CallOutcome createPayment(CreatePayment call);
+
+    /** The gateway's payment as it is now, by its id. */
+    CallOutcome retrievePayment(String providerPaymentId);
+
+    /**
+     * The gateway's payment made for ours, found by the {@code payflow_payment_id} kept in its
+     * metadata: {@link CallOutcome.Answered} if found, {@link CallOutcome.Refused} with code
+     * {@code not_found} if the search is empty (the gateway's search lags: empty is not proof).
+     */
+    CallOutcome findPayment(String paymentId);
+
+    /** Captures an authorised payment in full, with the key {@code <pmt_id>:capture}. */
+    CallOutcome capturePayment(String providerPaymentId, String idempotencyKey);
+
+    /** Cancels a payment not captured yet, with the key {@code <pmt_id>:cancel}. */
+    CallOutcome cancelPayment(String providerPaymentId, String idempotencyKey);
+
+    /** Refunds part or all of a captured payment, with the key {@code <ref_id>:refund}. */
+    RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata, String idempotencyKey);
+
+    /**
+     * Whether calls are let through now. A provider behind a circuit breaker says no while the
+     * gateway is failing, so a use case refuses at once (GATEWAY_UNAVAILABLE) before it records
+     * anything or claims the partner's key: the partner's retry with the same key works once the
+     * gateway is back.
+     */
+    default boolean acceptsCalls() {
+        return true;
+    }
+
+    /** The publishable key a partner's app uses to make payment-method tokens; empty if none is needed. */
+    String publishableKey();
+
+    /** Whether payments are accepted in this currency (a gateway settles some without conversion only). */
+    boolean settles(String currencyCode);
+
+    /**
+     * What we ask the gateway to create.
+     *
+     * @param metadata         what the gateway keeps on its object so that its events and searches lead back to us
+     * @param idempotencyKey   the gateway's idempotency key, {@code <pmt_id>:create}
+     */
+    record CreatePayment(String paymentId, Money amount, String paymentMethod, Optional<String> customer, boolean capture,
+            Optional<String> returnUrl, String description, Map<String, String> metadata, String idempotencyKey) {
+        public CreatePayment {
+            Objects.requireNonNull(paymentId, "paymentId");
+            Objects.requireNonNull(amount, "amount");
+            Objects.requireNonNull(paymentMethod, "paymentMethod");
+            metadata = Map.copyOf(metadata);
+            Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        }
+    }
+
+    /**
+     * The gateway's view of a payment.
+     *
+     * @param objectJson the gateway's object exactly as it sent it, kept as a gateway record
+     */
+    record ProviderPayment(String providerPaymentId, PaymentStatus status, Optional<Payment.NextAction> nextAction,
+            Optional<String> failureCode, Optional<String> failureMessage, String objectType, String objectJson) {
+        public ProviderPayment {
+            Objects.requireNonNull(providerPaymentId, "providerPaymentId");
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(objectJson, "objectJson");
+        }
+    }
+
+    /** How a refund call ended. */
+    sealed interface RefundOutcome {
+        /** The gateway's refund: {@code pending}, {@code succeeded} or {@code failed} (as the gateway says). */
+        record Answered(String providerRefundId, String status, String objectJson) implements RefundOutcome {
+        }
+
+        /** The gateway refused the refund for good: nothing was given back. */
+        record Refused(String code, String message) implements RefundOutcome {
+        }
+
+        /** We do not know what the gateway did. */
+        record Unknown(String why) implements RefundOutcome {
+        }
+    }
+
+    /** How a call ended. */
+    sealed interface CallOutcome {
+        /** The gateway answered with its object. */
+        record Answered(ProviderPayment payment) implements CallOutcome {
+        }
+
+        /**
+         * The gateway refused the payment for good (a declined card, an invalid request): nothing
+         * was charged. {@code providerPaymentId} is the gateway's object, if it made one.
+         */
+        record Refused(String code, String message, Optional<String> providerPaymentId, String errorJson) implements CallOutcome {
+        }
+
+        /** We do not know what the gateway did (timeout, network error, 5xx or 429 after retries): recovery finds out. */
+        record Unknown(String why) implements CallOutcome {
+        }
+    }
+}
