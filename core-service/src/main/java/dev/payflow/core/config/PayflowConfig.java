@@ -27,7 +27,8 @@ public record PayflowConfig(
         Duration databaseLockTimeout,
         long holdExpiryIntervalMs,
         OptionalInt adminPort,
-        boolean docServiceEnabled) {
+        boolean docServiceEnabled,
+        WebhookConfig webhooks) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -67,8 +68,21 @@ public record PayflowConfig(
                 environment != DeploymentEnvironment.PRODUCTION);
     }
 
+    /** The configuration with the webhook defaults (development generates the encryption key). */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
+            Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
+            Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken, databasePoolSize,
+                databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, WebhookConfig.defaults());
+    }
+
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(webhooks, "webhooks");
+        if (environment == DeploymentEnvironment.PRODUCTION && webhooks.encryptionKey().isEmpty()) {
+            throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
+                    + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -123,7 +137,14 @@ public record PayflowConfig(
                 integer(env, "PAYFLOW_HOLD_EXPIRY_INTERVAL_MS", (int) HOLD_EXPIRY_INTERVAL_MS_DEFAULT),
                 text(env, "PAYFLOW_ADMIN_PORT").isPresent()
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
-                bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION));
+                bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
+                WebhookConfig.fromEnvironment(env));
+    }
+
+    /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
+    public PayflowConfig withWebhooks(WebhookConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other);
     }
 
     public boolean isProduction() {

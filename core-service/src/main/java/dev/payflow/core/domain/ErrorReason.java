@@ -57,7 +57,11 @@ public enum ErrorReason {
     RATE_LIMITED(Category.RESOURCE_EXHAUSTED),
     NOT_IMPLEMENTED(Category.UNIMPLEMENTED),
     SERVICE_UNAVAILABLE(Category.UNAVAILABLE),
-    INTERNAL_ERROR(Category.INTERNAL);
+    INTERNAL_ERROR(Category.INTERNAL),
+
+    WEBHOOK_URL_NOT_ALLOWED(Category.INVALID_ARGUMENT),
+    WEBHOOK_ENDPOINT_NOT_FOUND(Category.NOT_FOUND),
+    EVENT_NOT_FOUND(Category.NOT_FOUND);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

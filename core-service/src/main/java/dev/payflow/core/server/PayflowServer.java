@@ -14,6 +14,19 @@ import dev.payflow.core.app.Services;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.config.WebhookConfig;
+import dev.payflow.core.api.LedgerEventJson;
+import dev.payflow.core.persistence.WebhookRepository;
+import dev.payflow.core.webhook.EncryptionKeyFile;
+import dev.payflow.core.webhook.LedgerEvents;
+import dev.payflow.core.webhook.PartnerEvents;
+import dev.payflow.core.webhook.SecretBox;
+import dev.payflow.core.webhook.UrlGuard;
+import dev.payflow.core.webhook.WebhookDelivery;
+import dev.payflow.core.webhook.WebhookEndpoints;
+import dev.payflow.core.webhook.WebhookEvents;
+import dev.payflow.core.webhook.WebhookSender;
+import java.time.Duration;
 import dev.payflow.core.domain.Text;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.ledger.LedgerEngine;
@@ -94,6 +107,9 @@ public final class PayflowServer implements AutoCloseable {
     private Database database;
     private HoldExpiry holdExpiry;
     private ScheduledExecutorService workers;
+    private ScheduledExecutorService webhookWorker;
+    private WebhookDelivery webhookDelivery;
+    private WebhookSender webhookSender;
 
     private PayflowServer(String adminToken) {
         this.adminToken = adminToken;
@@ -104,6 +120,11 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     public static PayflowServer start(PayflowConfig configured, Services services) {
+        return start(configured, services, UrlGuard.HostResolver.SYSTEM);
+    }
+
+    /** @param resolver how webhook URLs' hosts are looked up (tests make names resolve where they need) */
+    public static PayflowServer start(PayflowConfig configured, Services services, UrlGuard.HostResolver resolver) {
         PayflowConfig config = configured;
         String adminToken = config.adminToken().orElseGet(() -> {
             String generated = Text.randomBase62(services.random(), 43);
@@ -113,7 +134,7 @@ public final class PayflowServer implements AutoCloseable {
         });
         PayflowServer server = new PayflowServer(adminToken);
         try {
-            server.startAll(config, services);
+            server.startAll(config, services, resolver);
             return server;
         } catch (RuntimeException e) {
             server.close();
@@ -121,7 +142,7 @@ public final class PayflowServer implements AutoCloseable {
         }
     }
 
-    private void startAll(PayflowConfig config, Services services) {
+    private void startAll(PayflowConfig config, Services services, UrlGuard.HostResolver resolver) {
         database = connectDatabase(config);
         database.migrate();
 
@@ -134,8 +155,19 @@ public final class PayflowServer implements AutoCloseable {
         WalletRepository walletRepository = new WalletRepository();
         LedgerRepository ledgerRepository = new LedgerRepository();
         HoldRepository holdRepository = new HoldRepository();
+        WebhookRepository webhookRepository = new WebhookRepository();
+        // Every booking writes its partner events in its own transaction (the outbox).
+        LedgerEvents ledgerEvents = new LedgerEvents(new PartnerEvents(services.clock(), services.ids(), webhookRepository), new LedgerEventJson());
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
-                holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
+                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents);
+        WebhookConfig webhookConfig = config.webhooks();
+        SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
+                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
+        UrlGuard urlGuard = new UrlGuard(resolver, config.isProduction());
+        WebhookEndpoints webhookEndpoints = new WebhookEndpoints(database, services, webhookRepository, secretBox, urlGuard);
+        webhookSender = new WebhookSender(Duration.ofMillis(webhookConfig.requestTimeoutMs()));
+        webhookDelivery = new WebhookDelivery(database, services, webhookRepository, webhookEndpoints, urlGuard, webhookSender,
+                Duration.ofMillis(webhookConfig.requestTimeoutMs()), webhookConfig.deliveryThreads(), webhookConfig.endpointConcurrency(), meters);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -146,7 +178,9 @@ public final class PayflowServer implements AutoCloseable {
                 new Transfers(ledgerEngine),
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
-                new Authenticator(database, apiKeyRepository, adminToken));
+                new Authenticator(database, apiKeyRepository, adminToken),
+                webhookEndpoints,
+                new WebhookEvents(database, webhookRepository, webhookDelivery));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -201,6 +235,15 @@ public final class PayflowServer implements AutoCloseable {
                 return thread;
             });
             workers.scheduleWithFixedDelay(this::releaseExpiredHolds, config.holdExpiryIntervalMs(), config.holdExpiryIntervalMs(),
+                    TimeUnit.MILLISECONDS);
+        }
+        if (webhookConfig.pollIntervalMs() > 0) {
+            webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-webhook-dispatch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            webhookWorker.scheduleWithFixedDelay(this::dispatchWebhooks, webhookConfig.pollIntervalMs(), webhookConfig.pollIntervalMs(),
                     TimeUnit.MILLISECONDS);
         }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
@@ -288,6 +331,20 @@ public final class PayflowServer implements AutoCloseable {
         return holdExpiry;
     }
 
+    /** The partner webhook delivery worker, for tests that run it at a moment of their choosing. */
+    public WebhookDelivery webhookDelivery() {
+        return webhookDelivery;
+    }
+
+    private void dispatchWebhooks() {
+        try {
+            webhookDelivery.dispatchDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: a claim that did not commit claimed nothing.
+            LOG.error("webhook dispatch run failed", e);
+        }
+    }
+
     private void releaseExpiredHolds() {
         try {
             holdExpiry.releaseDue();
@@ -313,6 +370,16 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownNow();
+        }
+        if (webhookWorker != null) {
+            webhookWorker.shutdownNow();
+        }
+        if (webhookDelivery != null) {
+            // Attempts cut short here were leased: another replica (or this one, restarted) makes them again.
+            webhookDelivery.close();
+        }
+        if (webhookSender != null) {
+            webhookSender.close();
         }
         // The API listeners first (each lets in-flight calls finish, bounded), management last so
         // probes and scrapes see the shutdown.
