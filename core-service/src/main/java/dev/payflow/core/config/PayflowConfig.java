@@ -79,10 +79,6 @@ public record PayflowConfig(
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(webhooks, "webhooks");
-        if (environment == DeploymentEnvironment.PRODUCTION && webhooks.encryptionKey().isEmpty()) {
-            throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
-                    + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
-        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -99,6 +95,10 @@ public record PayflowConfig(
             }
             if (adminToken.isEmpty()) {
                 throw new ConfigException("PAYFLOW_ADMIN_TOKEN is required when PAYFLOW_ENVIRONMENT=production");
+            }
+            if (webhooks.encryptionKey().isEmpty()) {
+                throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
+                        + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
             }
         }
         adminToken.ifPresent(token -> {
