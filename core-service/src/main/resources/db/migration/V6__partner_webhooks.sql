@@ -40,6 +40,9 @@ CREATE TABLE webhook_endpoints (
     -- The signing secret, AES-GCM encrypted (Tink), and its display prefix.
     secret_ciphertext           bytea         NOT NULL,
     secret_prefix               varchar(32)   NOT NULL,
+    -- False while no one has been shown the secret (an endpoint made from the onboarding
+    -- webhookUrl): the partner's first PUT then issues a new one and shows it.
+    secret_revealed             boolean       NOT NULL,
     -- The secret a roll replaced: it keeps signing until previous_secret_expires_at.
     previous_secret_ciphertext  bytea,
     previous_secret_expires_at  timestamptz,

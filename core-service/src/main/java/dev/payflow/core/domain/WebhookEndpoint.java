@@ -10,10 +10,11 @@ import java.util.Optional;
  * A partner's webhook endpoint for one mode. The secrets are held encrypted; only the webhook
  * package's secret box opens them.
  *
- * @param eventTypes subscribed types; empty means all
+ * @param eventTypes     subscribed types; empty means all
+ * @param secretRevealed whether the secret was ever shown (not for an endpoint made from the onboarding webhookUrl)
  */
 public record WebhookEndpoint(PartnerScope scope, String url, List<String> eventTypes, boolean enabled, Status status,
-        byte[] secretCiphertext, String secretPrefix, Optional<byte[]> previousSecretCiphertext, Optional<Instant> previousSecretExpiresAt,
+        byte[] secretCiphertext, String secretPrefix, boolean secretRevealed, Optional<byte[]> previousSecretCiphertext, Optional<Instant> previousSecretExpiresAt,
         Optional<Instant> failingSince, String disabledReason, Instant createdAt, Instant updatedAt) {
     public WebhookEndpoint {
         Objects.requireNonNull(scope, "scope");

@@ -230,6 +230,7 @@ public final class WebhookRepository {
                 .setStatus(e.status().wireName())
                 .setSecretCiphertext(e.secretCiphertext())
                 .setSecretPrefix(e.secretPrefix())
+                .setSecretRevealed(e.secretRevealed())
                 .setPreviousSecretCiphertext(e.previousSecretCiphertext().orElse(null))
                 .setPreviousSecretExpiresAt(Timestamps.toColumn(e.previousSecretExpiresAt().orElse(null)))
                 .setFailingSince(Timestamps.toColumn(e.failingSince().orElse(null)))
@@ -275,7 +276,7 @@ public final class WebhookRepository {
     private static WebhookEndpoint toEndpoint(WebhookEndpointsRecord r) {
         List<String> types = r.getEventTypes().isEmpty() ? List.of() : Arrays.asList(r.getEventTypes().split(","));
         return new WebhookEndpoint(new PartnerScope(r.getPartnerId(), r.getLivemode()), r.getUrl(), types, r.getEnabled(),
-                WebhookEndpoint.Status.fromWireName(r.getStatus()), r.getSecretCiphertext(), r.getSecretPrefix(),
+                WebhookEndpoint.Status.fromWireName(r.getStatus()), r.getSecretCiphertext(), r.getSecretPrefix(), r.getSecretRevealed(),
                 Optional.ofNullable(r.getPreviousSecretCiphertext()), Optional.ofNullable(Timestamps.fromColumn(r.getPreviousSecretExpiresAt())),
                 Optional.ofNullable(Timestamps.fromColumn(r.getFailingSince())), r.getDisabledReason(), Timestamps.fromColumn(r.getCreatedAt()),
                 Timestamps.fromColumn(r.getUpdatedAt()));

@@ -73,12 +73,14 @@ public final class WebhookEndpoints {
         return database.inTransaction(tx -> {
             Instant now = services.now();
             Optional<WebhookEndpoint> existing = repository.findEndpointForUpdate(tx, scope);
-            Optional<String> newSecret = existing.isPresent() ? Optional.empty() : Optional.of(newSecret());
+            // A secret no one has seen (the onboarding URL's) is replaced, so the partner's first PUT shows one.
+            Optional<WebhookEndpoint> kept = existing.filter(WebhookEndpoint::secretRevealed);
+            Optional<String> newSecret = kept.isPresent() ? Optional.empty() : Optional.of(newSecret());
             WebhookEndpoint endpoint = new WebhookEndpoint(scope, settings.url(), types, settings.enabled().orElse(true),
                     WebhookEndpoint.Status.ACTIVE,
-                    existing.map(WebhookEndpoint::secretCiphertext).orElseGet(() -> secrets.seal(scope, newSecret.orElseThrow())),
-                    existing.map(WebhookEndpoint::secretPrefix).orElseGet(() -> displayPrefix(newSecret.orElseThrow())),
-                    existing.flatMap(WebhookEndpoint::previousSecretCiphertext), existing.flatMap(WebhookEndpoint::previousSecretExpiresAt),
+                    kept.map(WebhookEndpoint::secretCiphertext).orElseGet(() -> secrets.seal(scope, newSecret.orElseThrow())),
+                    kept.map(WebhookEndpoint::secretPrefix).orElseGet(() -> displayPrefix(newSecret.orElseThrow())), true,
+                    kept.flatMap(WebhookEndpoint::previousSecretCiphertext), kept.flatMap(WebhookEndpoint::previousSecretExpiresAt),
                     Optional.empty(), "", existing.map(WebhookEndpoint::createdAt).orElse(now), now);
             repository.saveEndpoint(tx, endpoint);
             return new View(endpoint, newSecret);
@@ -86,8 +88,9 @@ public final class WebhookEndpoints {
     }
 
     /**
-     * The partner's onboarding {@code webhookUrl} as its sandbox endpoint, all types, with a new
-     * secret (the partner reads it by rolling the secret). Only the URL's syntax is checked here,
+     * The partner's onboarding {@code webhookUrl} as its sandbox endpoint, all types, with a
+     * secret no one is shown: the partner's first PUT replaces it and shows the new one (or a roll
+     * does). Only the URL's syntax is checked here,
      * without a look-up, so onboarding never waits on DNS: the address rules apply at each
      * delivery. A URL that is not even well-formed is left out (and logged); the partner sets one.
      */
@@ -109,7 +112,7 @@ public final class WebhookEndpoints {
             Instant now = services.now();
             String secret = newSecret();
             repository.saveEndpoint(tx, new WebhookEndpoint(sandbox, url, List.of(), true, WebhookEndpoint.Status.ACTIVE, secrets.seal(sandbox, secret),
-                    displayPrefix(secret), Optional.empty(), Optional.empty(), Optional.empty(), "", now, now));
+                    displayPrefix(secret), false, Optional.empty(), Optional.empty(), Optional.empty(), "", now, now));
             return null;
         });
     }
@@ -126,7 +129,7 @@ public final class WebhookEndpoints {
             String secret = newSecret();
             boolean keepOld = hours > 0;
             WebhookEndpoint rolled = new WebhookEndpoint(scope, current.url(), current.eventTypes(), current.enabled(), current.status(),
-                    secrets.seal(scope, secret), displayPrefix(secret),
+                    secrets.seal(scope, secret), displayPrefix(secret), true,
                     keepOld ? Optional.of(current.secretCiphertext()) : Optional.empty(),
                     keepOld ? Optional.of(now.plus(Duration.ofHours(hours))) : Optional.empty(),
                     current.failingSince(), current.disabledReason(), current.createdAt(), now);

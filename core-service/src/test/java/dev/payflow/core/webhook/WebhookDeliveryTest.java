@@ -250,6 +250,28 @@ class WebhookDeliveryTest {
         }
     }
 
+    @Test
+    void metricsCountDeliveriesByOutcomeAndShowTheBacklogAndTheAgeOfItsOldestEvent() throws Exception {
+        receiver.failNext(1);
+        fundsAdded(credit("1.00"));
+        deliver();
+        payflow.clock().advance(Duration.ofSeconds(6));
+        deliver();
+        // A new event, not yet sent, ten minutes old by the clock.
+        fundsAdded(credit("1.00"));
+        payflow.clock().advance(Duration.ofMinutes(10));
+        payflow.server().webhookDelivery().dispatchDue().forEach(java.util.concurrent.CompletableFuture::join);
+
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + payflow.server().managementPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("payflow_webhooks_deliveries_total\\{outcome=\"delivered\"[^}]*} [1-9]");
+        assertThat(metrics).containsPattern("payflow_webhooks_deliveries_total\\{outcome=\"failed\"[^}]*} [1-9]");
+        assertThat(metrics).containsPattern("payflow_webhooks_deliveries_total\\{outcome=\"skipped\"[^}]*} [1-9]");
+        assertThat(metrics).contains("payflow_webhooks_backlog");
+        assertThat(metrics).contains("payflow_webhooks_oldest_pending_age_seconds");
+    }
+
     // --- Helpers ------------------------------------------------------------------------------
 
     /** Only wallet.funds_added, so each credit sends one event. */

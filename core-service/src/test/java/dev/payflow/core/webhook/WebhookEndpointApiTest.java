@@ -160,6 +160,15 @@ class WebhookEndpointApiTest {
         assertRestError(payflow.rest("GET", "/api/admin/partners/" + partnerId + "/webhook-endpoint?environment=production",
                 TestServer.ADMIN_TOKEN, null), 404, "WEBHOOK_ENDPOINT_NOT_FOUND");
 
+        // No one has seen the onboarding endpoint's secret: the partner's first PUT issues one and shows it, once.
+        payflow.changeStatus(partnerId, Partner.Status.approved);
+        String key = payflow.issueKey(partnerId, ApiKey.Environment.sandbox);
+        TestServer.Rest firstPut = payflow.rest("PUT", "/api/v1/webhook-endpoint", key, "{\"url\":\"https://partner.example/payflow/hooks\"}");
+        assertThat(firstPut.body().get("secret").getAsString()).startsWith("whsec_");
+        assertThat(firstPut.body().get("secretPrefix").getAsString()).isNotEqualTo(sandbox.body().get("secretPrefix").getAsString());
+        assertThat(payflow.rest("PUT", "/api/v1/webhook-endpoint", key, "{\"url\":\"https://partner.example/payflow/hooks\"}").body()
+                .get("secret").getAsString()).isEmpty();
+
         TestServer.Rest live = payflow.rest("PUT", "/api/admin/partners/" + partnerId + "/webhook-endpoint", TestServer.ADMIN_TOKEN,
                 "{\"environment\":\"production\",\"url\":\"https://partner.example/live\"}");
         assertThat(live.status()).isEqualTo(200);
