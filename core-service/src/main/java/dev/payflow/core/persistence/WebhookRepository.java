@@ -149,8 +149,13 @@ public final class WebhookRepository {
         return findEvent(tx, scope, id);
     }
 
-    /** The number the next attempt of this event takes: one more than the last recorded. */
+    /**
+     * The number the attempt being recorded takes: one more than the last recorded. Locks the
+     * event's row first, so two attempts that finish together (a replay beside a worker's) are
+     * numbered one after the other.
+     */
     public int nextAttemptNumber(DSLContext tx, String eventId) {
+        tx.select(PARTNER_EVENTS.ID).from(PARTNER_EVENTS).where(PARTNER_EVENTS.ID.eq(eventId)).forUpdate().fetchOne();
         Integer last = tx.select(DSL.max(WEBHOOK_ATTEMPTS.NUMBER)).from(WEBHOOK_ATTEMPTS).where(WEBHOOK_ATTEMPTS.EVENT_ID.eq(eventId))
                 .fetchOne(0, Integer.class);
         return last == null ? 1 : last + 1;

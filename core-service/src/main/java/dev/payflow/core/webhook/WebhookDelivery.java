@@ -175,14 +175,13 @@ public final class WebhookDelivery implements AutoCloseable {
             return;
         }
         WebhookEndpoint endpoint = found.get();
-        int number = database.inTransaction(tx -> repository.nextAttemptNumber(tx, event.id()));
         long started = System.nanoTime();
         UrlGuard.Target target;
         try {
             target = guard.check(endpoint.url(), event.scope().livemode());
         } catch (PayflowException refused) {
             // Checked again at each delivery: a name that resolved to a public address when saved may not now.
-            record(event, endpoint, number, now, Optional.empty(), elapsedMs(started), "refused: " + refused.getMessage(), "", Optional.empty(),
+            record(event, endpoint, now, Optional.empty(), elapsedMs(started), "refused: " + refused.getMessage(), "", Optional.empty(),
                     "refused");
             return;
         }
@@ -196,18 +195,18 @@ public final class WebhookDelivery implements AutoCloseable {
         long latencyMs = elapsedMs(started);
         String excerpt = event.scope().livemode() ? "" : excerpt(answer.body());
         if (answer.status().isEmpty()) {
-            record(event, endpoint, number, now, Optional.empty(), latencyMs, answer.error().orElse("no answer"), "", Optional.empty(), "failed");
+            record(event, endpoint, now, Optional.empty(), latencyMs, answer.error().orElse("no answer"), "", Optional.empty(), "failed");
             return;
         }
         int status = answer.status().get();
         if (status >= 200 && status < 300) {
-            record(event, endpoint, number, now, answer.status(), latencyMs, "", excerpt, Optional.empty(), "delivered");
+            record(event, endpoint, now, answer.status(), latencyMs, "", excerpt, Optional.empty(), "delivered");
         } else if (status >= 300 && status < 400) {
-            record(event, endpoint, number, now, answer.status(), latencyMs, "HTTP " + status + ": redirect to "
+            record(event, endpoint, now, answer.status(), latencyMs, "HTTP " + status + ": redirect to "
                     + answer.location().orElse("(no Location)") + " not followed (expected: a 2xx answer at the URL itself)", excerpt,
                     answer.retryAfter(), "failed");
         } else {
-            record(event, endpoint, number, now, answer.status(), latencyMs, "HTTP " + status + " (expected: 2xx)", excerpt, answer.retryAfter(),
+            record(event, endpoint, now, answer.status(), latencyMs, "HTTP " + status + " (expected: 2xx)", excerpt, answer.retryAfter(),
                     "failed");
         }
     }
@@ -220,26 +219,29 @@ public final class WebhookDelivery implements AutoCloseable {
         }
     }
 
-    private void record(PartnerEvent event, WebhookEndpoint endpoint, int number, Instant attemptedAt, Optional<Integer> httpStatus,
+    private void record(PartnerEvent event, WebhookEndpoint endpoint, Instant attemptedAt, Optional<Integer> httpStatus,
             long latencyMs, String error, String excerpt, Optional<String> retryAfter, String outcome) {
         boolean succeeded = outcome.equals("delivered");
-        PartnerEvent.Attempt attempt = new PartnerEvent.Attempt(event.id(), number, endpoint.url(), attemptedAt, httpStatus, latencyMs, succeeded,
-                error.length() > ERROR_LENGTH_MAX ? error.substring(0, ERROR_LENGTH_MAX) : error, excerpt);
         Instant now = services.now();
-        PartnerEvent.DeliveryStatus status;
-        Optional<Instant> next;
-        if (succeeded) {
-            status = PartnerEvent.DeliveryStatus.DELIVERED;
-            next = Optional.empty();
-        } else if (number >= ATTEMPTS_MAX) {
-            status = PartnerEvent.DeliveryStatus.FAILED;
-            next = Optional.empty();
-            outcome = "exhausted";
-        } else {
-            status = PartnerEvent.DeliveryStatus.PENDING;
-            next = Optional.of(now.plus(retryDelay(number, retryAfter, now)));
-        }
-        database.inTransaction(tx -> {
+        String counted = database.inTransaction(tx -> {
+            // Numbered when recorded, under the event's row lock: a replay finishing beside a worker's attempt takes the next number.
+            int number = repository.nextAttemptNumber(tx, event.id());
+            PartnerEvent.Attempt attempt = new PartnerEvent.Attempt(event.id(), number, endpoint.url(), attemptedAt, httpStatus, latencyMs,
+                    succeeded, error.length() > ERROR_LENGTH_MAX ? error.substring(0, ERROR_LENGTH_MAX) : error, excerpt);
+            PartnerEvent.DeliveryStatus status;
+            Optional<Instant> next;
+            String result = outcome;
+            if (succeeded) {
+                status = PartnerEvent.DeliveryStatus.DELIVERED;
+                next = Optional.empty();
+            } else if (number >= ATTEMPTS_MAX) {
+                status = PartnerEvent.DeliveryStatus.FAILED;
+                next = Optional.empty();
+                result = "exhausted";
+            } else {
+                status = PartnerEvent.DeliveryStatus.PENDING;
+                next = Optional.of(now.plus(retryDelay(number, retryAfter, now)));
+            }
             repository.recordAttempt(tx, event.scope(), attempt, status, next);
             Optional<WebhookEndpoint> current = repository.findEndpointForUpdate(tx, event.scope());
             if (current.isPresent()) {
@@ -258,9 +260,9 @@ public final class WebhookDelivery implements AutoCloseable {
                     }
                 }
             }
-            return null;
+            return result;
         });
-        count(outcome);
+        count(counted);
     }
 
     /** The wait after the {@code number}th failed attempt: the schedule's, with jitter, or the endpoint's Retry-After if later. */
