@@ -33,7 +33,7 @@ class ArchitectureTest {
             // persistence: LedgerGrpcService builds a LedgerRepository.TransactionFilter. Remove it then.
             .and().haveNameNotMatching("dev\\.payflow\\.core\\.api\\.LedgerGrpcService(\\$.*)?")
             .should().onlyDependOnClassesThat().resideInAnyPackage("java..", CORE + "api..", CORE + "app..", CORE + "domain..",
-                    CORE + "ledger..", "dev.payflow.proto..", "io.grpc..", "com.google.protobuf..", "com.google.rpc..", "com.google.api..",
+                    CORE + "ledger..", CORE + "webhook..", "dev.payflow.proto..", "io.grpc..", "com.google.protobuf..", "com.google.rpc..", "com.google.api..",
                     "com.google.gson..", "io.micrometer..", "org.slf4j..")
             .because("the API maps requests to use cases and results to replies; it reaches the database only through use cases");
 
@@ -44,7 +44,8 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule onlyUseCasesAndTheLedgerEngineHoldATransaction = noClasses().that()
-            .resideOutsideOfPackages(CORE + "persistence..", CORE + "app..", CORE + "ledger..")
+            // webhook: the outbox records events inside the caller's transaction, and its use cases own theirs.
+            .resideOutsideOfPackages(CORE + "persistence..", CORE + "app..", CORE + "ledger..", CORE + "webhook..")
             .should().dependOnClassesThat().areAssignableTo(DSLContext.class)
             .because("a use case (or the ledger engine it calls) opens the transaction and hands it, opaque, to the repositories");
 
@@ -59,6 +60,11 @@ class ArchitectureTest {
             .because("the ledger engine books movements for every use case, whatever door the request came through")
             // The package is being written; the rule is in place before its first class.
             .allowEmptyShould(true);
+
+    @ArchTest
+    static final ArchRule webhooksKnowNothingOfGrpc = noClasses().that().resideInAPackage(CORE + "webhook..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "dev.payflow.proto..", CORE + "api..", CORE + "server..")
+            .because("the outbox and its delivery serve every feature, whatever door its requests came through; the API renders the payloads");
 
     @ArchTest
     static final ArchRule persistenceDoesNotCallUp = noClasses().that().resideInAPackage(CORE + "persistence..")

@@ -32,7 +32,17 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
     private final ApiKeyAdministration apiKeys;
     private final SystemStatistics statistics;
 
+    /** Told of each new partner (its onboarding webhookUrl becomes its sandbox endpoint). */
+    private final java.util.function.Consumer<dev.payflow.core.domain.Partner> created;
+
     PartnerAdminGrpcService(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics) {
+        this(partners, apiKeys, statistics, partner -> {
+        });
+    }
+
+    PartnerAdminGrpcService(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
+            java.util.function.Consumer<dev.payflow.core.domain.Partner> created) {
+        this.created = created;
         this.partners = partners;
         this.apiKeys = apiKeys;
         this.statistics = statistics;
@@ -50,9 +60,11 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
 
     @Override
     public void createPartner(CreatePartnerRequest request, StreamObserver<dev.payflow.proto.v1.Partner> response) {
-        reply(response, ProtoMapping.partner(partners.create(new PartnerAdministration.CreatePartner(request.getName(),
+        dev.payflow.core.domain.Partner partner = partners.create(new PartnerAdministration.CreatePartner(request.getName(),
                 request.getCompanyName(), request.getEmail(), request.getContactPerson(), request.getBusinessType(),
-                request.getWebhookUrl(), ProtoMapping.metadata(request.getMetadata()).validated().json()))));
+                request.getWebhookUrl(), ProtoMapping.metadata(request.getMetadata()).validated().json()));
+        created.accept(partner);
+        reply(response, ProtoMapping.partner(partner));
     }
 
     @Override

@@ -12,6 +12,8 @@ import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
+import dev.payflow.core.webhook.WebhookEndpoints;
+import dev.payflow.core.webhook.WebhookEvents;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -27,7 +29,8 @@ public final class PayflowApi {
     /** The use cases the API exposes. */
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
-            Authenticator authenticator, Payments payments, StripeWebhooks webhooks) {
+            Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
+            WebhookEvents webhookEvents) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -37,10 +40,13 @@ public final class PayflowApi {
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new NotBuiltYet.Payouts().bindService(),
-                new StripeWebhookGrpcService(useCases.webhooks()).bindService(),
-                new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics()).bindService(),
+                new StripeWebhookGrpcService(useCases.stripeWebhooks()).bindService(),
+                new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
+                        partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl())).bindService(),
                 new PaymentGrpcService(useCases.payments()).bindService(),
-                new GatewayEventAdminGrpcService(useCases.webhooks()).bindService());
+                new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
+                new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
+                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService());
         List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
     }

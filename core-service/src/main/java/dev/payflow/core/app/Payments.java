@@ -33,6 +33,7 @@ import dev.payflow.core.persistence.PartnerRepository;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.persistence.RefundRepository;
 import dev.payflow.core.persistence.WalletRepository;
+import dev.payflow.core.webhook.PaymentEvents;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,9 +74,18 @@ public final class Payments {
     private final LedgerRepository transactions;
     private final IdempotencyRepository idempotency;
     private final RefundRepository refunds = new RefundRepository();
+    private final PaymentEvents events;
 
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
+        this(database, services, ledger, providers, payments, wallets, partners, transactions, idempotency, PaymentEvents.NONE);
+    }
+
+    /** @param events the partner events of payment changes, recorded in the transaction of each change (the outbox) */
+    public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
+            WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency,
+            PaymentEvents events) {
+        this.events = Objects.requireNonNull(events, "events");
         this.database = Objects.requireNonNull(database, "database");
         this.services = Objects.requireNonNull(services, "services");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
@@ -295,7 +305,7 @@ public final class Payments {
                 seen.status().wireName(), seen.objectJson(), now));
         if (!payment.status().canBecome(seen.status())) {
             if (providerPaymentId.isPresent() && payment.providerPaymentId().isEmpty()) {
-                payments.update(tx, with(payment, payment.status(), providerPaymentId, payment.transactionId(), payment.nextAction(),
+                update(tx, payment, with(payment, payment.status(), providerPaymentId, payment.transactionId(), payment.nextAction(),
                         payment.failureCode(), payment.failureMessage(), now), Optional.empty());
             }
             return payment;
@@ -308,7 +318,7 @@ public final class Payments {
                 seen.status() == PaymentStatus.REQUIRES_ACTION ? seen.nextAction() : Optional.empty(),
                 seen.status() == PaymentStatus.FAILED ? seen.failureCode() : Optional.empty(),
                 seen.status() == PaymentStatus.FAILED ? seen.failureMessage() : Optional.empty(), now);
-        payments.update(tx, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
+        update(tx, payment, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
         if (transactionId.isPresent() && payment.transactionId().isEmpty()) {
             // Now that the payment names its transaction, the gateway record does too.
             providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, changed, changed.provider(), id, seen.objectType(),
@@ -566,6 +576,7 @@ public final class Payments {
             case "failed", "canceled" -> {
                 refunds.updateStatus(tx, current.id(), Refund.Status.FAILED, providerId, now);
                 reverseRefund(tx, payment, current);
+                events.refundFailed(tx, refunds.find(tx, payment.scope(), current.id()).orElseThrow());
                 long refunded = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow().amountRefundedMinor();
                 setRefunded(tx, payment, refunded - current.amount().minorUnits(), cause, causeId);
             }
@@ -600,8 +611,18 @@ public final class Payments {
                 current.providerPaymentId(), current.paymentMethod(), current.customer(), current.walletId(), current.capture(),
                 current.returnUrl(), current.description(), current.idempotencyKey(), current.metadataJson(), current.transactionId(),
                 Optional.empty(), Optional.empty(), Optional.empty(), current.createdAt(), now, current.statusHistory());
-        payments.update(tx, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
+        update(tx, current, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
                 causeId)));
+    }
+
+    /**
+     * Writes a change of a payment and, in the same transaction, the partner events it announces
+     * (the one place both happen, so no change goes unannounced and none is announced twice).
+     */
+    private void update(DSLContext tx, Payment before, Payment changed, Optional<Payment.StatusChange> statusChange) {
+        payments.update(tx, changed, statusChange);
+        events.paymentChanged(tx, before, changed, () -> payments.find(tx, changed.scope(), changed.id()).orElseThrow(),
+                () -> refunds.listForPayment(tx, changed.scope(), changed.id()));
     }
 
     /** A payment's refunds, oldest first. */

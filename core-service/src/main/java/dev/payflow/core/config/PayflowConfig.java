@@ -28,7 +28,8 @@ public record PayflowConfig(
         long holdExpiryIntervalMs,
         OptionalInt adminPort,
         boolean docServiceEnabled,
-        StripeConfig stripe) {
+        StripeConfig stripe,
+        WebhookConfig webhooks) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -68,12 +69,13 @@ public record PayflowConfig(
                 environment != DeploymentEnvironment.PRODUCTION);
     }
 
-    /** The configuration without Stripe in either mode (sandbox uses the simulated gateway). */
+    /** The configuration without Stripe in either mode (sandbox uses the simulated gateway) and with the webhook defaults. */
     public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
             Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
+                WebhookConfig.defaults());
     }
 
     public PayflowConfig {
@@ -82,6 +84,7 @@ public record PayflowConfig(
         if (stripe.apiBase().isPresent() && environment != DeploymentEnvironment.DEVELOPMENT) {
             throw new ConfigException("PAYFLOW_STRIPE_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
+        Objects.requireNonNull(webhooks, "webhooks");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -98,6 +101,10 @@ public record PayflowConfig(
             }
             if (adminToken.isEmpty()) {
                 throw new ConfigException("PAYFLOW_ADMIN_TOKEN is required when PAYFLOW_ENVIRONMENT=production");
+            }
+            if (webhooks.encryptionKey().isEmpty()) {
+                throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
+                        + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
             }
         }
         adminToken.ifPresent(token -> {
@@ -137,17 +144,24 @@ public record PayflowConfig(
                 text(env, "PAYFLOW_ADMIN_PORT").isPresent()
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
-                StripeConfig.fromEnvironment(env, environment));
+                StripeConfig.fromEnvironment(env, environment),
+                WebhookConfig.fromEnvironment(env));
+    }
+
+    /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
+    public PayflowConfig withWebhooks(WebhookConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other);
+    }
+
+    /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
+    public PayflowConfig withStripe(StripeConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks);
     }
 
     public boolean isProduction() {
         return environment == DeploymentEnvironment.PRODUCTION;
-    }
-
-    /** The same configuration with other Stripe settings (tests point it at a fake Stripe). */
-    public PayflowConfig withStripe(StripeConfig other) {
-        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir,
-                adminToken, databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other);
     }
 
     private static DeploymentEnvironment environment(String value) {

@@ -68,11 +68,19 @@ public final class LedgerEngine {
     private final HoldRepository holds;
     private final IdempotencyRepository idempotency;
     private final SystemAccountRepository systemAccounts;
+    private final BookingObserver observer;
     /** System account ids never change once committed, so each is looked up once per process. */
     private final Map<SystemAccountKey, String> systemAccountIds = new ConcurrentHashMap<>();
 
     public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
             IdempotencyRepository idempotency, SystemAccountRepository systemAccounts) {
+        this(database, clock, ids, wallets, ledger, holds, idempotency, systemAccounts, BookingObserver.NONE);
+    }
+
+    /** @param observer told of each booking inside its transaction (the partner events' outbox) */
+    public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
+            IdempotencyRepository idempotency, SystemAccountRepository systemAccounts, BookingObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.database = Objects.requireNonNull(database, "database");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ids = Objects.requireNonNull(ids, "ids");
@@ -135,6 +143,8 @@ public final class LedgerEngine {
             return new Outcome(Optional.empty(), broken);
         }
         Booking booking = write(tx, scope, movement, locked, context, now, created);
+        // In the same transaction as the money, so the events that announce it commit with it or not at all.
+        observer.booked(tx, scope, movement, booking, locked.wallets());
         requireWithinDuration(now);
         return new Outcome(Optional.of(booking), Optional.empty());
     }

@@ -26,6 +26,21 @@ import dev.payflow.core.app.Services;
 import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.config.WebhookConfig;
+import dev.payflow.core.api.LedgerEventJson;
+import dev.payflow.core.api.PaymentEventJson;
+import dev.payflow.core.persistence.WebhookRepository;
+import dev.payflow.core.webhook.EncryptionKeyFile;
+import dev.payflow.core.webhook.LedgerEvents;
+import dev.payflow.core.webhook.PartnerEvents;
+import dev.payflow.core.webhook.PaymentEvents;
+import dev.payflow.core.webhook.SecretBox;
+import dev.payflow.core.webhook.UrlGuard;
+import dev.payflow.core.webhook.WebhookDelivery;
+import dev.payflow.core.webhook.WebhookEndpoints;
+import dev.payflow.core.webhook.WebhookEvents;
+import dev.payflow.core.webhook.WebhookSender;
+import java.time.Duration;
 import dev.payflow.core.domain.Text;
 import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.ledger.LedgerEngine;
@@ -107,9 +122,12 @@ public final class PayflowServer implements AutoCloseable {
     private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
-    private StripeWebhooks webhooks;
+    private StripeWebhooks stripeWebhooks;
     private PaymentRecovery paymentRecovery;
     private ScheduledExecutorService workers;
+    private ScheduledExecutorService webhookWorker;
+    private WebhookDelivery webhookDelivery;
+    private WebhookSender webhookSender;
 
     private PayflowServer(String adminToken) {
         this.adminToken = adminToken;
@@ -120,6 +138,11 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     public static PayflowServer start(PayflowConfig configured, Services services) {
+        return start(configured, services, UrlGuard.HostResolver.SYSTEM);
+    }
+
+    /** @param resolver how webhook URLs' hosts are looked up (tests make names resolve where they need) */
+    public static PayflowServer start(PayflowConfig configured, Services services, UrlGuard.HostResolver resolver) {
         PayflowConfig config = configured;
         String adminToken = config.adminToken().orElseGet(() -> {
             String generated = Text.randomBase62(services.random(), 43);
@@ -129,7 +152,7 @@ public final class PayflowServer implements AutoCloseable {
         });
         PayflowServer server = new PayflowServer(adminToken);
         try {
-            server.startAll(config, services);
+            server.startAll(config, services, resolver);
             return server;
         } catch (RuntimeException e) {
             server.close();
@@ -137,7 +160,7 @@ public final class PayflowServer implements AutoCloseable {
         }
     }
 
-    private void startAll(PayflowConfig config, Services services) {
+    private void startAll(PayflowConfig config, Services services, UrlGuard.HostResolver resolver) {
         database = connectDatabase(config);
         database.migrate();
 
@@ -150,16 +173,29 @@ public final class PayflowServer implements AutoCloseable {
         WalletRepository walletRepository = new WalletRepository();
         LedgerRepository ledgerRepository = new LedgerRepository();
         HoldRepository holdRepository = new HoldRepository();
+        WebhookRepository webhookRepository = new WebhookRepository();
+        // Every booking writes its partner events in its own transaction (the outbox).
+        PartnerEvents partnerEvents = new PartnerEvents(services.clock(), services.ids(), webhookRepository);
+        LedgerEvents ledgerEvents = new LedgerEvents(partnerEvents, new LedgerEventJson());
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
-                holdRepository, new IdempotencyRepository(), new SystemAccountRepository());
+                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents);
+        WebhookConfig webhookConfig = config.webhooks();
+        SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
+                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
+        UrlGuard urlGuard = new UrlGuard(resolver, config.isProduction());
+        WebhookEndpoints webhookEndpoints = new WebhookEndpoints(database, services, webhookRepository, secretBox, urlGuard);
+        webhookSender = new WebhookSender(Duration.ofMillis(webhookConfig.requestTimeoutMs()));
+        webhookDelivery = new WebhookDelivery(database, services, webhookRepository, webhookEndpoints, urlGuard, webhookSender,
+                Duration.ofMillis(webhookConfig.requestTimeoutMs()), webhookConfig.deliveryThreads(), webhookConfig.endpointConcurrency(), meters);
         // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
-                walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository());
+                walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
+                new PaymentEvents(partnerEvents, new PaymentEventJson()));
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
-        webhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
+        stripeWebhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
                 config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
@@ -173,7 +209,9 @@ public final class PayflowServer implements AutoCloseable {
                 new LedgerQueries(database, walletRepository, ledgerRepository),
                 new Authenticator(database, apiKeyRepository, adminToken),
                 payments,
-                webhooks);
+                stripeWebhooks,
+                webhookEndpoints,
+                new WebhookEvents(database, webhookRepository, webhookDelivery));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -231,6 +269,15 @@ public final class PayflowServer implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             // Payments and gateway events whose outcome is open, on the same worker thread (the hold-expiry switch turns all off).
             workers.scheduleWithFixedDelay(this::settleOpenPayments, PAYMENT_WORKERS_INTERVAL_MS, PAYMENT_WORKERS_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+        }
+        if (webhookConfig.pollIntervalMs() > 0) {
+            webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-webhook-dispatch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            webhookWorker.scheduleWithFixedDelay(this::dispatchWebhooks, webhookConfig.pollIntervalMs(), webhookConfig.pollIntervalMs(),
                     TimeUnit.MILLISECONDS);
         }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
@@ -337,7 +384,7 @@ public final class PayflowServer implements AutoCloseable {
 
     private void settleOpenPayments() {
         try {
-            webhooks.applyWaiting();
+            stripeWebhooks.applyWaiting();
             paymentRecovery.recoverDue();
         } catch (RuntimeException e) {
             // Logged and retried on the next tick: each step commits only what it finished.
@@ -347,7 +394,22 @@ public final class PayflowServer implements AutoCloseable {
 
     /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */
     public StripeWebhooks stripeWebhooks() {
-        return webhooks;
+        return stripeWebhooks;
+    }
+
+
+    /** The partner webhook delivery worker, for tests that run it at a moment of their choosing. */
+    public WebhookDelivery webhookDelivery() {
+        return webhookDelivery;
+    }
+
+    private void dispatchWebhooks() {
+        try {
+            webhookDelivery.dispatchDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: a claim that did not commit claimed nothing.
+            LOG.error("webhook dispatch run failed", e);
+        }
     }
 
     private void releaseExpiredHolds() {
@@ -375,6 +437,16 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownNow();
+        }
+        if (webhookWorker != null) {
+            webhookWorker.shutdownNow();
+        }
+        if (webhookDelivery != null) {
+            // Attempts cut short here were leased: another replica (or this one, restarted) makes them again.
+            webhookDelivery.close();
+        }
+        if (webhookSender != null) {
+            webhookSender.close();
         }
         // The API listeners first (each lets in-flight calls finish, bounded), management last so
         // probes and scrapes see the shutdown.

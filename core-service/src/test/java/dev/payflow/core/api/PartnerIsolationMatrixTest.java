@@ -140,6 +140,8 @@ class PartnerIsolationMatrixTest {
         AUTHORISED_PAYMENT(IdPrefix.PAYMENT),
         /** No payout can be made yet (PayoutService is not built): RPCs naming one must be {@link Entry#notBuilt}. */
         PAYOUT(IdPrefix.PAYOUT),
+        /** A partner event of the outbox (the fixture's transfer wrote some). */
+        EVENT(IdPrefix.EVENT),
         /** The partner's own {@code externalWalletId} of a wallet. */
         EXTERNAL_WALLET_ID(null),
         /** The partner's own {@code externalUserId} of a wallet's user. */
@@ -234,6 +236,9 @@ class PartnerIsolationMatrixTest {
         };
     }
 
+    /** Where sandbox callers' webhooks go: a loopback port nothing listens on, so a replay fails fast and harmlessly. */
+    private static final String MATRIX_WEBHOOK_URL = "http://localhost:9/matrix";
+
     /** Every partner RPC of the contract. A request's {@code idempotency_key} is filled with a fresh key on every call. */
     static final List<Entry> PARTNER_RPCS = List.of(
             Entry.of("payflow.v1.WalletService/CreateWallet", request -> {
@@ -269,6 +274,15 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.HoldService/VoidHold", NOTHING_ELSE, ref("id", Kind.HOLD, "HOLD_NOT_FOUND")),
             Entry.of("payflow.v1.HoldService/GetHold", NOTHING_ELSE, ref("id", Kind.HOLD, "HOLD_NOT_FOUND")),
             Entry.of("payflow.v1.HoldService/ListWalletHolds", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
+            // Each sandbox caller has an endpoint on loopback (the fixture sets it); production callers have none, and
+            // live mode refuses a loopback http URL before anything is stored.
+            Entry.of("payflow.v1.WebhookEndpointService/GetWebhookEndpoint", NOTHING_ELSE).refusedInLivemode("WEBHOOK_ENDPOINT_NOT_FOUND"),
+            Entry.of("payflow.v1.WebhookEndpointService/PutWebhookEndpoint", fields("url", MATRIX_WEBHOOK_URL))
+                    .refusedInLivemode("WEBHOOK_URL_NOT_ALLOWED"),
+            Entry.of("payflow.v1.WebhookEndpointService/RollWebhookSecret", NOTHING_ELSE).refusedInLivemode("WEBHOOK_ENDPOINT_NOT_FOUND"),
+            Entry.of("payflow.v1.WebhookEndpointService/ListEvents", NOTHING_ELSE),
+            Entry.of("payflow.v1.WebhookEndpointService/GetEvent", NOTHING_ELSE, ref("id", Kind.EVENT, "EVENT_NOT_FOUND")),
+            Entry.of("payflow.v1.WebhookEndpointService/ReplayEvent", NOTHING_ELSE, ref("event_id", Kind.EVENT, "EVENT_NOT_FOUND")),
             Entry.of("payflow.v1.PayoutService/CreatePayout", fields("amount", "1.00", "currency", "USD", "destination", "ba_matrix"),
                     ref("wallet_id", Kind.WALLET, "NOT_IMPLEMENTED")).notBuiltYet(),
             Entry.of("payflow.v1.PayoutService/ListPayouts", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "NOT_IMPLEMENTED")).notBuiltYet(),
@@ -422,6 +436,11 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.PAYMENT, List.of(livePayments.create(new PartnerScope(partner.partnerId(), livemode),
                 Payments.CreateTerms.of("2.00", "USD", "pm_card_visa", "", "", "matrix payment", first.getId(), true, Metadata.EMPTY),
                 IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id()));
+        objects.put(Kind.EVENT, List.of(payflow.webhooks(key).listEvents(dev.payflow.proto.v1.ListEventsRequest.getDefaultInstance())
+                .getEvents(0).getId()));
+        if (!livemode) {
+            payflow.webhooks(key).putWebhookEndpoint(dev.payflow.proto.v1.PutWebhookEndpointRequest.newBuilder().setUrl(MATRIX_WEBHOOK_URL).build());
+        }
         objects.put(Kind.EXTERNAL_WALLET_ID, List.of(first.getExternalWalletId()));
         objects.put(Kind.EXTERNAL_USER_ID, List.of(first.getExternalUserId()));
         return new Caller(name, partner, livemode, objects);

@@ -12,6 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PayflowConfigTest {
     private static final String TOKEN = "a-production-admin-token-of-40-characters";
+    /** Base64 of 32 bytes, as `openssl rand -base64 32` prints. */
+    private static final String ENCRYPTION_KEY = java.util.Base64.getEncoder().encodeToString(new byte[32]);
 
     @Test
     void withNothingSetItIsDevelopmentOnTheDocumentedPortsAndTheEmbeddedDatabase() {
@@ -49,7 +51,7 @@ class PayflowConfigTest {
     @Test
     void productionPutsTheAdminApiOnAPortOfItsOwnAndTheApiBrowserOffUnlessEnabled() {
         Map<String, String> production = Map.of("PAYFLOW_ENVIRONMENT", "production",
-                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN);
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY);
         PayflowConfig config = PayflowConfig.fromEnvironment(production);
         assertThat(config.adminPort()).hasValue(PayflowConfig.ADMIN_PORT_PRODUCTION_DEFAULT);
         assertThat(config.docServiceEnabled()).isFalse();
@@ -68,8 +70,19 @@ class PayflowConfigTest {
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ADMIN_TOKEN");
 
         PayflowConfig production = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "PRODUCTION",
-                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN));
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY));
         assertThat(production.isProduction()).isTrue();
+    }
+
+    @Test
+    void productionRefusesToStartWithoutAnEncryptionKeyOfThirtyTwoBytes() {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ENCRYPTION_KEY is required");
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENCRYPTION_KEY",
+                java.util.Base64.getEncoder().encodeToString(new byte[16]))))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ENCRYPTION_KEY: 16 bytes");
+        assertThat(PayflowConfig.fromEnvironment(Map.of()).webhooks().encryptionKey()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {0}")

@@ -4,6 +4,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.payflow.core.app.Services;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.config.WebhookConfig;
+import dev.payflow.core.webhook.UrlGuard;
 import dev.payflow.core.domain.Ids;
 import dev.payflow.core.server.PayflowServer;
 import dev.payflow.proto.v1.ApiKey;
@@ -113,12 +115,45 @@ public final class TestServer implements AutoCloseable {
      */
     private static TestServer start(Duration lockTimeout, TestClock clock, OptionalInt adminPort, boolean docServiceEnabled,
             dev.payflow.core.config.StripeConfig stripe) {
-        TestDatabases.Coordinates database = TestDatabases.fresh();
+        return start(TestDatabases.fresh(), lockTimeout, clock, adminPort, docServiceEnabled, stripe, UrlGuard.HostResolver.SYSTEM,
+                WebhookConfig.REQUEST_TIMEOUT_MS_MAX);
+    }
+
+    /**
+     * A server for webhook tests: names resolve through {@code resolver}, and each delivery
+     * attempt may take {@code requestTimeoutMs}. Its delivery worker, too, runs only when a test
+     * calls {@code server().webhookDelivery().deliverDue()}.
+     */
+    public static TestServer startForWebhooks(TestClock clock, UrlGuard.HostResolver resolver, long requestTimeoutMs) {
+        return startOn(TestDatabases.fresh(), clock, resolver, requestTimeoutMs);
+    }
+
+    /** Another server on an existing database (a restart, or a second replica), with the same key for webhook secrets. */
+    public static TestServer startOn(TestDatabases.Coordinates database, TestClock clock, UrlGuard.HostResolver resolver, long requestTimeoutMs) {
+        return start(database, PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true,
+                dev.payflow.core.config.StripeConfig.NONE, resolver, requestTimeoutMs);
+    }
+
+    private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
+            boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs) {
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
-                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled, stripe);
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled)
+                .withStripe(stripe)
+                // No webhook worker of its own: tests deliver when their clock says so.
+                .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
+                        WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT));
         SecureRandom random = new SecureRandom();
-        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), clock, database);
+        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
+    }
+
+    /** One key for every test server, so a second server on the same database opens the first one's secrets. */
+    private static final byte[] WEBHOOK_ENCRYPTION_KEY = randomKey();
+
+    private static byte[] randomKey() {
+        byte[] key = new byte[WebhookConfig.ENCRYPTION_KEY_BYTES];
+        new SecureRandom().nextBytes(key);
+        return key;
     }
 
     /** The server's clock: advance it instead of sleeping. */
@@ -163,6 +198,10 @@ public final class TestServer implements AutoCloseable {
 
     public dev.payflow.proto.v1.PaymentServiceGrpc.PaymentServiceBlockingStub payments(String key) {
         return withBearer(dev.payflow.proto.v1.PaymentServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public dev.payflow.proto.v1.WebhookEndpointServiceGrpc.WebhookEndpointServiceBlockingStub webhooks(String key) {
+        return withBearer(dev.payflow.proto.v1.WebhookEndpointServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     public HoldServiceGrpc.HoldServiceBlockingStub holds(String key) {

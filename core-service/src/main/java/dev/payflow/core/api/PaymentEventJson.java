@@ -1,0 +1,54 @@
+package dev.payflow.core.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import dev.payflow.core.domain.Money;
+import dev.payflow.core.domain.Payment;
+import dev.payflow.core.domain.Refund;
+import dev.payflow.core.webhook.PaymentEventPayloads;
+import dev.payflow.proto.v1.PaymentEventData;
+import dev.payflow.proto.v1.RefundEventData;
+import java.util.List;
+
+/**
+ * The payment events' data as the contract's messages (events.proto), printed as the REST API
+ * prints its answers, with {@code object} mapped exactly as a GET of the payment maps it.
+ */
+public final class PaymentEventJson implements PaymentEventPayloads {
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
+
+    @Override
+    public String payment(Payment payment, List<Refund> refunds) {
+        return print(PaymentEventData.newBuilder()
+                .setObject(ProtoMapping.payment(payment, refunds))
+                .setPaymentId(payment.id())
+                .setWalletId(payment.walletId().orElse(""))
+                .setAmount(payment.amount().format())
+                .setAmountRefunded(new Money(payment.amountRefundedMinor(), payment.amount().currency()).format())
+                .setCurrency(payment.amount().currency().code())
+                .setStatus(payment.status().wireName())
+                .setTransactionId(payment.transactionId().orElse(""))
+                .build());
+    }
+
+    @Override
+    public String refund(Refund refund) {
+        return print(RefundEventData.newBuilder()
+                .setObject(ProtoMapping.refund(refund))
+                .setRefundId(refund.id())
+                .setPaymentId(refund.paymentId())
+                .setAmount(refund.amount().format())
+                .setCurrency(refund.amount().currency().code())
+                .setStatus(refund.status().wireName())
+                .build());
+    }
+
+    private static String print(MessageOrBuilder message) {
+        try {
+            return PRINTER.print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("an event's data could not be printed as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.payflow.core.ledger;
+
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.Wallet;
+import java.util.Map;
+import org.jooq.DSLContext;
+
+/**
+ * Told of every movement the engine books, inside the booking's own database transaction, after
+ * it is written and checked: what it writes there (the partner events of the outbox) commits or
+ * rolls back with the money. Not told of replays (the first booking was) nor of refusals (nothing
+ * was booked). A failure here rolls the movement back.
+ */
+@FunctionalInterface
+public interface BookingObserver {
+    BookingObserver NONE = (tx, scope, movement, booking, walletsBefore) -> {
+    };
+
+    /**
+     * @param walletsBefore the wallets the movement locked, as they were before it (their
+     *                      balances after it are in the booking's ledger entries)
+     */
+    void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore);
+}

@@ -1,0 +1,289 @@
+package dev.payflow.core.persistence;
+
+import static dev.payflow.core.persistence.jooq.Tables.PARTNER_EVENTS;
+import static dev.payflow.core.persistence.jooq.Tables.WEBHOOK_ATTEMPTS;
+import static dev.payflow.core.persistence.jooq.Tables.WEBHOOK_ENDPOINTS;
+
+import dev.payflow.core.domain.PartnerEvent;
+import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.WebhookEndpoint;
+import dev.payflow.core.persistence.jooq.tables.records.PartnerEventsRecord;
+import dev.payflow.core.persistence.jooq.tables.records.WebhookAttemptsRecord;
+import dev.payflow.core.persistence.jooq.tables.records.WebhookEndpointsRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.InsertValuesStep9;
+import org.jooq.impl.DSL;
+
+/**
+ * The partner events' outbox, their delivery attempts, and the partners' webhook endpoints. An
+ * event row is written once, in the transaction of the change it announces; afterwards only its
+ * delivery state moves.
+ */
+public final class WebhookRepository {
+
+    // --- Events -------------------------------------------------------------------------------
+
+    /** Inserts new pending events, due at once, in one statement. */
+    public void insertEvents(DSLContext tx, List<PartnerEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        InsertValuesStep9<PartnerEventsRecord, String, String, Boolean, String, String, java.time.OffsetDateTime, String, Integer,
+                java.time.OffsetDateTime> insert = tx.insertInto(PARTNER_EVENTS, PARTNER_EVENTS.ID, PARTNER_EVENTS.PARTNER_ID,
+                PARTNER_EVENTS.LIVEMODE, PARTNER_EVENTS.TYPE, PARTNER_EVENTS.BODY, PARTNER_EVENTS.CREATED_AT, PARTNER_EVENTS.DELIVERY_STATUS,
+                PARTNER_EVENTS.ATTEMPT_COUNT, PARTNER_EVENTS.NEXT_ATTEMPT_AT);
+        for (PartnerEvent e : events) {
+            insert = insert.values(e.id(), e.scope().partnerId(), e.scope().livemode(), e.type(), e.body(), Timestamps.toColumn(e.createdAt()),
+                    e.deliveryStatus().wireName(), e.attemptCount(), Timestamps.toColumn(e.nextAttemptAt().orElseThrow()));
+        }
+        int inserted = insert.execute();
+        if (inserted != events.size()) {
+            throw new IllegalStateException("inserted " + inserted + " events, expected " + events.size());
+        }
+    }
+
+    public Optional<PartnerEvent> findEvent(DSLContext tx, PartnerScope scope, String id) {
+        return tx.selectFrom(PARTNER_EVENTS).where(eventInScope(scope)).and(PARTNER_EVENTS.ID.eq(id)).fetchOptional()
+                .map(WebhookRepository::toEvent);
+    }
+
+    /** The filters of the partner's event list. */
+    public record EventFilter(Optional<String> type, Optional<PartnerEvent.DeliveryStatus> deliveryStatus, Optional<Instant> createdAtOrAfter,
+            Optional<Instant> createdBefore) {
+    }
+
+    /** Newest first; one more than {@code limit} rows so the caller can tell whether a next page exists. */
+    public List<PartnerEvent> listEvents(DSLContext tx, PartnerScope scope, EventFilter filter, Optional<String> afterId, int limit) {
+        Condition where = eventInScope(scope);
+        if (filter.type().isPresent()) {
+            where = where.and(PARTNER_EVENTS.TYPE.eq(filter.type().get()));
+        }
+        if (filter.deliveryStatus().isPresent()) {
+            where = where.and(PARTNER_EVENTS.DELIVERY_STATUS.eq(filter.deliveryStatus().get().wireName()));
+        }
+        if (filter.createdAtOrAfter().isPresent()) {
+            where = where.and(PARTNER_EVENTS.CREATED_AT.ge(Timestamps.toColumn(filter.createdAtOrAfter().get())));
+        }
+        if (filter.createdBefore().isPresent()) {
+            where = where.and(PARTNER_EVENTS.CREATED_AT.lt(Timestamps.toColumn(filter.createdBefore().get())));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(PARTNER_EVENTS.ID.lt(afterId.get()));
+        }
+        return tx.selectFrom(PARTNER_EVENTS).where(where).orderBy(PARTNER_EVENTS.ID.desc()).limit(limit + 1).fetch(WebhookRepository::toEvent);
+    }
+
+    /**
+     * Claims up to {@code limit} due events for delivery, skipping those another worker holds, and
+     * at most {@code perEndpointMax} in flight per partner and mode (counting {@code inFlight},
+     * what this worker already sends), so one slow endpoint cannot fill a claim. Each claimed
+     * event's next attempt moves {@code lease} ahead before the caller commits: another worker
+     * will not take it again until the lease runs out, which it only does if this worker died
+     * mid-attempt (then the attempt is made again: at least once).
+     */
+    public List<PartnerEvent> claimDue(DSLContext tx, Instant now, int limit, int perEndpointMax, Map<PartnerScope, Integer> inFlight,
+            Duration lease) {
+        Condition due = PARTNER_EVENTS.DELIVERY_STATUS.eq(PartnerEvent.DeliveryStatus.PENDING.wireName())
+                .and(PARTNER_EVENTS.NEXT_ATTEMPT_AT.le(Timestamps.toColumn(now)));
+        for (Map.Entry<PartnerScope, Integer> busy : inFlight.entrySet()) {
+            if (busy.getValue() >= perEndpointMax) {
+                due = due.and(PARTNER_EVENTS.PARTNER_ID.ne(busy.getKey().partnerId()).or(PARTNER_EVENTS.LIVEMODE.ne(busy.getKey().livemode())));
+            }
+        }
+        // Lock candidates first (SKIP LOCKED cannot sit beside a window function), then keep a few per endpoint.
+        List<PartnerEvent> locked = tx.selectFrom(PARTNER_EVENTS).where(due)
+                .orderBy(PARTNER_EVENTS.NEXT_ATTEMPT_AT, PARTNER_EVENTS.ID)
+                .limit(limit * 4)
+                .forUpdate().skipLocked()
+                .fetch(WebhookRepository::toEvent);
+        Map<PartnerScope, Integer> taken = new HashMap<>(inFlight);
+        List<PartnerEvent> claimed = new ArrayList<>();
+        for (PartnerEvent event : locked) {
+            if (claimed.size() == limit) {
+                break;
+            }
+            if (taken.merge(event.scope(), 1, Integer::sum) <= perEndpointMax) {
+                claimed.add(event);
+            }
+        }
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        Instant leasedUntil = now.plus(lease);
+        int updated = tx.update(PARTNER_EVENTS)
+                .set(PARTNER_EVENTS.NEXT_ATTEMPT_AT, Timestamps.toColumn(leasedUntil))
+                .where(PARTNER_EVENTS.ID.in(claimed.stream().map(PartnerEvent::id).toList()))
+                .execute();
+        if (updated != claimed.size()) {
+            throw new IllegalStateException("claimed " + claimed.size() + " events but leased " + updated);
+        }
+        return claimed.stream().map(e -> new PartnerEvent(e.id(), e.scope(), e.type(), e.body(), e.createdAt(), e.deliveryStatus(),
+                e.attemptCount(), Optional.of(leasedUntil), e.deliveredAt())).toList();
+    }
+
+    /**
+     * Claims one event of the scope for an immediate attempt (a replay): it becomes pending with
+     * its lease, whatever it was. Waits for a worker's claim that holds it (bounded by the lock timeout).
+     */
+    public Optional<PartnerEvent> claimForReplay(DSLContext tx, PartnerScope scope, String id, Instant now, Duration lease) {
+        Optional<PartnerEvent> event = tx.selectFrom(PARTNER_EVENTS).where(eventInScope(scope)).and(PARTNER_EVENTS.ID.eq(id)).forUpdate()
+                .fetchOptional().map(WebhookRepository::toEvent);
+        if (event.isEmpty()) {
+            return Optional.empty();
+        }
+        tx.update(PARTNER_EVENTS)
+                .set(PARTNER_EVENTS.DELIVERY_STATUS, PartnerEvent.DeliveryStatus.PENDING.wireName())
+                .set(PARTNER_EVENTS.NEXT_ATTEMPT_AT, Timestamps.toColumn(now.plus(lease)))
+                .where(PARTNER_EVENTS.ID.eq(id))
+                .execute();
+        return findEvent(tx, scope, id);
+    }
+
+    /**
+     * The number the attempt being recorded takes: one more than the last recorded. Locks the
+     * event's row first, so two attempts that finish together (a replay beside a worker's) are
+     * numbered one after the other.
+     */
+    public int nextAttemptNumber(DSLContext tx, String eventId) {
+        tx.select(PARTNER_EVENTS.ID).from(PARTNER_EVENTS).where(PARTNER_EVENTS.ID.eq(eventId)).forUpdate().fetchOne();
+        Integer last = tx.select(DSL.max(WEBHOOK_ATTEMPTS.NUMBER)).from(WEBHOOK_ATTEMPTS).where(WEBHOOK_ATTEMPTS.EVENT_ID.eq(eventId))
+                .fetchOne(0, Integer.class);
+        return last == null ? 1 : last + 1;
+    }
+
+    /** Records an attempt's outcome: the attempt row and the event's new delivery state, in one transaction. */
+    public void recordAttempt(DSLContext tx, PartnerScope scope, PartnerEvent.Attempt attempt, PartnerEvent.DeliveryStatus status,
+            Optional<Instant> nextAttemptAt) {
+        tx.insertInto(WEBHOOK_ATTEMPTS)
+                .set(WEBHOOK_ATTEMPTS.EVENT_ID, attempt.eventId())
+                .set(WEBHOOK_ATTEMPTS.NUMBER, attempt.number())
+                .set(WEBHOOK_ATTEMPTS.PARTNER_ID, scope.partnerId())
+                .set(WEBHOOK_ATTEMPTS.LIVEMODE, scope.livemode())
+                .set(WEBHOOK_ATTEMPTS.URL, attempt.url())
+                .set(WEBHOOK_ATTEMPTS.ATTEMPTED_AT, Timestamps.toColumn(attempt.attemptedAt()))
+                .set(WEBHOOK_ATTEMPTS.HTTP_STATUS, attempt.httpStatus().orElse(null))
+                .set(WEBHOOK_ATTEMPTS.LATENCY_MS, attempt.latencyMs())
+                .set(WEBHOOK_ATTEMPTS.SUCCEEDED, attempt.succeeded())
+                .set(WEBHOOK_ATTEMPTS.ERROR, attempt.error())
+                .set(WEBHOOK_ATTEMPTS.RESPONSE_EXCERPT, attempt.responseExcerpt())
+                .execute();
+        tx.update(PARTNER_EVENTS).set(PARTNER_EVENTS.ATTEMPT_COUNT, DSL.greatest(PARTNER_EVENTS.ATTEMPT_COUNT, DSL.val(attempt.number())))
+                .where(PARTNER_EVENTS.ID.eq(attempt.eventId())).execute();
+        settle(tx, attempt.eventId(), status, nextAttemptAt, status == PartnerEvent.DeliveryStatus.DELIVERED ? attempt.attemptedAt() : null);
+    }
+
+    /** Settles a claimed event without an attempt (no endpoint, or one that does not want it). */
+    public void settle(DSLContext tx, String eventId, PartnerEvent.DeliveryStatus status, Optional<Instant> nextAttemptAt, Instant deliveredAt) {
+        int updated = tx.update(PARTNER_EVENTS)
+                .set(PARTNER_EVENTS.DELIVERY_STATUS, status.wireName())
+                .set(PARTNER_EVENTS.NEXT_ATTEMPT_AT, Timestamps.toColumn(nextAttemptAt.orElse(null)))
+                .set(PARTNER_EVENTS.DELIVERED_AT, deliveredAt == null ? PARTNER_EVENTS.DELIVERED_AT : DSL.val(Timestamps.toColumn(deliveredAt)))
+                .where(PARTNER_EVENTS.ID.eq(eventId))
+                .execute();
+        if (updated != 1) {
+            throw new IllegalStateException("event " + eventId + " not found to settle");
+        }
+    }
+
+    public List<PartnerEvent.Attempt> attempts(DSLContext tx, PartnerScope scope, String eventId) {
+        return tx.selectFrom(WEBHOOK_ATTEMPTS)
+                .where(WEBHOOK_ATTEMPTS.PARTNER_ID.eq(scope.partnerId())).and(WEBHOOK_ATTEMPTS.LIVEMODE.eq(scope.livemode()))
+                .and(WEBHOOK_ATTEMPTS.EVENT_ID.eq(eventId))
+                .orderBy(WEBHOOK_ATTEMPTS.NUMBER)
+                .fetch(WebhookRepository::toAttempt);
+    }
+
+    /** What is still to send: how many events, and when the oldest of them was created. */
+    public record Backlog(long size, Optional<Instant> oldestCreatedAt) {
+    }
+
+    public Backlog backlog(DSLContext tx) {
+        var row = tx.select(DSL.count(), DSL.min(PARTNER_EVENTS.CREATED_AT)).from(PARTNER_EVENTS)
+                .where(PARTNER_EVENTS.DELIVERY_STATUS.eq(PartnerEvent.DeliveryStatus.PENDING.wireName())).fetchOne();
+        return new Backlog(row.value1(), Optional.ofNullable(Timestamps.fromColumn(row.value2())));
+    }
+
+    // --- Endpoints ----------------------------------------------------------------------------
+
+    public Optional<WebhookEndpoint> findEndpoint(DSLContext tx, PartnerScope scope) {
+        return tx.selectFrom(WEBHOOK_ENDPOINTS).where(endpointInScope(scope)).fetchOptional().map(WebhookRepository::toEndpoint);
+    }
+
+    /** Locks the endpoint's row until the transaction ends, so two writers of one endpoint take turns. */
+    public Optional<WebhookEndpoint> findEndpointForUpdate(DSLContext tx, PartnerScope scope) {
+        return tx.selectFrom(WEBHOOK_ENDPOINTS).where(endpointInScope(scope)).forUpdate().fetchOptional().map(WebhookRepository::toEndpoint);
+    }
+
+    /** Inserts or replaces the scope's endpoint. */
+    public void saveEndpoint(DSLContext tx, WebhookEndpoint e) {
+        WebhookEndpointsRecord r = tx.newRecord(WEBHOOK_ENDPOINTS)
+                .setPartnerId(e.scope().partnerId())
+                .setLivemode(e.scope().livemode())
+                .setUrl(e.url())
+                .setEventTypes(String.join(",", e.eventTypes()))
+                .setEnabled(e.enabled())
+                .setStatus(e.status().wireName())
+                .setSecretCiphertext(e.secretCiphertext())
+                .setSecretPrefix(e.secretPrefix())
+                .setSecretRevealed(e.secretRevealed())
+                .setPreviousSecretCiphertext(e.previousSecretCiphertext().orElse(null))
+                .setPreviousSecretExpiresAt(Timestamps.toColumn(e.previousSecretExpiresAt().orElse(null)))
+                .setFailingSince(Timestamps.toColumn(e.failingSince().orElse(null)))
+                .setDisabledReason(e.disabledReason())
+                .setCreatedAt(Timestamps.toColumn(e.createdAt()))
+                .setUpdatedAt(Timestamps.toColumn(e.updatedAt()));
+        tx.insertInto(WEBHOOK_ENDPOINTS).set(r).onConflict(WEBHOOK_ENDPOINTS.PARTNER_ID, WEBHOOK_ENDPOINTS.LIVEMODE).doUpdate().set(r).execute();
+    }
+
+    /** An attempt's mark on its endpoint: healthy again, or failing since {@code failingSince} (kept from the first failure). */
+    public void markEndpoint(DSLContext tx, PartnerScope scope, WebhookEndpoint.Status status, Optional<Instant> failingSince, String disabledReason,
+            Instant now) {
+        tx.update(WEBHOOK_ENDPOINTS)
+                .set(WEBHOOK_ENDPOINTS.STATUS, status.wireName())
+                .set(WEBHOOK_ENDPOINTS.FAILING_SINCE, Timestamps.toColumn(failingSince.orElse(null)))
+                .set(WEBHOOK_ENDPOINTS.DISABLED_REASON, disabledReason)
+                .set(WEBHOOK_ENDPOINTS.UPDATED_AT, Timestamps.toColumn(now))
+                .where(endpointInScope(scope))
+                .execute();
+    }
+
+    private static Condition eventInScope(PartnerScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        return PARTNER_EVENTS.PARTNER_ID.eq(scope.partnerId()).and(PARTNER_EVENTS.LIVEMODE.eq(scope.livemode()));
+    }
+
+    private static Condition endpointInScope(PartnerScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        return WEBHOOK_ENDPOINTS.PARTNER_ID.eq(scope.partnerId()).and(WEBHOOK_ENDPOINTS.LIVEMODE.eq(scope.livemode()));
+    }
+
+    private static PartnerEvent toEvent(PartnerEventsRecord r) {
+        return new PartnerEvent(r.getId(), new PartnerScope(r.getPartnerId(), r.getLivemode()), r.getType(), r.getBody(),
+                Timestamps.fromColumn(r.getCreatedAt()), PartnerEvent.DeliveryStatus.fromWireName(r.getDeliveryStatus()), r.getAttemptCount(),
+                Optional.ofNullable(Timestamps.fromColumn(r.getNextAttemptAt())), Optional.ofNullable(Timestamps.fromColumn(r.getDeliveredAt())));
+    }
+
+    private static PartnerEvent.Attempt toAttempt(WebhookAttemptsRecord r) {
+        return new PartnerEvent.Attempt(r.getEventId(), r.getNumber(), r.getUrl(), Timestamps.fromColumn(r.getAttemptedAt()),
+                Optional.ofNullable(r.getHttpStatus()), r.getLatencyMs(), r.getSucceeded(), r.getError(), r.getResponseExcerpt());
+    }
+
+    private static WebhookEndpoint toEndpoint(WebhookEndpointsRecord r) {
+        List<String> types = r.getEventTypes().isEmpty() ? List.of() : Arrays.asList(r.getEventTypes().split(","));
+        return new WebhookEndpoint(new PartnerScope(r.getPartnerId(), r.getLivemode()), r.getUrl(), types, r.getEnabled(),
+                WebhookEndpoint.Status.fromWireName(r.getStatus()), r.getSecretCiphertext(), r.getSecretPrefix(), r.getSecretRevealed(),
+                Optional.ofNullable(r.getPreviousSecretCiphertext()), Optional.ofNullable(Timestamps.fromColumn(r.getPreviousSecretExpiresAt())),
+                Optional.ofNullable(Timestamps.fromColumn(r.getFailingSince())), r.getDisabledReason(), Timestamps.fromColumn(r.getCreatedAt()),
+                Timestamps.fromColumn(r.getUpdatedAt()));
+    }
+}
