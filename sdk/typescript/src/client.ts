@@ -1,6 +1,8 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
 import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
+import { WebhookEndpointService, type WebhookEvent } from "./gen/payflow/v1/partner_webhooks_pb.js";
+import { PaymentService, type Payment } from "./gen/payflow/v1/payment_pb.js";
 import { TransferService } from "./gen/payflow/v1/transfer_pb.js";
 import { WalletService, type Wallet } from "./gen/payflow/v1/wallet_pb.js";
 import { Transport } from "./transport.js";
@@ -52,6 +54,9 @@ export class PayFlowClient {
   readonly transfers;
   readonly transactions;
   readonly holds;
+  readonly payments;
+  /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
+  readonly webhookEndpoint;
   private readonly transport: Transport;
 
   constructor(options: PayFlowClientOptions) {
@@ -113,6 +118,25 @@ export class PayFlowClient {
       get: (id: string) => this.call(hold.getHold, { id }),
       list: (walletId: string, init: Rest<typeof hold.listWalletHolds, "walletId"> = {}) =>
         this.paginate<typeof hold.listWalletHolds, Hold>(hold.listWalletHolds, { ...init, walletId }),
+    };
+    const payment = PaymentService.method;
+    this.payments = {
+      create: (init: Init<typeof payment.createPayment>) => this.call(payment.createPayment, init),
+      get: (id: string) => this.call(payment.getPayment, { id }),
+      list: (init: Init<typeof payment.listPayments> = {}) => this.paginate<typeof payment.listPayments, Payment>(payment.listPayments, init),
+      capture: (init: Init<typeof payment.capturePayment>) => this.call(payment.capturePayment, init),
+      cancel: (init: Init<typeof payment.cancelPayment>) => this.call(payment.cancelPayment, init),
+      refund: (init: Init<typeof payment.refundPayment>) => this.call(payment.refundPayment, init),
+      config: () => this.call(payment.getPaymentConfig, {}),
+    };
+    const endpoint = WebhookEndpointService.method;
+    this.webhookEndpoint = {
+      get: () => this.call(endpoint.getWebhookEndpoint, {}),
+      put: (init: Init<typeof endpoint.putWebhookEndpoint>) => this.call(endpoint.putWebhookEndpoint, init),
+      rollSecret: (init: Init<typeof endpoint.rollWebhookSecret> = {}) => this.call(endpoint.rollWebhookSecret, init),
+      events: (init: Init<typeof endpoint.listEvents> = {}) => this.paginate<typeof endpoint.listEvents, WebhookEvent>(endpoint.listEvents, init),
+      event: (id: string) => this.call(endpoint.getEvent, { id }),
+      replay: (eventId: string) => this.call(endpoint.replayEvent, { eventId }),
     };
   }
 

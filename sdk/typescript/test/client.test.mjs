@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { PayFlowClient, PayFlowError, Wallet_Status } from "../dist/esm/index.js";
+import { PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
 import { startPayFlow } from "./payflow-server.mjs";
 
 let payflow;
@@ -74,6 +74,41 @@ describe("PayFlowClient against a real PayFlow", () => {
     assert.equal((await sdk.transfers.get(transfer.id)).amount, "20.00");
     assert.deepEqual(statement.map((entry) => entry.balance), ["30.00", "50.00"]);
     assert.deepEqual(waits, []);
+  });
+
+  test("payments: a sandbox card payment funds the wallet, a partial refund follows, and both are listed", async () => {
+    const { sdk } = client();
+    const wallet = await sdk.wallets.create(newWallet());
+    const config = await sdk.payments.config();
+    assert.equal(config.provider, "simulated");
+
+    const payment = await sdk.payments.create({ amount: "25.00", currency: "USD", paymentMethod: "pm_card_visa", walletId: wallet.id, capture: true });
+    assert.match(payment.id, /^pmt_/);
+    assert.equal(payment.status, Payment_Status.succeeded);
+    assert.match(payment.transactionId, /^txn_/);
+    const refund = await sdk.payments.refund({ id: payment.id, amount: "5.00", reason: "requested_by_customer" });
+    assert.match(refund.id, /^ref_/);
+
+    assert.equal((await sdk.wallets.balance(wallet.id)).balance, "20.00");
+    assert.equal((await sdk.payments.get(payment.id)).status, Payment_Status.partially_refunded);
+    const listed = [];
+    for await (const p of sdk.payments.list({ walletId: wallet.id })) listed.push(p.id);
+    assert.deepEqual(listed, [payment.id]);
+  });
+
+  test("webhook endpoint: the first put shows the secret once, and the events of a credit are listed", async () => {
+    const { sdk } = client();
+    const endpoint = await sdk.webhookEndpoint.put({ url: "http://localhost:9999/payflow/hooks" });
+    assert.match(endpoint.secret, /^whsec_/);
+    assert.equal((await sdk.webhookEndpoint.get()).secret, "");
+
+    const wallet = await sdk.wallets.create(newWallet());
+    const credit = await sdk.wallets.credit({ walletId: wallet.id, amount: "3.00", currency: "USD" });
+    const types = [];
+    for await (const e of sdk.webhookEndpoint.events({ type: "wallet.funds_added" })) {
+      if (e.data?.transactionId === credit.id) types.push(e.type);
+    }
+    assert.deepEqual(types, ["wallet.funds_added"]);
   });
 
   test("a lost response is retried with the same idempotency key, and the money moves once", async () => {

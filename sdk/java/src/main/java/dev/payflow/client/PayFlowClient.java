@@ -1,6 +1,25 @@
 package dev.payflow.client;
 
 import com.google.protobuf.Message;
+import dev.payflow.proto.v1.CancelPaymentRequest;
+import dev.payflow.proto.v1.CapturePaymentRequest;
+import dev.payflow.proto.v1.CreatePaymentRequest;
+import dev.payflow.proto.v1.GetEventRequest;
+import dev.payflow.proto.v1.GetPaymentConfigRequest;
+import dev.payflow.proto.v1.GetPaymentRequest;
+import dev.payflow.proto.v1.GetWebhookEndpointRequest;
+import dev.payflow.proto.v1.ListEventsRequest;
+import dev.payflow.proto.v1.ListPaymentsRequest;
+import dev.payflow.proto.v1.Payment;
+import dev.payflow.proto.v1.PaymentConfig;
+import dev.payflow.proto.v1.PaymentServiceGrpc;
+import dev.payflow.proto.v1.PutWebhookEndpointRequest;
+import dev.payflow.proto.v1.Refund;
+import dev.payflow.proto.v1.RefundPaymentRequest;
+import dev.payflow.proto.v1.ReplayEventRequest;
+import dev.payflow.proto.v1.RollWebhookSecretRequest;
+import dev.payflow.proto.v1.WebhookEndpointServiceGrpc;
+import dev.payflow.proto.v1.WebhookEvent;
 import dev.payflow.proto.v1.CaptureHoldRequest;
 import dev.payflow.proto.v1.CreateHoldRequest;
 import dev.payflow.proto.v1.CreateTransferRequest;
@@ -120,6 +139,15 @@ public final class PayFlowClient implements AutoCloseable {
     return new Holds();
   }
 
+  public Payments payments() {
+    return new Payments();
+  }
+
+  /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
+  public WebhookEndpoint webhookEndpoint() {
+    return new WebhookEndpoint();
+  }
+
   /** Closes the connection, if this client opened it (not one made by {@link #withDeadline}). */
   @Override
   public void close() {
@@ -236,6 +264,74 @@ public final class PayFlowClient implements AutoCloseable {
 
     public Iterable<Hold> list(ListWalletHoldsRequest request) {
       return listAll(HoldServiceGrpc.getListWalletHoldsMethod(), request);
+    }
+  }
+
+  /** PaymentService. */
+  public final class Payments {
+    private Payments() {}
+
+    /** Idempotent: without an {@code idempotencyKey} the client makes one, reused on every retry. */
+    public Payment create(CreatePaymentRequest request) {
+      return call(PaymentServiceGrpc.getCreatePaymentMethod(), request);
+    }
+
+    /** Idempotent like {@link #create}. */
+    public Payment capture(CapturePaymentRequest request) {
+      return call(PaymentServiceGrpc.getCapturePaymentMethod(), request);
+    }
+
+    /** Idempotent like {@link #create}. */
+    public Payment cancel(CancelPaymentRequest request) {
+      return call(PaymentServiceGrpc.getCancelPaymentMethod(), request);
+    }
+
+    /** Idempotent like {@link #create}. */
+    public Refund refund(RefundPaymentRequest request) {
+      return call(PaymentServiceGrpc.getRefundPaymentMethod(), request);
+    }
+
+    public Payment get(String id) {
+      return call(PaymentServiceGrpc.getGetPaymentMethod(), GetPaymentRequest.newBuilder().setId(id).build());
+    }
+
+    public Iterable<Payment> list(ListPaymentsRequest request) {
+      return listAll(PaymentServiceGrpc.getListPaymentsMethod(), request);
+    }
+
+    public PaymentConfig config() {
+      return call(PaymentServiceGrpc.getGetPaymentConfigMethod(), GetPaymentConfigRequest.getDefaultInstance());
+    }
+  }
+
+  /** WebhookEndpointService. */
+  public final class WebhookEndpoint {
+    private WebhookEndpoint() {}
+
+    public dev.payflow.proto.v1.WebhookEndpoint get() {
+      return call(WebhookEndpointServiceGrpc.getGetWebhookEndpointMethod(), GetWebhookEndpointRequest.getDefaultInstance());
+    }
+
+    /** The first put answers with the new {@code whsec_} secret, shown once. */
+    public dev.payflow.proto.v1.WebhookEndpoint put(PutWebhookEndpointRequest request) {
+      return call(WebhookEndpointServiceGrpc.getPutWebhookEndpointMethod(), request);
+    }
+
+    public dev.payflow.proto.v1.WebhookEndpoint rollSecret(RollWebhookSecretRequest request) {
+      return call(WebhookEndpointServiceGrpc.getRollWebhookSecretMethod(), request);
+    }
+
+    public Iterable<WebhookEvent> events(ListEventsRequest request) {
+      return listAll(WebhookEndpointServiceGrpc.getListEventsMethod(), request);
+    }
+
+    public WebhookEvent event(String id) {
+      return call(WebhookEndpointServiceGrpc.getGetEventMethod(), GetEventRequest.newBuilder().setId(id).build());
+    }
+
+    /** Sends the event again now, with the same {@code webhook-id}. */
+    public WebhookEvent replay(String eventId) {
+      return call(WebhookEndpointServiceGrpc.getReplayEventMethod(), ReplayEventRequest.newBuilder().setEventId(eventId).build());
     }
   }
 

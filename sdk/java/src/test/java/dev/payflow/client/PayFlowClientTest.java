@@ -85,6 +85,47 @@ class PayFlowClientTest {
   }
 
   @Test
+  void aSandboxCardPaymentFundsTheWalletAndALostRefundAnswerIsRetriedWithOneKeyAndRefundsOnce() {
+    LoseResponses lose = new LoseResponses(dev.payflow.proto.v1.PaymentServiceGrpc.getRefundPaymentMethod(), 1);
+    try (PayFlowClient payflow = client().interceptor(lose).build()) {
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+
+      dev.payflow.proto.v1.Payment payment = payflow.payments().create(dev.payflow.proto.v1.CreatePaymentRequest.newBuilder()
+          .setAmount("25.00").setCurrency("USD").setPaymentMethod("pm_card_visa").setWalletId(wallet.getId()).setCapture(true).build());
+      dev.payflow.proto.v1.Refund refund = payflow.payments().refund(dev.payflow.proto.v1.RefundPaymentRequest.newBuilder()
+          .setId(payment.getId()).setAmount("5.00").setReason("requested_by_customer").build());
+
+      assertThat(payment.getStatus()).isEqualTo(dev.payflow.proto.v1.Payment.Status.succeeded);
+      assertThat(payment.getIdempotencyKey()).startsWith("sdk_");
+      assertThat(lose.sent).hasSize(2);
+      assertThat(lose.sent).extracting(sent -> ((dev.payflow.proto.v1.RefundPaymentRequest) sent).getIdempotencyKey()).containsOnly(
+          ((dev.payflow.proto.v1.RefundPaymentRequest) lose.sent.get(0)).getIdempotencyKey());
+      assertThat(payflow.payments().get(payment.getId()).getRefundsList()).extracting(dev.payflow.proto.v1.Refund::getId)
+          .containsExactly(refund.getId());
+      assertThat(payflow.wallets().balance(wallet.getId()).getBalance()).isEqualTo("20.00");
+      assertThat(list(payflow.payments().list(dev.payflow.proto.v1.ListPaymentsRequest.newBuilder().setWalletId(wallet.getId()).build())))
+          .extracting(dev.payflow.proto.v1.Payment::getId).containsExactly(payment.getId());
+    }
+  }
+
+  @Test
+  void theWebhookEndpointShowsItsSecretOnceAndListsTheEventsOfACredit() {
+    try (PayFlowClient payflow = client().build()) {
+      dev.payflow.proto.v1.WebhookEndpoint endpoint = payflow.webhookEndpoint().put(dev.payflow.proto.v1.PutWebhookEndpointRequest.newBuilder()
+          .setUrl("http://localhost:9999/payflow/hooks").build());
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+      Transaction credit = payflow.wallets().credit(CreditWalletRequest.newBuilder()
+          .setWalletId(wallet.getId()).setAmount("3.00").setCurrency("USD").build());
+
+      assertThat(endpoint.getSecret()).startsWith("whsec_");
+      assertThat(payflow.webhookEndpoint().get().getSecret()).isEmpty();
+      assertThat(list(payflow.webhookEndpoint().events(dev.payflow.proto.v1.ListEventsRequest.newBuilder().setType("wallet.funds_added").build())))
+          .filteredOn(e -> e.getData().getFieldsOrThrow("transactionId").getStringValue().equals(credit.getId()))
+          .extracting(dev.payflow.proto.v1.WebhookEvent::getType).containsExactly("wallet.funds_added");
+    }
+  }
+
+  @Test
   void aLostResponseIsRetriedWithTheSameIdempotencyKeyAndTheMoneyMovesOnce() {
     LoseResponses lose = new LoseResponses(WalletServiceGrpc.getCreditWalletMethod(), 2);
     try (PayFlowClient payflow = client().interceptor(lose).build()) {
