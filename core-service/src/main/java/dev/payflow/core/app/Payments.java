@@ -162,7 +162,12 @@ public final class Payments {
         PaymentProvider.CallOutcome outcome = provider.createPayment(new PaymentProvider.CreatePayment(payment.id(), payment.amount(),
                 payment.paymentMethod(), payment.customer(), payment.capture(), payment.returnUrl(), payment.description(),
                 providerMetadata(scope, payment), payment.id() + ":create"));
-        return database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+        Payment answered = database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+        if (answered.status().isCaptured()) {
+            settleFee(answered);
+            return payments.find(database.reader(), scope, answered.id()).orElseThrow();
+        }
+        return answered;
     }
 
     /** What a partner's app needs to make payment-method tokens: the provider of its mode and its publishable key. */
@@ -343,6 +348,76 @@ public final class Payments {
                 proceeds, payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
     }
 
+    // --- The provider's fee ---------------------------------------------------------------------
+
+    /**
+     * Books the provider's fee of a captured payment once it is known: asked of the provider
+     * outside any transaction (the balance transaction of its charge), then booked once under
+     * the payment's row lock, from the provider's {@code gateway_fees} account to its
+     * {@code gateway_clearing} account (key {@code sys:payment:<pmt_id>:fee}), so clearing
+     * mirrors what the provider will pay out, net of fees. Not known yet: nothing is booked and
+     * {@link #settleDueFees} asks again later. Returns whether the fee is now known.
+     */
+    public boolean settleFee(Payment payment) {
+        if (!payment.status().isCaptured() || payment.providerPaymentId().isEmpty()
+                || payments.feeKnown(database.reader(), payment.id())) {
+            return false;
+        }
+        Optional<PaymentProvider> provider = providers.forLivemode(payment.scope().livemode()).filter(p -> p.name().equals(payment.provider()));
+        if (provider.isEmpty()) {
+            return false;
+        }
+        PaymentProvider.FeeOutcome fee = provider.get().feeOf(payment.providerPaymentId().get());
+        if (fee instanceof PaymentProvider.FeeOutcome.NotYet notYet) {
+            LOG.info("payment {}: the fee of {} is not known yet ({})", payment.id(), payment.providerPaymentId().get(), notYet.why());
+            return false;
+        }
+        if (fee instanceof PaymentProvider.FeeOutcome.Known known && !known.currency().equals(payment.amount().currency().code())) {
+            // Payments are accepted only in currencies the provider settles without conversion: this is not expected.
+            LOG.error("payment {}: fee of {} in {}, the payment is in {}; not booked", payment.id(), known.balanceTransactionId(),
+                    known.currency(), payment.amount().currency().code());
+            return false;
+        }
+        return database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow();
+            if (payments.feeKnown(tx, locked.id())) {
+                return true;
+            }
+            if (!(fee instanceof PaymentProvider.FeeOutcome.Known known) || known.feeMinor() == 0) {
+                payments.recordFee(tx, locked.id(), 0, Optional.empty());
+                return true;
+            }
+            payments.recordGatewayObject(tx, locked, locked.provider(), known.balanceTransactionId(), "balance_transaction", "fee",
+                    known.objectJson(), services.now());
+            Instruction.Post post = new Instruction.Post(TransactionType.FEE, new Money(known.feeMinor(), locked.amount().currency()),
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_FEES, locked.provider()),
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, locked.provider()),
+                    locked.provider() + " fee of " + locked.id(), "{}", locked.provider(),
+                    transactionId -> Optional.of(known.balanceTransactionId()));
+            String transactionId = ledger.bookWithin(tx, locked.scope(), Movement.of("PaymentFee", IdempotencyKey.system("payment", locked.id(), "fee"),
+                    post, locked.id(), known.balanceTransactionId(), known.feeMinor())).orThrow().requireTransaction().id();
+            payments.recordFee(tx, locked.id(), known.feeMinor(), Optional.of(transactionId));
+            return true;
+        });
+    }
+
+    /** Asks again about the fees not known yet, a bounded batch leased with SKIP LOCKED. Returns how many it asked about. */
+    public int settleDueFees(java.time.Duration after) {
+        Instant now = services.now();
+        List<Payment> leased = database.inTransaction(tx -> payments.leaseForFee(tx, now.minus(after), now, FEE_BATCH_MAX));
+        for (Payment payment : leased) {
+            try {
+                settleFee(payment);
+            } catch (RuntimeException e) {
+                LOG.error("the fee of payment {} could not be settled", payment.id(), e);
+            }
+        }
+        return leased.size();
+    }
+
+    /** Fees asked about per sweep: each is one gateway call. */
+    static final int FEE_BATCH_MAX = 50;
+
     private static Payment with(Payment p, PaymentStatus status, Optional<String> providerPaymentId, Optional<String> transactionId,
             Optional<Payment.NextAction> nextAction, Optional<String> failureCode, Optional<String> failureMessage, Instant now) {
         return new Payment(p.id(), p.scope(), status, p.amount(), p.amountRefundedMinor(), p.provider(), providerPaymentId, p.paymentMethod(),
@@ -386,8 +461,12 @@ public final class Payments {
      * provider's key {@code <pmt_id>:capture} makes it one capture); after, it answers the payment as it is.
      */
     public Payment capture(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
-        return changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
+        Payment captured = changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
                 (provider, payment) -> provider.capturePayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":capture"));
+        if (captured.status().isCaptured()) {
+            settleFee(captured);
+        }
+        return captured;
     }
 
     /** Cancels a payment that is not captured (waiting for 3-D Secure or for its capture); nothing was booked, nothing is. */
@@ -662,6 +741,7 @@ public final class Payments {
             }
             return null;
         });
+        payments.find(database.reader(), leased.scope(), leased.id()).filter(p -> p.status().isCaptured()).ifPresent(this::settleFee);
     }
 
     public Payment get(PartnerScope scope, String id) {

@@ -89,7 +89,7 @@ public final class StripeWebhooks {
             LOG.info("Stripe event {} ({}) is livemode={} but came signed with a livemode={} secret; applied in its own mode",
                     event.providerEventId(), event.type(), event.livemode(), secretLivemode);
         }
-        return database.inTransaction(tx -> {
+        String storedId = database.inTransaction(tx -> {
             Instant now = services.now();
             GatewayEvent stored = events.storeOnceAndLock(tx, services.ids().next(IdPrefix.GATEWAY_EVENT),
                     StripePayments.NAME, event.providerEventId(), event.type(), event.livemode(), json, now);
@@ -98,6 +98,20 @@ public final class StripeWebhooks {
             }
             return stored.id();
         });
+        if (PAYMENT_INTENT_EVENTS.contains(event.type()) && "succeeded".equals(event.objectStatus())) {
+            settleFeeAfter(event);
+        }
+        return storedId;
+    }
+
+    /** Committed: a payment the event captured has its fee asked for now (a failure here is the fee sweep's to retry, never the event's). */
+    private void settleFeeAfter(StripeEvents.Event event) {
+        try {
+            database.inTransaction(tx -> paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, event.livemode(),
+                    event.payflowPaymentId(), event.objectId())).filter(payment -> payment.status().isCaptured()).ifPresent(payments::settleFee);
+        } catch (RuntimeException e) {
+            LOG.warn("the fee of {} is left to the fee sweep", event.objectId(), e);
+        }
     }
 
     /** Applies a stored event again (an operator's replay): what it did before is not done twice. */
