@@ -652,6 +652,77 @@ public final class Payments {
         }
     }
 
+    /**
+     * A refund the provider reports that PayFlow did not ask for (made in Stripe's dashboard), under
+     * the payment's row lock: booked anyway, once per provider refund id. The wallet gives what it
+     * has available, down to zero; the shortfall is taken from the partner's settlement account,
+     * which may go negative (the partner owes it). It is recorded as a refund ({@code ref_}) of the
+     * payment; one already recorded follows the provider's status instead.
+     */
+    public void observeProviderRefund(DSLContext tx, Payment payment, String providerRefundId, long amountMinor, String providerStatus,
+            Optional<String> providerReason, String objectJson, Payment.Cause cause, String causeId) {
+        Instant now = services.now();
+        payments.recordGatewayObject(tx, payment, payment.provider(), providerRefundId, "refund", providerStatus, objectJson, now);
+        Optional<Refund> known = refunds.findByProviderRefundId(tx, payment.scope().livemode(), providerRefundId)
+                .filter(refund -> refund.paymentId().equals(payment.id()));
+        if (known.isPresent()) {
+            observeRefund(tx, payment, known.get(), providerRefundId, providerStatus, cause, causeId);
+            return;
+        }
+        if (providerStatus.equals("failed") || providerStatus.equals("canceled")) {
+            return; // Nothing left the provider's balance.
+        }
+        long left = payment.amount().minorUnits() - payment.amountRefundedMinor();
+        long amount = Math.min(amountMinor, left);
+        if (amount <= 0) {
+            LOG.error("payment {}: {} reports refund {} of {} minor units, but nothing is left to refund; not booked", payment.id(),
+                    payment.provider(), providerRefundId, amountMinor);
+            return;
+        }
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        String description = "Refund of " + payment.id() + " made at " + payment.provider();
+        long fromWallet = 0;
+        Optional<String> walletTransaction = Optional.empty();
+        if (payment.walletId().isPresent()) {
+            Optional<Wallet> wallet = wallets.findForUpdate(tx, payment.scope(), payment.walletId().get());
+            long available = wallet.map(w -> Math.max(0, w.availableMinor())).orElse(0L);
+            if (Math.min(amount, available) > 0) {
+                long take = Math.min(amount, available);
+                LedgerEngine.Outcome booked = ledger.bookWithin(tx, payment.scope(), Movement.of("ProviderRefund",
+                        IdempotencyKey.system("refund", providerRefundId, "wallet"), new Instruction.Post(TransactionType.REFUND,
+                                new Money(take, payment.amount().currency()), new LedgerAccount.Wallet(payment.walletId().get()), clearing,
+                                description, "{}", payment.provider(), transactionId -> Optional.of(providerRefundId)),
+                        payment.id(), providerRefundId, take));
+                if (booked.booking().isPresent()) {
+                    fromWallet = take;
+                    walletTransaction = Optional.of(booked.booking().get().requireTransaction().id());
+                } else {
+                    LOG.warn("payment {}: wallet {} refused refund {} ({}); all of it is taken from settlement", payment.id(),
+                            payment.walletId().get(), providerRefundId, booked.refusal().orElseThrow().reason());
+                }
+            }
+        }
+        Optional<String> settlementTransaction = Optional.empty();
+        if (amount - fromWallet > 0) {
+            long shortfall = amount - fromWallet;
+            settlementTransaction = Optional.of(ledger.bookWithin(tx, payment.scope(), Movement.of("ProviderRefund",
+                    IdempotencyKey.system("refund", providerRefundId, "settlement"), new Instruction.Post(TransactionType.REFUND,
+                            new Money(shortfall, payment.amount().currency()), LedgerAccount.System.of(SystemAccountKind.SETTLEMENT), clearing,
+                            description + " (what the wallet did not cover)", "{}", payment.provider(),
+                            transactionId -> Optional.of(providerRefundId)),
+                    payment.id(), providerRefundId, shortfall)).orThrow().requireTransaction().id());
+        }
+        String reason = providerReason.filter(Refund.REASONS::contains).orElse("requested_by_customer");
+        Refund refund = new Refund(services.ids().next(IdPrefix.REFUND), payment.id(), payment.scope(),
+                providerStatus.equals("succeeded") ? Refund.Status.SUCCEEDED : Refund.Status.PENDING, new Money(amount, payment.amount().currency()),
+                reason, Optional.of(providerRefundId), payment.provider() + ":" + providerRefundId,
+                (walletTransaction.isPresent() ? walletTransaction : settlementTransaction).orElseThrow(), now, now);
+        refunds.insert(tx, refund);
+        LOG.info("payment {}: refund {} made at {} booked as {} ({} from the wallet, {} from settlement)", payment.id(), providerRefundId,
+                payment.provider(), refund.id(), fromWallet, amount - fromWallet);
+        setRefunded(tx, payment, payment.amountRefundedMinor() + amount, cause, causeId);
+    }
+
     /** Gives a failed refund's money back where it came from; to settlement if the wallet can no longer take it. */
     private void reverseRefund(DSLContext tx, Payment payment, Refund refund) {
         LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());

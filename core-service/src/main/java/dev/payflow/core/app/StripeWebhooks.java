@@ -48,7 +48,9 @@ public final class StripeWebhooks {
             "payment_intent.canceled", "payment_intent.requires_action", "payment_intent.amount_capturable_updated",
             "payment_intent.processing");
     /** The refund events whose refund's status PayFlow applies (a failed refund is reversed in the books). */
-    static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.updated", "refund.failed");
+    static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.created", "refund.updated", "refund.failed");
+    /** A charge refunded (in part or in full), listing its refunds: ours, or ones made in Stripe's dashboard. */
+    static final String CHARGE_REFUNDED = "charge.refunded";
 
     private final Database database;
     private final Services services;
@@ -150,7 +152,10 @@ public final class StripeWebhooks {
     private boolean apply(DSLContext tx, GatewayEvent stored, StripeEvents.Event event) {
         Instant now = services.now();
         if (REFUND_EVENTS.contains(event.type()) && event.objectType().equals("refund")) {
-            return applyRefund(tx, stored, event, now);
+            return applyRefunds(tx, stored, event, List.of(StripeEvents.refund(event.objectJson())), now);
+        }
+        if (event.type().equals(CHARGE_REFUNDED) && event.objectType().equals("charge")) {
+            return applyRefunds(tx, stored, event, StripeEvents.refundsOfCharge(event.objectJson()), now);
         }
         if (!PAYMENT_INTENT_EVENTS.contains(event.type()) || !event.objectType().equals("payment_intent")) {
             // Stored and acknowledged: nothing of ours to change.
@@ -174,19 +179,47 @@ public final class StripeWebhooks {
         return true;
     }
 
-    private boolean applyRefund(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, Instant now) {
-        Optional<Refund> refund = event.payflowRefundId().flatMap(id -> refunds.findAnyScope(tx, event.livemode(), id))
-                .or(() -> refunds.findByProviderRefundId(tx, event.livemode(), event.objectId()));
-        if (refund.isEmpty()) {
-            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of("no refund recorded yet for " + event.objectId()));
+    /** Applies each refund an event carries; the event waits (false) while any of them names a payment or refund not recorded yet. */
+    private boolean applyRefunds(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, List<StripeEvents.RefundObject> carried,
+            Instant now) {
+        List<String> waiting = new java.util.ArrayList<>();
+        for (StripeEvents.RefundObject refund : carried) {
+            applyRefund(tx, stored, event.livemode(), refund, now).ifPresent(waiting::add);
+        }
+        if (!waiting.isEmpty()) {
+            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of(String.join("; ", waiting)));
             return false;
         }
-        // The payment's row lock first, as every change of a payment and its refunds takes it.
-        Payment payment = paymentRows.findForUpdate(tx, refund.get().scope(), refund.get().paymentId()).orElseThrow();
-        paymentRows.recordGatewayObject(tx, payment, payment.provider(), event.objectId(), "refund", event.objectStatus(), event.objectJson(), now);
-        payments.observeRefund(tx, payment, refund.get(), event.objectId(), event.objectStatus(), Payment.Cause.WEBHOOK, stored.id());
         events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
         return true;
+    }
+
+    /**
+     * One refund: ours (found by the {@code payflow_refund_id} of its metadata or by Stripe's id)
+     * follows Stripe's status; one PayFlow did not ask for (made in Stripe's dashboard) is booked
+     * once per Stripe refund id. Returns why it must wait, if it must.
+     */
+    private Optional<String> applyRefund(DSLContext tx, GatewayEvent stored, boolean livemode, StripeEvents.RefundObject carried, Instant now) {
+        if (carried.payflowRefundId().isPresent()) {
+            Optional<Refund> refund = refunds.findAnyScope(tx, livemode, carried.payflowRefundId().get());
+            if (refund.isEmpty()) {
+                return Optional.of("no refund recorded yet for " + carried.id());
+            }
+            // The payment's row lock first, as every change of a payment and its refunds takes it.
+            Payment payment = paymentRows.findForUpdate(tx, refund.get().scope(), refund.get().paymentId()).orElseThrow();
+            paymentRows.recordGatewayObject(tx, payment, payment.provider(), carried.id(), "refund", carried.status(), carried.objectJson(), now);
+            payments.observeRefund(tx, payment, refund.get(), carried.id(), carried.status(), Payment.Cause.WEBHOOK, stored.id());
+            return Optional.empty();
+        }
+        Optional<Payment> payment = paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, livemode, Optional.empty(),
+                carried.paymentIntentId());
+        if (payment.isEmpty() || !payment.get().status().isCaptured()) {
+            // Stripe refunded a charge we have not booked yet (its success is on its way): wait for it.
+            return Optional.of("no captured payment recorded yet for refund " + carried.id() + " of " + carried.paymentIntentId());
+        }
+        payments.observeProviderRefund(tx, payment.get(), carried.id(), carried.amountMinor(), carried.status(), carried.reason(),
+                carried.objectJson(), Payment.Cause.WEBHOOK, stored.id());
+        return Optional.empty();
     }
 
     private static String utf8(byte[] body) {
