@@ -30,10 +30,12 @@ CREATE TABLE payment_disputes (
     reason              varchar(64)   NOT NULL,
     amount_minor        bigint        NOT NULL CONSTRAINT payment_disputes_amount_positive CHECK (amount_minor > 0),
     currency            varchar(3)    NOT NULL,
-    -- What the withdrawal took and the gateway's dispute fee, once booked.
-    withdrawn_minor     bigint,
+    -- Once the funds were withdrawn: what was taken from the wallet (down to zero) and from the
+    -- partner's settlement account (the shortfall), and the gateway's dispute fee.
+    withdrawn_from_wallet_minor     bigint,
+    withdrawn_from_settlement_minor bigint,
     fee_minor           bigint,
-    -- Whether the withdrawn amount was booked back (funds reinstated).
+    -- Whether the withdrawn amount was booked back (funds reinstated), to where it came from.
     reinstated          boolean       NOT NULL DEFAULT false,
     created_at          timestamptz   NOT NULL,
     updated_at          timestamptz   NOT NULL,

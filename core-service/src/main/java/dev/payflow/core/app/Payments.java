@@ -73,6 +73,7 @@ public final class Payments {
     private final LedgerRepository transactions;
     private final IdempotencyRepository idempotency;
     private final RefundRepository refunds = new RefundRepository();
+    private final PaymentDisputes disputes;
 
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
@@ -85,6 +86,17 @@ public final class Payments {
         this.partners = Objects.requireNonNull(partners, "partners");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.disputes = new PaymentDisputes(services, ledger, wallets);
+    }
+
+    /** The disputes of payments (applied from the provider's events). */
+    public PaymentDisputes disputes() {
+        return disputes;
+    }
+
+    /** A payment's disputes, oldest first. */
+    public List<dev.payflow.core.domain.Dispute> disputesOf(Payment payment) {
+        return disputes.of(database.reader(), payment);
     }
 
     /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */

@@ -51,6 +51,9 @@ public final class StripeWebhooks {
     static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.created", "refund.updated", "refund.failed");
     /** A charge refunded (in part or in full), listing its refunds: ours, or ones made in Stripe's dashboard. */
     static final String CHARGE_REFUNDED = "charge.refunded";
+    /** The dispute events PayFlow applies: created/updated/closed change the status only; withdrawn and reinstated move money. */
+    static final Set<String> DISPUTE_EVENTS = Set.of("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated");
 
     private final Database database;
     private final Services services;
@@ -154,6 +157,9 @@ public final class StripeWebhooks {
         if (REFUND_EVENTS.contains(event.type()) && event.objectType().equals("refund")) {
             return applyRefunds(tx, stored, event, List.of(StripeEvents.refund(event.objectJson())), now);
         }
+        if (DISPUTE_EVENTS.contains(event.type()) && event.objectType().equals("dispute")) {
+            return applyDispute(tx, stored, event, now);
+        }
         if (event.type().equals(CHARGE_REFUNDED) && event.objectType().equals("charge")) {
             return applyRefunds(tx, stored, event, StripeEvents.refundsOfCharge(event.objectJson()), now);
         }
@@ -175,6 +181,25 @@ public final class StripeWebhooks {
             return true;
         }
         payments.observe(tx, payment.get(), StripeEvents.paymentIntent(event.objectJson()), Payment.Cause.WEBHOOK, stored.id());
+        events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
+        return true;
+    }
+
+    /** A dispute event, applied to its captured payment (found by the dispute's PaymentIntent, or its charge); waits while there is none. */
+    private boolean applyDispute(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, Instant now) {
+        StripeEvents.DisputeObject dispute = StripeEvents.dispute(event.objectJson());
+        Optional<String> paymentIntent = dispute.paymentIntentId()
+                .or(() -> dispute.chargeId().flatMap(charge -> paymentRows.findProviderPaymentIdByCharge(tx, StripePayments.NAME, event.livemode(),
+                        charge)));
+        Optional<Payment> payment = paymentIntent.flatMap(id -> paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, event.livemode(),
+                Optional.empty(), id));
+        if (payment.isEmpty() || !payment.get().status().isCaptured()) {
+            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of("no captured payment recorded yet for dispute " + dispute.id()));
+            return false;
+        }
+        paymentRows.recordGatewayObject(tx, payment.get(), payment.get().provider(), dispute.id(), "dispute", dispute.status(), dispute.objectJson(),
+                now);
+        payments.disputes().observe(tx, payment.get(), event.type(), dispute);
         events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
         return true;
     }

@@ -77,6 +77,31 @@ public final class StripeEvents {
                 text(refund, "payment_intent").orElse(""), metadata(refund, "payflow_refund_id"), text(refund, "reason"), refund.toString());
     }
 
+    /**
+     * A Stripe Dispute, as its events carry it.
+     *
+     * @param withdrawalFeeMinor Stripe's dispute fee: the {@code fee} of its balance transactions that take money (amount below zero)
+     */
+    public record DisputeObject(String id, long amountMinor, String currency, String status, String reason, Optional<String> paymentIntentId,
+            Optional<String> chargeId, long withdrawalFeeMinor, String objectJson) {
+    }
+
+    public static DisputeObject dispute(String objectJson) {
+        JsonObject dispute = JsonParser.parseString(objectJson).getAsJsonObject();
+        long fee = 0;
+        if (dispute.has("balance_transactions") && dispute.get("balance_transactions").isJsonArray()) {
+            for (var element : dispute.getAsJsonArray("balance_transactions")) {
+                JsonObject balance = element.getAsJsonObject();
+                if (balance.has("amount") && balance.get("amount").getAsLong() < 0 && balance.has("fee")) {
+                    fee += balance.get("fee").getAsLong();
+                }
+            }
+        }
+        return new DisputeObject(dispute.get("id").getAsString(), dispute.get("amount").getAsLong(),
+                text(dispute, "currency").orElse("").toUpperCase(java.util.Locale.ROOT), text(dispute, "status").orElse("needs_response"),
+                text(dispute, "reason").orElse("general"), text(dispute, "payment_intent"), text(dispute, "charge"), fee, objectJson);
+    }
+
     private static Optional<String> text(JsonObject object, String key) {
         return Optional.ofNullable(object.get(key)).filter(value -> value.isJsonPrimitive()).map(value -> value.getAsString());
     }

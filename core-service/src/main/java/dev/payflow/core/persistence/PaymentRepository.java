@@ -176,6 +176,15 @@ public final class PaymentRepository {
                 .execute();
     }
 
+    /** The gateway's payment (pi_...) whose object we keep names this charge as its latest, if any. */
+    public Optional<String> findProviderPaymentIdByCharge(DSLContext tx, String gateway, boolean livemode, String chargeId) {
+        return tx.select(GATEWAY_RECORDS.GATEWAY_TRANSACTION_ID).from(GATEWAY_RECORDS)
+                .where(GATEWAY_RECORDS.GATEWAY.eq(gateway)).and(GATEWAY_RECORDS.LIVEMODE.eq(livemode))
+                .and(GATEWAY_RECORDS.OBJECT_TYPE.eq("payment_intent"))
+                .and(org.jooq.impl.DSL.condition("{0} ->> 'latest_charge' = {1}", GATEWAY_RECORDS.METADATA, org.jooq.impl.DSL.val(chargeId)))
+                .limit(1).fetchOptional(GATEWAY_RECORDS.GATEWAY_TRANSACTION_ID);
+    }
+
     /** Whether the gateway's fee of a payment is known (and, if any, booked). */
     public boolean feeKnown(DSLContext tx, String paymentId) {
         return tx.select(PAYMENTS.FEE_MINOR).from(PAYMENTS).where(PAYMENTS.ID.eq(paymentId)).fetchOptional(PAYMENTS.FEE_MINOR)
