@@ -292,6 +292,20 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A restart: closes this server (the process is gone) and starts a new one on the same
+     * database and clock, with these Stripe settings.
+     */
+    public TestServer restart(dev.payflow.core.config.StripeConfig stripe) {
+        close();
+        PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
+                Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
+                Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, 0,
+                OptionalInt.empty(), true, stripe);
+        SecureRandom random = new SecureRandom();
+        return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random))), clock, database);
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();
