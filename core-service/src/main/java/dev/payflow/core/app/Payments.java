@@ -325,13 +325,22 @@ public final class Payments {
                 seen.status() == PaymentStatus.REQUIRES_ACTION ? seen.nextAction() : Optional.empty(),
                 seen.status() == PaymentStatus.FAILED ? seen.failureCode() : Optional.empty(),
                 seen.status() == PaymentStatus.FAILED ? seen.failureMessage() : Optional.empty(), now);
-        payments.update(tx, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
+        writeStatus(tx, changed, Optional.of(new Payment.StatusChange(seen.status(), now, cause, causeId)));
         if (transactionId.isPresent() && payment.transactionId().isEmpty()) {
             // Now that the payment names its transaction, the gateway record does too.
             providerPaymentId.ifPresent(id -> payments.recordGatewayObject(tx, changed, changed.provider(), id, seen.objectType(),
                     seen.status().wireName(), seen.objectJson(), now));
         }
         return changed;
+    }
+
+    /**
+     * Where every status change of a payment is written, with its line of history: from
+     * {@link #observe} (the provider's answers, webhooks, recovery) and from the refunds' effect
+     * on the payment (partially_refunded, refunded, back to succeeded). Partner events hook here.
+     */
+    private void writeStatus(DSLContext tx, Payment changed, Optional<Payment.StatusChange> change) {
+        payments.update(tx, changed, change);
     }
 
     /**
@@ -762,7 +771,7 @@ public final class Payments {
                 current.providerPaymentId(), current.paymentMethod(), current.customer(), current.walletId(), current.capture(),
                 current.returnUrl(), current.description(), current.idempotencyKey(), current.metadataJson(), current.transactionId(),
                 Optional.empty(), Optional.empty(), Optional.empty(), current.createdAt(), now, current.statusHistory());
-        payments.update(tx, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
+        writeStatus(tx, changed, current.status() == status ? Optional.empty() : Optional.of(new Payment.StatusChange(status, now, cause,
                 causeId)));
     }
 
