@@ -3,10 +3,12 @@ package dev.payflow.core.api;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import dev.payflow.core.domain.Dispute;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.Refund;
 import dev.payflow.core.webhook.PaymentEventPayloads;
+import dev.payflow.proto.v1.DisputeEventData;
 import dev.payflow.proto.v1.PaymentEventData;
 import dev.payflow.proto.v1.RefundEventData;
 import java.util.List;
@@ -41,6 +43,19 @@ public final class PaymentEventJson implements PaymentEventPayloads {
                 .setAmount(refund.amount().format())
                 .setCurrency(refund.amount().currency().code())
                 .setStatus(refund.status().wireName())
+                .build());
+    }
+
+    @Override
+    public String dispute(Dispute dispute, Payment payment) {
+        return print(DisputeEventData.newBuilder()
+                .setObject(ProtoMapping.dispute(dispute))
+                .setDisputeId(dispute.providerDisputeId())
+                .setPaymentId(payment.id())
+                .setWalletId(payment.walletId().orElse(""))
+                .setAmount(dispute.amount().format())
+                .setCurrency(dispute.amount().currency().code())
+                .setStatus(dispute.status())
                 .build());
     }
 

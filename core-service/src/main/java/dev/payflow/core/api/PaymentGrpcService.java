@@ -55,7 +55,7 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
         Page<dev.payflow.core.domain.Payment> page = payments.list(CallContext.scope(), status, request.getWalletId(), request.getPageSize(),
                 request.getPageToken());
         WalletGrpcService.reply(response, ListPaymentsResponse.newBuilder()
-                .addAllPayments(page.items().stream().map(p -> ProtoMapping.payment(p, payments.refundsOf(p))).toList())
+                .addAllPayments(page.items().stream().map(p -> ProtoMapping.payment(p, payments.refundsOf(p), payments.disputesOf(p))).toList())
                 .setNextPageToken(page.nextPageToken())
                 .build());
     }
@@ -85,7 +85,7 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
 
     /** A payment as partners see it: with its refunds. */
     private void reply(StreamObserver<Payment> response, dev.payflow.core.domain.Payment payment) {
-        WalletGrpcService.reply(response, ProtoMapping.payment(payment, payments.refundsOf(payment)));
+        WalletGrpcService.reply(response, ProtoMapping.payment(payment, payments.refundsOf(payment), payments.disputesOf(payment)));
     }
 
     private static PaymentStatus status(String text) {

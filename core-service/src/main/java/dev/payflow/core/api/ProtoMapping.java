@@ -318,6 +318,33 @@ final class ProtoMapping {
                 .build();
     }
 
+    /** A payment with its refunds and disputes. */
+    static dev.payflow.proto.v1.Payment payment(Payment p, List<dev.payflow.core.domain.Refund> refunds,
+            List<dev.payflow.core.domain.Dispute> disputes) {
+        dev.payflow.proto.v1.Payment.Builder builder = payment(p, refunds).toBuilder();
+        for (dev.payflow.core.domain.Dispute d : disputes) {
+            builder.addDisputes(dispute(d));
+        }
+        return builder.build();
+    }
+
+    static dev.payflow.proto.v1.Dispute dispute(dev.payflow.core.domain.Dispute d) {
+        CurrencyUnit currency = d.amount().currency();
+        return dev.payflow.proto.v1.Dispute.newBuilder()
+                .setId(d.providerDisputeId())
+                .setStatus(d.status())
+                .setReason(d.reason())
+                .setAmount(d.amount().format())
+                .setCurrency(currency.code())
+                .setWithdrawnFromWallet(d.withdrawnFromWalletMinor().map(m -> new Money(m, currency).format()).orElse(""))
+                .setWithdrawnFromSettlement(d.withdrawnFromSettlementMinor().map(m -> new Money(m, currency).format()).orElse(""))
+                .setFee(d.feeMinor().map(m -> new Money(m, currency).format()).orElse(""))
+                .setReinstated(d.reinstated())
+                .setCreatedAt(timestamp(d.createdAt()))
+                .setUpdatedAt(timestamp(d.updatedAt()))
+                .build();
+    }
+
     static dev.payflow.proto.v1.Payment payment(Payment p, List<dev.payflow.core.domain.Refund> refunds) {
         CurrencyUnit currency = p.amount().currency();
         dev.payflow.proto.v1.Payment.Builder builder = dev.payflow.proto.v1.Payment.newBuilder()

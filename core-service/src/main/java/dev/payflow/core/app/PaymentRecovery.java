@@ -47,6 +47,11 @@ public final class PaymentRecovery {
                 LOG.error("recovery of payment {} failed", payment.id(), e);
             }
         }
+        // The fees not known yet (no balance transaction when the payment was captured, or no answer then).
+        useCase.settleDueFees(FEE_ASKED_AGAIN_AFTER);
         return leased.size();
     }
+
+    /** Stripe makes a card's balance transaction with the charge; one that is missing is asked about again after this. */
+    static final Duration FEE_ASKED_AGAIN_AFTER = Duration.ofMinutes(5);
 }

@@ -75,6 +75,7 @@ public final class Payments {
     private final IdempotencyRepository idempotency;
     private final RefundRepository refunds = new RefundRepository();
     private final PaymentEvents events;
+    private final PaymentDisputes disputes;
 
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
@@ -95,6 +96,17 @@ public final class Payments {
         this.partners = Objects.requireNonNull(partners, "partners");
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.disputes = new PaymentDisputes(services, ledger, wallets, events);
+    }
+
+    /** The disputes of payments (applied from the provider's events). */
+    public PaymentDisputes disputes() {
+        return disputes;
+    }
+
+    /** A payment's disputes, oldest first. */
+    public List<dev.payflow.core.domain.Dispute> disputesOf(Payment payment) {
+        return disputes.of(database.reader(), payment);
     }
 
     /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */
@@ -172,7 +184,12 @@ public final class Payments {
         PaymentProvider.CallOutcome outcome = provider.createPayment(new PaymentProvider.CreatePayment(payment.id(), payment.amount(),
                 payment.paymentMethod(), payment.customer(), payment.capture(), payment.returnUrl(), payment.description(),
                 providerMetadata(scope, payment), payment.id() + ":create"));
-        return database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+        Payment answered = database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
+        if (answered.status().isCaptured()) {
+            settleFee(answered);
+            return payments.find(database.reader(), scope, answered.id()).orElseThrow();
+        }
+        return answered;
     }
 
     /** What a partner's app needs to make payment-method tokens: the provider of its mode and its publishable key. */
@@ -353,6 +370,76 @@ public final class Payments {
                 proceeds, payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
     }
 
+    // --- The provider's fee ---------------------------------------------------------------------
+
+    /**
+     * Books the provider's fee of a captured payment once it is known: asked of the provider
+     * outside any transaction (the balance transaction of its charge), then booked once under
+     * the payment's row lock, from the provider's {@code gateway_fees} account to its
+     * {@code gateway_clearing} account (key {@code sys:payment:<pmt_id>:fee}), so clearing
+     * mirrors what the provider will pay out, net of fees. Not known yet: nothing is booked and
+     * {@link #settleDueFees} asks again later. Returns whether the fee is now known.
+     */
+    public boolean settleFee(Payment payment) {
+        if (!payment.status().isCaptured() || payment.providerPaymentId().isEmpty()
+                || payments.feeKnown(database.reader(), payment.id())) {
+            return false;
+        }
+        Optional<PaymentProvider> provider = providers.forLivemode(payment.scope().livemode()).filter(p -> p.name().equals(payment.provider()));
+        if (provider.isEmpty()) {
+            return false;
+        }
+        PaymentProvider.FeeOutcome fee = provider.get().feeOf(payment.providerPaymentId().get());
+        if (fee instanceof PaymentProvider.FeeOutcome.NotYet notYet) {
+            LOG.info("payment {}: the fee of {} is not known yet ({})", payment.id(), payment.providerPaymentId().get(), notYet.why());
+            return false;
+        }
+        if (fee instanceof PaymentProvider.FeeOutcome.Known known && !known.currency().equals(payment.amount().currency().code())) {
+            // Payments are accepted only in currencies the provider settles without conversion: this is not expected.
+            LOG.error("payment {}: fee of {} in {}, the payment is in {}; not booked", payment.id(), known.balanceTransactionId(),
+                    known.currency(), payment.amount().currency().code());
+            return false;
+        }
+        return database.inTransaction(tx -> {
+            Payment locked = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow();
+            if (payments.feeKnown(tx, locked.id())) {
+                return true;
+            }
+            if (!(fee instanceof PaymentProvider.FeeOutcome.Known known) || known.feeMinor() == 0) {
+                payments.recordFee(tx, locked.id(), 0, Optional.empty());
+                return true;
+            }
+            payments.recordGatewayObject(tx, locked, locked.provider(), known.balanceTransactionId(), "balance_transaction", "fee",
+                    known.objectJson(), services.now());
+            Instruction.Post post = new Instruction.Post(TransactionType.FEE, new Money(known.feeMinor(), locked.amount().currency()),
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_FEES, locked.provider()),
+                    new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, locked.provider()),
+                    locked.provider() + " fee of " + locked.id(), "{}", locked.provider(),
+                    transactionId -> Optional.of(known.balanceTransactionId()));
+            String transactionId = ledger.bookWithin(tx, locked.scope(), Movement.of("PaymentFee", IdempotencyKey.system("payment", locked.id(), "fee"),
+                    post, locked.id(), known.balanceTransactionId(), known.feeMinor())).orThrow().requireTransaction().id();
+            payments.recordFee(tx, locked.id(), known.feeMinor(), Optional.of(transactionId));
+            return true;
+        });
+    }
+
+    /** Asks again about the fees not known yet, a bounded batch leased with SKIP LOCKED. Returns how many it asked about. */
+    public int settleDueFees(java.time.Duration after) {
+        Instant now = services.now();
+        List<Payment> leased = database.inTransaction(tx -> payments.leaseForFee(tx, now.minus(after), now, FEE_BATCH_MAX));
+        for (Payment payment : leased) {
+            try {
+                settleFee(payment);
+            } catch (RuntimeException e) {
+                LOG.error("the fee of payment {} could not be settled", payment.id(), e);
+            }
+        }
+        return leased.size();
+    }
+
+    /** Fees asked about per sweep: each is one gateway call. */
+    static final int FEE_BATCH_MAX = 50;
+
     private static Payment with(Payment p, PaymentStatus status, Optional<String> providerPaymentId, Optional<String> transactionId,
             Optional<Payment.NextAction> nextAction, Optional<String> failureCode, Optional<String> failureMessage, Instant now) {
         return new Payment(p.id(), p.scope(), status, p.amount(), p.amountRefundedMinor(), p.provider(), providerPaymentId, p.paymentMethod(),
@@ -396,8 +483,12 @@ public final class Payments {
      * provider's key {@code <pmt_id>:capture} makes it one capture); after, it answers the payment as it is.
      */
     public Payment capture(PartnerScope scope, String idText, IdempotencyKey key, String causeId) {
-        return changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
+        Payment captured = changeAtProvider(scope, idText, key, causeId, "CapturePayment", PaymentStatus.REQUIRES_CAPTURE,
                 (provider, payment) -> provider.capturePayment(payment.providerPaymentId().orElseThrow(), payment.id() + ":capture"));
+        if (captured.status().isCaptured()) {
+            settleFee(captured);
+        }
+        return captured;
     }
 
     /** Cancels a payment that is not captured (waiting for 3-D Secure or for its capture); nothing was booked, nothing is. */
@@ -584,6 +675,77 @@ public final class Payments {
         }
     }
 
+    /**
+     * A refund the provider reports that PayFlow did not ask for (made in Stripe's dashboard), under
+     * the payment's row lock: booked anyway, once per provider refund id. The wallet gives what it
+     * has available, down to zero; the shortfall is taken from the partner's settlement account,
+     * which may go negative (the partner owes it). It is recorded as a refund ({@code ref_}) of the
+     * payment; one already recorded follows the provider's status instead.
+     */
+    public void observeProviderRefund(DSLContext tx, Payment payment, String providerRefundId, long amountMinor, String providerStatus,
+            Optional<String> providerReason, String objectJson, Payment.Cause cause, String causeId) {
+        Instant now = services.now();
+        payments.recordGatewayObject(tx, payment, payment.provider(), providerRefundId, "refund", providerStatus, objectJson, now);
+        Optional<Refund> known = refunds.findByProviderRefundId(tx, payment.scope().livemode(), providerRefundId)
+                .filter(refund -> refund.paymentId().equals(payment.id()));
+        if (known.isPresent()) {
+            observeRefund(tx, payment, known.get(), providerRefundId, providerStatus, cause, causeId);
+            return;
+        }
+        if (providerStatus.equals("failed") || providerStatus.equals("canceled")) {
+            return; // Nothing left the provider's balance.
+        }
+        long left = payment.amount().minorUnits() - payment.amountRefundedMinor();
+        long amount = Math.min(amountMinor, left);
+        if (amount <= 0) {
+            LOG.error("payment {}: {} reports refund {} of {} minor units, but nothing is left to refund; not booked", payment.id(),
+                    payment.provider(), providerRefundId, amountMinor);
+            return;
+        }
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        String description = "Refund of " + payment.id() + " made at " + payment.provider();
+        long fromWallet = 0;
+        Optional<String> walletTransaction = Optional.empty();
+        if (payment.walletId().isPresent()) {
+            Optional<Wallet> wallet = wallets.findForUpdate(tx, payment.scope(), payment.walletId().get());
+            long available = wallet.map(w -> Math.max(0, w.availableMinor())).orElse(0L);
+            if (Math.min(amount, available) > 0) {
+                long take = Math.min(amount, available);
+                LedgerEngine.Outcome booked = ledger.bookWithin(tx, payment.scope(), Movement.of("ProviderRefund",
+                        IdempotencyKey.system("refund", providerRefundId, "wallet"), new Instruction.Post(TransactionType.REFUND,
+                                new Money(take, payment.amount().currency()), new LedgerAccount.Wallet(payment.walletId().get()), clearing,
+                                description, "{}", payment.provider(), transactionId -> Optional.of(providerRefundId)),
+                        payment.id(), providerRefundId, take));
+                if (booked.booking().isPresent()) {
+                    fromWallet = take;
+                    walletTransaction = Optional.of(booked.booking().get().requireTransaction().id());
+                } else {
+                    LOG.warn("payment {}: wallet {} refused refund {} ({}); all of it is taken from settlement", payment.id(),
+                            payment.walletId().get(), providerRefundId, booked.refusal().orElseThrow().reason());
+                }
+            }
+        }
+        Optional<String> settlementTransaction = Optional.empty();
+        if (amount - fromWallet > 0) {
+            long shortfall = amount - fromWallet;
+            settlementTransaction = Optional.of(ledger.bookWithin(tx, payment.scope(), Movement.of("ProviderRefund",
+                    IdempotencyKey.system("refund", providerRefundId, "settlement"), new Instruction.Post(TransactionType.REFUND,
+                            new Money(shortfall, payment.amount().currency()), LedgerAccount.System.of(SystemAccountKind.SETTLEMENT), clearing,
+                            description + " (what the wallet did not cover)", "{}", payment.provider(),
+                            transactionId -> Optional.of(providerRefundId)),
+                    payment.id(), providerRefundId, shortfall)).orThrow().requireTransaction().id());
+        }
+        String reason = providerReason.filter(Refund.REASONS::contains).orElse("requested_by_customer");
+        Refund refund = new Refund(services.ids().next(IdPrefix.REFUND), payment.id(), payment.scope(),
+                providerStatus.equals("succeeded") ? Refund.Status.SUCCEEDED : Refund.Status.PENDING, new Money(amount, payment.amount().currency()),
+                reason, Optional.of(providerRefundId), payment.provider() + ":" + providerRefundId,
+                (walletTransaction.isPresent() ? walletTransaction : settlementTransaction).orElseThrow(), now, now);
+        refunds.insert(tx, refund);
+        LOG.info("payment {}: refund {} made at {} booked as {} ({} from the wallet, {} from settlement)", payment.id(), providerRefundId,
+                payment.provider(), refund.id(), fromWallet, amount - fromWallet);
+        setRefunded(tx, payment, payment.amountRefundedMinor() + amount, cause, causeId);
+    }
+
     /** Gives a failed refund's money back where it came from; to settlement if the wallet can no longer take it. */
     private void reverseRefund(DSLContext tx, Payment payment, Refund refund) {
         LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
@@ -616,8 +778,11 @@ public final class Payments {
     }
 
     /**
-     * Writes a change of a payment and, in the same transaction, the partner events it announces
-     * (the one place both happen, so no change goes unannounced and none is announced twice).
+     * Where every change of a payment is written, with its line of history when its status changes
+     * (from {@link #observe}: the provider's answers, webhooks, recovery; and from the refunds'
+     * effect on the payment: partially_refunded, refunded, back to succeeded), and, in the same
+     * transaction, the partner events it announces: the one place both happen, so no change goes
+     * unannounced and none is announced twice.
      */
     private void update(DSLContext tx, Payment before, Payment changed, Optional<Payment.StatusChange> statusChange) {
         payments.update(tx, changed, statusChange);
@@ -683,6 +848,7 @@ public final class Payments {
             }
             return null;
         });
+        payments.find(database.reader(), leased.scope(), leased.id()).filter(p -> p.status().isCaptured()).ifPresent(this::settleFee);
     }
 
     public Payment get(PartnerScope scope, String id) {

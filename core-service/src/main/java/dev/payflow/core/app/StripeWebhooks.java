@@ -48,7 +48,12 @@ public final class StripeWebhooks {
             "payment_intent.canceled", "payment_intent.requires_action", "payment_intent.amount_capturable_updated",
             "payment_intent.processing");
     /** The refund events whose refund's status PayFlow applies (a failed refund is reversed in the books). */
-    static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.updated", "refund.failed");
+    static final Set<String> REFUND_EVENTS = Set.of("charge.refund.updated", "refund.created", "refund.updated", "refund.failed");
+    /** A charge refunded (in part or in full), listing its refunds: ours, or ones made in Stripe's dashboard. */
+    static final String CHARGE_REFUNDED = "charge.refunded";
+    /** The dispute events PayFlow applies: created/updated/closed change the status only; withdrawn and reinstated move money. */
+    static final Set<String> DISPUTE_EVENTS = Set.of("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+            "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated");
 
     private final Database database;
     private final Services services;
@@ -89,7 +94,7 @@ public final class StripeWebhooks {
             LOG.info("Stripe event {} ({}) is livemode={} but came signed with a livemode={} secret; applied in its own mode",
                     event.providerEventId(), event.type(), event.livemode(), secretLivemode);
         }
-        return database.inTransaction(tx -> {
+        String storedId = database.inTransaction(tx -> {
             Instant now = services.now();
             GatewayEvent stored = events.storeOnceAndLock(tx, services.ids().next(IdPrefix.GATEWAY_EVENT),
                     StripePayments.NAME, event.providerEventId(), event.type(), event.livemode(), json, now);
@@ -98,6 +103,20 @@ public final class StripeWebhooks {
             }
             return stored.id();
         });
+        if (PAYMENT_INTENT_EVENTS.contains(event.type()) && "succeeded".equals(event.objectStatus())) {
+            settleFeeAfter(event);
+        }
+        return storedId;
+    }
+
+    /** Committed: a payment the event captured has its fee asked for now (a failure here is the fee sweep's to retry, never the event's). */
+    private void settleFeeAfter(StripeEvents.Event event) {
+        try {
+            database.inTransaction(tx -> paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, event.livemode(),
+                    event.payflowPaymentId(), event.objectId())).filter(payment -> payment.status().isCaptured()).ifPresent(payments::settleFee);
+        } catch (RuntimeException e) {
+            LOG.warn("the fee of {} is left to the fee sweep", event.objectId(), e);
+        }
     }
 
     /** Applies a stored event again (an operator's replay): what it did before is not done twice. */
@@ -136,7 +155,13 @@ public final class StripeWebhooks {
     private boolean apply(DSLContext tx, GatewayEvent stored, StripeEvents.Event event) {
         Instant now = services.now();
         if (REFUND_EVENTS.contains(event.type()) && event.objectType().equals("refund")) {
-            return applyRefund(tx, stored, event, now);
+            return applyRefunds(tx, stored, event, List.of(StripeEvents.refund(event.objectJson())), now);
+        }
+        if (DISPUTE_EVENTS.contains(event.type()) && event.objectType().equals("dispute")) {
+            return applyDispute(tx, stored, event, now);
+        }
+        if (event.type().equals(CHARGE_REFUNDED) && event.objectType().equals("charge")) {
+            return applyRefunds(tx, stored, event, StripeEvents.refundsOfCharge(event.objectJson()), now);
         }
         if (!PAYMENT_INTENT_EVENTS.contains(event.type()) || !event.objectType().equals("payment_intent")) {
             // Stored and acknowledged: nothing of ours to change.
@@ -160,19 +185,66 @@ public final class StripeWebhooks {
         return true;
     }
 
-    private boolean applyRefund(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, Instant now) {
-        Optional<Refund> refund = event.payflowRefundId().flatMap(id -> refunds.findAnyScope(tx, event.livemode(), id))
-                .or(() -> refunds.findByProviderRefundId(tx, event.livemode(), event.objectId()));
-        if (refund.isEmpty()) {
-            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of("no refund recorded yet for " + event.objectId()));
+    /** A dispute event, applied to its captured payment (found by the dispute's PaymentIntent, or its charge); waits while there is none. */
+    private boolean applyDispute(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, Instant now) {
+        StripeEvents.DisputeObject dispute = StripeEvents.dispute(event.objectJson());
+        Optional<String> paymentIntent = dispute.paymentIntentId()
+                .or(() -> dispute.chargeId().flatMap(charge -> paymentRows.findProviderPaymentIdByCharge(tx, StripePayments.NAME, event.livemode(),
+                        charge)));
+        Optional<Payment> payment = paymentIntent.flatMap(id -> paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, event.livemode(),
+                Optional.empty(), id));
+        if (payment.isEmpty() || !payment.get().status().isCaptured()) {
+            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of("no captured payment recorded yet for dispute " + dispute.id()));
             return false;
         }
-        // The payment's row lock first, as every change of a payment and its refunds takes it.
-        Payment payment = paymentRows.findForUpdate(tx, refund.get().scope(), refund.get().paymentId()).orElseThrow();
-        paymentRows.recordGatewayObject(tx, payment, payment.provider(), event.objectId(), "refund", event.objectStatus(), event.objectJson(), now);
-        payments.observeRefund(tx, payment, refund.get(), event.objectId(), event.objectStatus(), Payment.Cause.WEBHOOK, stored.id());
+        paymentRows.recordGatewayObject(tx, payment.get(), payment.get().provider(), dispute.id(), "dispute", dispute.status(), dispute.objectJson(),
+                now);
+        payments.disputes().observe(tx, payment.get(), event.type(), dispute);
         events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
         return true;
+    }
+
+    /** Applies each refund an event carries; the event waits (false) while any of them names a payment or refund not recorded yet. */
+    private boolean applyRefunds(DSLContext tx, GatewayEvent stored, StripeEvents.Event event, List<StripeEvents.RefundObject> carried,
+            Instant now) {
+        List<String> waiting = new java.util.ArrayList<>();
+        for (StripeEvents.RefundObject refund : carried) {
+            applyRefund(tx, stored, event.livemode(), refund, now).ifPresent(waiting::add);
+        }
+        if (!waiting.isEmpty()) {
+            events.recordAttempt(tx, stored.id(), Optional.empty(), Optional.of(String.join("; ", waiting)));
+            return false;
+        }
+        events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
+        return true;
+    }
+
+    /**
+     * One refund: ours (found by the {@code payflow_refund_id} of its metadata or by Stripe's id)
+     * follows Stripe's status; one PayFlow did not ask for (made in Stripe's dashboard) is booked
+     * once per Stripe refund id. Returns why it must wait, if it must.
+     */
+    private Optional<String> applyRefund(DSLContext tx, GatewayEvent stored, boolean livemode, StripeEvents.RefundObject carried, Instant now) {
+        if (carried.payflowRefundId().isPresent()) {
+            Optional<Refund> refund = refunds.findAnyScope(tx, livemode, carried.payflowRefundId().get());
+            if (refund.isEmpty()) {
+                return Optional.of("no refund recorded yet for " + carried.id());
+            }
+            // The payment's row lock first, as every change of a payment and its refunds takes it.
+            Payment payment = paymentRows.findForUpdate(tx, refund.get().scope(), refund.get().paymentId()).orElseThrow();
+            paymentRows.recordGatewayObject(tx, payment, payment.provider(), carried.id(), "refund", carried.status(), carried.objectJson(), now);
+            payments.observeRefund(tx, payment, refund.get(), carried.id(), carried.status(), Payment.Cause.WEBHOOK, stored.id());
+            return Optional.empty();
+        }
+        Optional<Payment> payment = paymentRows.findForUpdateFromGateway(tx, StripePayments.NAME, livemode, Optional.empty(),
+                carried.paymentIntentId());
+        if (payment.isEmpty() || !payment.get().status().isCaptured()) {
+            // Stripe refunded a charge we have not booked yet (its success is on its way): wait for it.
+            return Optional.of("no captured payment recorded yet for refund " + carried.id() + " of " + carried.paymentIntentId());
+        }
+        payments.observeProviderRefund(tx, payment.get(), carried.id(), carried.amountMinor(), carried.status(), carried.reason(),
+                carried.objectJson(), Payment.Cause.WEBHOOK, stored.id());
+        return Optional.empty();
     }
 
     private static String utf8(byte[] body) {

@@ -40,6 +40,15 @@ public interface PaymentProvider extends PaymentGateway {
     RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata, String idempotencyKey);
 
     /**
+     * The gateway's fee on a captured payment, from the balance transaction of its charge. A
+     * gateway that charges none answers {@link FeeOutcome.None}. Not counted by a circuit
+     * breaker (a fee can wait), but not asked while the gateway is failing.
+     */
+    default FeeOutcome feeOf(String providerPaymentId) {
+        return new FeeOutcome.None();
+    }
+
+    /**
      * Whether calls are let through now. A provider behind a circuit breaker says no while the
      * gateway is failing, so a use case refuses at once (GATEWAY_UNAVAILABLE) before it records
      * anything or claims the partner's key: the partner's retry with the same key works once the
@@ -98,6 +107,25 @@ public interface PaymentProvider extends PaymentGateway {
 
         /** We do not know what the gateway did. */
         record Unknown(String why) implements RefundOutcome {
+        }
+    }
+
+    /** What the gateway says of a captured payment's fee. */
+    sealed interface FeeOutcome {
+        /**
+         * The balance transaction exists: its fee in minor units of its currency (an ISO code).
+         *
+         * @param objectJson the balance transaction as the gateway sent it, kept as a gateway record
+         */
+        record Known(String balanceTransactionId, long feeMinor, String currency, String objectJson) implements FeeOutcome {
+        }
+
+        /** Not known yet (no balance transaction yet, or no answer): asked again later. */
+        record NotYet(String why) implements FeeOutcome {
+        }
+
+        /** The gateway charges no fee. */
+        record None() implements FeeOutcome {
         }
     }
 

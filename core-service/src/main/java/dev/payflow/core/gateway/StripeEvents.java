@@ -37,6 +37,75 @@ public final class StripeEvents {
         }
     }
 
+    /**
+     * A Stripe Refund, as an event carries it (its own object, or one of a charge's
+     * {@code refunds.data}).
+     *
+     * @param payflowRefundId the {@code payflow_refund_id} of its metadata: empty for a refund PayFlow did not ask for
+     */
+    public record RefundObject(String id, String status, long amountMinor, String paymentIntentId, Optional<String> payflowRefundId,
+            Optional<String> reason, String objectJson) {
+    }
+
+    /** The refund an event's object is. */
+    public static RefundObject refund(String objectJson) {
+        return refund(JsonParser.parseString(objectJson).getAsJsonObject());
+    }
+
+    /**
+     * The refunds a charge lists ({@code refunds.data}); empty when the charge does not list them
+     * (API versions since 2022-11-15 leave them out: the refund events carry them).
+     */
+    public static java.util.List<RefundObject> refundsOfCharge(String chargeJson) {
+        JsonObject charge = JsonParser.parseString(chargeJson).getAsJsonObject();
+        if (!charge.has("refunds") || !charge.get("refunds").isJsonObject() || !charge.getAsJsonObject("refunds").has("data")) {
+            return java.util.List.of();
+        }
+        java.util.List<RefundObject> refunds = new java.util.ArrayList<>();
+        for (var element : charge.getAsJsonObject("refunds").getAsJsonArray("data")) {
+            JsonObject refund = element.getAsJsonObject();
+            if (!refund.has("payment_intent") || refund.get("payment_intent").isJsonNull()) {
+                refund.addProperty("payment_intent", text(charge, "payment_intent").orElse(""));
+            }
+            refunds.add(refund(refund));
+        }
+        return refunds;
+    }
+
+    private static RefundObject refund(JsonObject refund) {
+        return new RefundObject(refund.get("id").getAsString(), text(refund, "status").orElse("pending"), refund.get("amount").getAsLong(),
+                text(refund, "payment_intent").orElse(""), metadata(refund, "payflow_refund_id"), text(refund, "reason"), refund.toString());
+    }
+
+    /**
+     * A Stripe Dispute, as its events carry it.
+     *
+     * @param withdrawalFeeMinor Stripe's dispute fee: the {@code fee} of its balance transactions that take money (amount below zero)
+     */
+    public record DisputeObject(String id, long amountMinor, String currency, String status, String reason, Optional<String> paymentIntentId,
+            Optional<String> chargeId, long withdrawalFeeMinor, String objectJson) {
+    }
+
+    public static DisputeObject dispute(String objectJson) {
+        JsonObject dispute = JsonParser.parseString(objectJson).getAsJsonObject();
+        long fee = 0;
+        if (dispute.has("balance_transactions") && dispute.get("balance_transactions").isJsonArray()) {
+            for (var element : dispute.getAsJsonArray("balance_transactions")) {
+                JsonObject balance = element.getAsJsonObject();
+                if (balance.has("amount") && balance.get("amount").getAsLong() < 0 && balance.has("fee")) {
+                    fee += balance.get("fee").getAsLong();
+                }
+            }
+        }
+        return new DisputeObject(dispute.get("id").getAsString(), dispute.get("amount").getAsLong(),
+                text(dispute, "currency").orElse("").toUpperCase(java.util.Locale.ROOT), text(dispute, "status").orElse("needs_response"),
+                text(dispute, "reason").orElse("general"), text(dispute, "payment_intent"), text(dispute, "charge"), fee, objectJson);
+    }
+
+    private static Optional<String> text(JsonObject object, String key) {
+        return Optional.ofNullable(object.get(key)).filter(value -> value.isJsonPrimitive()).map(value -> value.getAsString());
+    }
+
     private static Optional<String> metadata(JsonObject object, String key) {
         return Optional.ofNullable(object.get("metadata")).filter(value -> value.isJsonObject()).map(value -> value.getAsJsonObject().get(key))
                 .filter(value -> value.isJsonPrimitive()).map(value -> value.getAsString());

@@ -249,6 +249,34 @@ public final class StripePayments implements PaymentProvider {
         }
     }
 
+    /**
+     * The fee of a captured PaymentIntent: its latest charge's balance transaction, expanded in
+     * one retrieve. Outside the circuit breaker's counts (a fee can wait), but not asked while it is open.
+     */
+    @Override
+    public FeeOutcome feeOf(String providerPaymentId) {
+        if (!acceptsCalls()) {
+            return new FeeOutcome.NotYet("the circuit breaker is open: Stripe has been failing");
+        }
+        try {
+            PaymentIntent intent = client.v1().paymentIntents().retrieve(providerPaymentId,
+                    com.stripe.param.PaymentIntentRetrieveParams.builder().addExpand("latest_charge.balance_transaction").build(),
+                    RequestOptions.getDefault());
+            com.stripe.model.Charge charge = intent.getLatestChargeObject();
+            com.stripe.model.BalanceTransaction balance = charge == null ? null : charge.getBalanceTransactionObject();
+            if (balance == null || balance.getFee() == null) {
+                return new FeeOutcome.NotYet("PaymentIntent " + providerPaymentId + " has no balance transaction yet");
+            }
+            return new FeeOutcome.Known(balance.getId(), balance.getFee(), orDefault(balance.getCurrency(), "").toUpperCase(Locale.ROOT),
+                    balance.toJson());
+        } catch (StripeException e) {
+            return new FeeOutcome.NotYet(e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // An answer stripe-java cannot read (not Stripe's JSON): asked again later.
+            return new FeeOutcome.NotYet(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
     @FunctionalInterface
     private interface IntentCall {
         PaymentIntent call() throws StripeException;

@@ -24,10 +24,11 @@ public sealed interface Instruction {
             String gateway, GatewayReference gatewayReference) implements Instruction {
         /**
          * The movements that may touch no wallet: a payment's proceeds to the partner's settlement
-         * account, a gateway's fee, and the refund of such a payment (from settlement) and its reversal.
+         * account, a gateway's fee, the refund of such a payment (from settlement) and its reversal,
+         * and the part of a dispute the wallet did not cover (from settlement) and its reinstatement.
          */
         private static final java.util.Set<TransactionType> BETWEEN_SYSTEM_ACCOUNTS = java.util.EnumSet.of(TransactionType.PAYMENT,
-                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL);
+                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL, TransactionType.DISPUTE, TransactionType.DISPUTE_REVERSAL);
 
         public Post {
             Objects.requireNonNull(type, "type");

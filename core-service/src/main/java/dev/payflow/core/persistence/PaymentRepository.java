@@ -176,6 +176,52 @@ public final class PaymentRepository {
                 .execute();
     }
 
+    /** The gateway's payment (pi_...) whose object we keep names this charge as its latest, if any. */
+    public Optional<String> findProviderPaymentIdByCharge(DSLContext tx, String gateway, boolean livemode, String chargeId) {
+        return tx.select(GATEWAY_RECORDS.GATEWAY_TRANSACTION_ID).from(GATEWAY_RECORDS)
+                .where(GATEWAY_RECORDS.GATEWAY.eq(gateway)).and(GATEWAY_RECORDS.LIVEMODE.eq(livemode))
+                .and(GATEWAY_RECORDS.OBJECT_TYPE.eq("payment_intent"))
+                .and(org.jooq.impl.DSL.condition("{0} ->> 'latest_charge' = {1}", GATEWAY_RECORDS.METADATA, org.jooq.impl.DSL.val(chargeId)))
+                .limit(1).fetchOptional(GATEWAY_RECORDS.GATEWAY_TRANSACTION_ID);
+    }
+
+    /** Whether the gateway's fee of a payment is known (and, if any, booked). */
+    public boolean feeKnown(DSLContext tx, String paymentId) {
+        return tx.select(PAYMENTS.FEE_MINOR).from(PAYMENTS).where(PAYMENTS.ID.eq(paymentId)).fetchOptional(PAYMENTS.FEE_MINOR)
+                .filter(Objects::nonNull).isPresent();
+    }
+
+    /** Records the gateway's fee of a payment and the transaction that booked it (none for a zero fee). The caller holds the row lock. */
+    public void recordFee(DSLContext tx, String paymentId, long feeMinor, Optional<String> transactionId) {
+        requireOne(tx.update(PAYMENTS)
+                .set(PAYMENTS.FEE_MINOR, feeMinor)
+                .set(PAYMENTS.FEE_TRANSACTION_ID, transactionId.orElse(null))
+                .where(PAYMENTS.ID.eq(paymentId)).and(PAYMENTS.FEE_MINOR.isNull())
+                .execute(), paymentId);
+    }
+
+    /**
+     * Leases up to {@code limit} captured payments whose gateway fee is not known yet and that
+     * nobody asked about since {@code dueBefore}: as {@link #leaseForRecovery}, SKIP LOCKED and
+     * stamped, so replicas share the work; the caller commits before it calls out.
+     */
+    public List<Payment> leaseForFee(DSLContext tx, Instant dueBefore, Instant now, int limit) {
+        List<String> ids = tx.select(PAYMENTS.ID).from(PAYMENTS)
+                .where(PAYMENTS.FEE_MINOR.isNull())
+                .and(PAYMENTS.STATUS.in(PaymentStatus.SUCCEEDED.wireName(), PaymentStatus.REFUNDED.wireName(),
+                        PaymentStatus.PARTIALLY_REFUNDED.wireName()))
+                .and(PAYMENTS.FEE_CHECKED_AT.isNull().or(PAYMENTS.FEE_CHECKED_AT.le(Timestamps.toColumn(dueBefore))))
+                .orderBy(PAYMENTS.UPDATED_AT, PAYMENTS.ID)
+                .limit(limit)
+                .forUpdate().skipLocked()
+                .fetch(PAYMENTS.ID);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        tx.update(PAYMENTS).set(PAYMENTS.FEE_CHECKED_AT, Timestamps.toColumn(now)).where(PAYMENTS.ID.in(ids)).execute();
+        return tx.selectFrom(PAYMENTS).where(PAYMENTS.ID.in(ids)).orderBy(PAYMENTS.ID).fetch(r -> toPayment(tx, r));
+    }
+
     private static Condition inScope(PartnerScope scope) {
         Objects.requireNonNull(scope, "scope");
         return PAYMENTS.PARTNER_ID.eq(scope.partnerId()).and(PAYMENTS.LIVEMODE.eq(scope.livemode()));

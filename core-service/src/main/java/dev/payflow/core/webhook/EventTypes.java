@@ -23,11 +23,14 @@ public final class EventTypes {
     public static final String PAYMENT_FAILED = "payment.failed";
     public static final String PAYMENT_REFUNDED = "payment.refunded";
     public static final String REFUND_FAILED = "refund.failed";
+    public static final String DISPUTE_CREATED = "dispute.created";
+    public static final String DISPUTE_FUNDS_WITHDRAWN = "dispute.funds_withdrawn";
+    public static final String DISPUTE_CLOSED = "dispute.closed";
 
     /** Every type of the contract, in the order of the issue that named them. */
     public static final List<String> ALL = List.of(WALLET_FUNDS_ADDED, WALLET_CREDITED, WALLET_DEBITED, TRANSACTION_COMPLETED,
             TRANSACTION_FAILED, TRANSFER_COMPLETED, HOLD_CREATED, HOLD_CAPTURED, HOLD_VOIDED, HOLD_EXPIRED, PAYMENT_SUCCEEDED,
-            PAYMENT_FAILED, PAYMENT_REFUNDED, REFUND_FAILED, "dispute.created", "dispute.funds_withdrawn", "dispute.closed",
+            PAYMENT_FAILED, PAYMENT_REFUNDED, REFUND_FAILED, DISPUTE_CREATED, DISPUTE_FUNDS_WITHDRAWN, DISPUTE_CLOSED,
             "payout.processed", "payout.failed", "payout.cancelled", "connect.account.connected", "connect.account.updated",
             "connect.payment.routed");
 
@@ -38,7 +41,7 @@ public final class EventTypes {
      */
     public static final Set<String> EMITTED = Set.of(WALLET_FUNDS_ADDED, WALLET_CREDITED, WALLET_DEBITED, TRANSACTION_COMPLETED,
             TRANSFER_COMPLETED, HOLD_CREATED, HOLD_CAPTURED, HOLD_VOIDED, HOLD_EXPIRED, PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_REFUNDED,
-            REFUND_FAILED);
+            REFUND_FAILED, DISPUTE_CREATED, DISPUTE_FUNDS_WITHDRAWN, DISPUTE_CLOSED);
 
     private EventTypes() {
     }

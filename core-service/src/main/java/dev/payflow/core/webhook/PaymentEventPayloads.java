@@ -1,5 +1,6 @@
 package dev.payflow.core.webhook;
 
+import dev.payflow.core.domain.Dispute;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.Refund;
 import java.util.List;
@@ -16,4 +17,7 @@ public interface PaymentEventPayloads {
 
     /** {@code refund.failed}: the refund as it is now. */
     String refund(Refund refund);
+
+    /** {@code dispute.created}, {@code dispute.funds_withdrawn}, {@code dispute.closed}: the dispute as it is now, of this payment. */
+    String dispute(Dispute dispute, Payment payment);
 }

@@ -1,5 +1,6 @@
 package dev.payflow.core.webhook;
 
+import dev.payflow.core.domain.Dispute;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.PaymentStatus;
 import dev.payflow.core.domain.Refund;
@@ -22,6 +23,9 @@ import org.jooq.DSLContext;
  *   <li>{@code payment.refunded} each time its refunded amount grows (a second partial refund is
  *       announced too, although the status stays {@code partially_refunded}).
  * </ul>
+ *
+ * Disputes announce {@code dispute.created}, {@code dispute.funds_withdrawn} and
+ * {@code dispute.closed} through {@link #disputeChanged}.
  *
  * The money itself is announced by the ledger's events ({@code wallet.funds_added},
  * {@code wallet.credited}, {@code wallet.debited}, {@code transaction.completed}) in the same
@@ -76,6 +80,19 @@ public final class PaymentEvents {
         }
         String data = payloads.payment(recorded.get(), refunds.get());
         events.recordAll(tx, after.scope(), types.stream().map(type -> new PartnerEvents.Draft(type, data)).toList());
+    }
+
+    /**
+     * Records a dispute's events in {@code tx}, in the order given ({@code dispute.created},
+     * {@code dispute.funds_withdrawn}, {@code dispute.closed}); the caller, which applies the
+     * gateway's dispute event once, decides which it announces.
+     */
+    public void disputeChanged(DSLContext tx, List<String> types, Dispute dispute, Payment payment) {
+        if (events == null) {
+            return;
+        }
+        String data = payloads.dispute(dispute, payment);
+        events.recordAll(tx, payment.scope(), types.stream().map(type -> new PartnerEvents.Draft(type, data)).toList());
     }
 
     /** Records {@code refund.failed} in {@code tx}: the gateway failed a refund that was booked (and is now reversed). */

@@ -307,6 +307,11 @@ class StripePaymentTest {
     }
 
     static long systemBalance(String partnerId, boolean livemode, String kind, String provider) {
+        return systemBalance(payflow, partnerId, livemode, kind, provider);
+    }
+
+    /** The balance of one of a partner's system accounts on the given server, in minor units. */
+    static long systemBalance(TestServer payflow, String partnerId, boolean livemode, String kind, String provider) {
         Long sum = payflow.server().database().reader().fetchOne(
                 "select coalesce(sum(e.amount_minor), 0) from ledger_entries e join system_accounts a on a.id = e.system_account_id "
                         + "where a.partner_id = ? and a.livemode = ? and a.kind = ? and a.provider = ?", partnerId, livemode, kind, provider)

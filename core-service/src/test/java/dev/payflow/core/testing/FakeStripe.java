@@ -179,6 +179,24 @@ public final class FakeStripe implements AutoCloseable {
         return form;
     }
 
+    /** A balance transaction as Stripe makes one for a charge: {@code net} is what Stripe will pay out of it. */
+    public static String balanceTransaction(String id, long amountMinor, long feeMinor) {
+        return "{\"id\":\"" + id + "\",\"object\":\"balance_transaction\",\"amount\":" + amountMinor + ",\"fee\":" + feeMinor
+                + ",\"net\":" + (amountMinor - feeMinor) + ",\"currency\":\"usd\",\"status\":\"pending\",\"type\":\"charge\"}";
+    }
+
+    /**
+     * A succeeded PaymentIntent whose latest charge is expanded with its balance transaction
+     * ({@code balanceTransactionJson}, or {@code null}: Stripe has not made it yet), as a retrieve
+     * with {@code expand[]=latest_charge.balance_transaction} answers.
+     */
+    public static String paymentIntentWithBalance(String id, long amountMinor, String balanceTransactionJson) {
+        String charge = "{\"id\":\"ch_" + id.substring(3) + "\",\"object\":\"charge\",\"amount\":" + amountMinor
+                + ",\"currency\":\"usd\",\"payment_intent\":\"" + id + "\",\"balance_transaction\":" + balanceTransactionJson + "}";
+        return paymentIntent(id, "succeeded", amountMinor, "usd", "").replace("\"latest_charge\":\"ch_" + id.substring(3) + "\"",
+                "\"latest_charge\":" + charge);
+    }
+
     @Override
     public void close() {
         server.stop();

@@ -331,6 +331,16 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A restart: closes this server (the process is gone) and starts a new one on the same
+     * database and clock, with these Stripe settings.
+     */
+    public TestServer restart(dev.payflow.core.config.StripeConfig stripe) {
+        close();
+        return start(database, PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true, stripe, UrlGuard.HostResolver.SYSTEM,
+                WebhookConfig.REQUEST_TIMEOUT_MS_MAX);
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();
