@@ -71,7 +71,8 @@ public final class LedgerEventJson implements LedgerEventData {
                 .build());
     }
 
-    private static String print(MessageOrBuilder message) {
+    /** An event's data as the REST API prints answers; the payment events print through here too. */
+    static String print(MessageOrBuilder message) {
         try {
             return PRINTER.print(message);
         } catch (InvalidProtocolBufferException e) {

@@ -1,8 +1,5 @@
 package dev.payflow.core.api;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import dev.payflow.core.domain.Dispute;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Payment;
@@ -15,14 +12,13 @@ import java.util.List;
 
 /**
  * The payment events' data as the contract's messages (events.proto), printed as the REST API
- * prints its answers, with {@code object} mapped exactly as a GET of the payment maps it.
+ * prints its answers (through {@link LedgerEventJson#print}), with {@code object} mapped exactly as
+ * a GET of the payment maps it.
  */
 public final class PaymentEventJson implements PaymentEventPayloads {
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
-
     @Override
     public String payment(Payment payment, List<Refund> refunds) {
-        return print(PaymentEventData.newBuilder()
+        return LedgerEventJson.print(PaymentEventData.newBuilder()
                 .setObject(ProtoMapping.payment(payment, refunds))
                 .setPaymentId(payment.id())
                 .setWalletId(payment.walletId().orElse(""))
@@ -36,7 +32,7 @@ public final class PaymentEventJson implements PaymentEventPayloads {
 
     @Override
     public String refund(Refund refund) {
-        return print(RefundEventData.newBuilder()
+        return LedgerEventJson.print(RefundEventData.newBuilder()
                 .setObject(ProtoMapping.refund(refund))
                 .setRefundId(refund.id())
                 .setPaymentId(refund.paymentId())
@@ -48,7 +44,7 @@ public final class PaymentEventJson implements PaymentEventPayloads {
 
     @Override
     public String dispute(Dispute dispute, Payment payment) {
-        return print(DisputeEventData.newBuilder()
+        return LedgerEventJson.print(DisputeEventData.newBuilder()
                 .setObject(ProtoMapping.dispute(dispute))
                 .setDisputeId(dispute.providerDisputeId())
                 .setPaymentId(payment.id())
@@ -57,13 +53,5 @@ public final class PaymentEventJson implements PaymentEventPayloads {
                 .setCurrency(dispute.amount().currency().code())
                 .setStatus(dispute.status())
                 .build());
-    }
-
-    private static String print(MessageOrBuilder message) {
-        try {
-            return PRINTER.print(message);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("an event's data could not be printed as JSON", e);
-        }
     }
 }
