@@ -9,7 +9,9 @@ import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.PayflowException;
 import dev.payflow.core.domain.Partner;
+import dev.payflow.core.domain.PartnerSettings;
 import dev.payflow.core.domain.PartnerStatus;
+import dev.payflow.core.domain.Strings;
 import dev.payflow.proto.v1.ApiKey;
 import dev.payflow.proto.v1.CreateApiKeyRequest;
 import dev.payflow.proto.v1.CreatePartnerRequest;
@@ -22,9 +24,14 @@ import dev.payflow.proto.v1.ListPartnersResponse;
 import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
 import dev.payflow.proto.v1.RevokeApiKeyRequest;
 import dev.payflow.proto.v1.SystemStats;
+import dev.payflow.proto.v1.UpdatePartnerRequest;
 import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
 import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /** payflow.v1.PartnerAdminService, for PayFlow's operators. */
 final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdminServiceImplBase {
@@ -76,6 +83,43 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
     public void updatePartnerStatus(UpdatePartnerStatusRequest request, StreamObserver<dev.payflow.proto.v1.Partner> response) {
         reply(response, ProtoMapping.partner(partners.changeStatus(request.getId(),
                 ProtoMapping.domainEnum(request.getStatus(), PartnerStatus.class, "status").orElse(null), request.getReason())));
+    }
+
+    @Override
+    public void updatePartner(UpdatePartnerRequest request, StreamObserver<dev.payflow.proto.v1.Partner> response) {
+        Set<String> masked = new HashSet<>();
+        for (String path : request.getUpdateMask().getPathsList()) {
+            String field = UPDATABLE.get(path);
+            if (field == null) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "updateMask: %s (expected any of: platformFeeBasisPoints, "
+                        + "rateLimitPerSecond, rateLimitBurst)", Strings.forMessage(path));
+            }
+            masked.add(field);
+        }
+        boolean all = masked.isEmpty();
+        PartnerAdministration.SettingsChange change = new PartnerAdministration.SettingsChange(
+                changed(all, masked, "platform_fee_basis_points", request.hasPlatformFeeBasisPoints(),
+                        request.getPlatformFeeBasisPoints(), PartnerSettings.PLATFORM_FEE_BASIS_POINTS_DEFAULT),
+                changed(all, masked, "rate_limit_per_second", request.hasRateLimitPerSecond(), request.getRateLimitPerSecond(), 0),
+                changed(all, masked, "rate_limit_burst", request.hasRateLimitBurst(), request.getRateLimitBurst(), 0));
+        reply(response, ProtoMapping.partner(partners.updateSettings(request.getId(), change)));
+    }
+
+    /** Mask paths, in the proto's and in JSON's spelling, to the field they name. */
+    private static final Map<String, String> UPDATABLE = Map.of(
+            "platform_fee_basis_points", "platform_fee_basis_points", "platformFeeBasisPoints", "platform_fee_basis_points",
+            "rate_limit_per_second", "rate_limit_per_second", "rateLimitPerSecond", "rate_limit_per_second",
+            "rate_limit_burst", "rate_limit_burst", "rateLimitBurst", "rate_limit_burst");
+
+    /** Without a mask a field changes when it is set; with one, when it is named (and then, unset, takes its default). */
+    private static OptionalInt changed(boolean all, Set<String> masked, String field, boolean set, int value, int unsetValue) {
+        if (all) {
+            return set ? OptionalInt.of(value) : OptionalInt.empty();
+        }
+        if (!masked.contains(field)) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(set ? value : unsetValue);
     }
 
     @Override

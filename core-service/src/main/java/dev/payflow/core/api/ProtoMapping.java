@@ -206,7 +206,10 @@ final class ProtoMapping {
                 .setStatus(dev.payflow.proto.v1.Partner.Status.valueOf(p.status().wireName()))
                 .setMetadata(struct(p.metadataJson()))
                 .setCreatedAt(timestamp(p.createdAt()))
-                .setUpdatedAt(timestamp(p.updatedAt()));
+                .setUpdatedAt(timestamp(p.updatedAt()))
+                .setPlatformFeeBasisPoints(p.settings().platformFeeBasisPoints());
+        p.settings().rateLimitPerSecond().ifPresent(builder::setRateLimitPerSecond);
+        p.settings().rateLimitBurst().ifPresent(builder::setRateLimitBurst);
         for (Partner.StatusChange change : p.statusHistory()) {
             builder.addStatusHistory(PartnerStatusChange.newBuilder()
                     .setFromStatus(dev.payflow.proto.v1.Partner.Status.valueOf(change.from().wireName()))

@@ -7,6 +7,7 @@ import dev.payflow.core.domain.Ids;
 import dev.payflow.core.domain.Limits;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.Partner;
+import dev.payflow.core.domain.PartnerSettings;
 import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.core.domain.PayflowException;
 import dev.payflow.core.domain.Strings;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -58,7 +60,7 @@ public final class PartnerAdministration {
         String webhookUrl = validateWebhookUrl(Fields.optional(command.webhookUrl(), "webhookUrl", Limits.URL_LENGTH_MAX));
         Instant now = services.now();
         Partner partner = new Partner(services.ids().next(IdPrefix.PARTNER), name, companyName, email, contactPerson, businessType,
-                webhookUrl, PartnerStatus.PENDING, command.metadataJson(), List.of(), now, now);
+                webhookUrl, PartnerStatus.PENDING, command.metadataJson(), List.of(), now, now, PartnerSettings.DEFAULTS);
         return database.inTransaction(tx -> {
             if (!partners.insert(tx, partner)) {
                 throw PayflowException.of(ErrorReason.PARTNER_ALREADY_EXISTS, "a partner with email %s already exists", email);
@@ -90,6 +92,41 @@ public final class PartnerAdministration {
             partners.changeStatus(tx, partnerId, current.status(), next, reason, services.now());
             return partners.find(tx, partnerId).orElseThrow();
         });
+    }
+
+    /**
+     * What an operator changes of a partner's settings; an empty value leaves that setting as it is.
+     * A rate limit of {@code 0} clears the partner's own limit, so the configured default applies again.
+     */
+    public record SettingsChange(OptionalInt platformFeeBasisPoints, OptionalInt rateLimitPerSecond, OptionalInt rateLimitBurst) {
+        boolean isEmpty() {
+            return platformFeeBasisPoints.isEmpty() && rateLimitPerSecond.isEmpty() && rateLimitBurst.isEmpty();
+        }
+    }
+
+    public Partner updateSettings(String id, SettingsChange change) {
+        String partnerId = Ids.require(id, IdPrefix.PARTNER, "id");
+        if (change.isEmpty()) {
+            throw PayflowException.of(ErrorReason.MISSING_FIELD,
+                    "nothing to change (expected at least one of: platformFeeBasisPoints, rateLimitPerSecond, rateLimitBurst)");
+        }
+        return database.inTransaction(tx -> {
+            Partner current = partners.findForUpdate(tx, partnerId).orElseThrow(() -> notFound(partnerId));
+            PartnerSettings was = current.settings();
+            PartnerSettings next = new PartnerSettings(
+                    change.platformFeeBasisPoints().orElse(was.platformFeeBasisPoints()),
+                    replaceLimit(was.rateLimitPerSecond(), change.rateLimitPerSecond()),
+                    replaceLimit(was.rateLimitBurst(), change.rateLimitBurst()));
+            partners.updateSettings(tx, partnerId, next, services.now());
+            return partners.find(tx, partnerId).orElseThrow();
+        });
+    }
+
+    private static OptionalInt replaceLimit(OptionalInt was, OptionalInt change) {
+        if (change.isEmpty()) {
+            return was;
+        }
+        return change.getAsInt() == 0 ? OptionalInt.empty() : change;
     }
 
     static PayflowException notFound(String partnerId) {

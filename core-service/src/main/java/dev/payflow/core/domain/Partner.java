@@ -3,7 +3,7 @@ package dev.payflow.core.domain;
 import java.time.Instant;
 import java.util.List;
 
-/** A company that builds on PayFlow, with its status history, oldest change first. */
+/** A company that builds on PayFlow, with its status history, oldest change first, and its operator-set settings. */
 public record Partner(
         String id,
         String name,
@@ -16,7 +16,8 @@ public record Partner(
         String metadataJson,
         List<StatusChange> statusHistory,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        PartnerSettings settings) {
 
     public Partner {
         statusHistory = List.copyOf(statusHistory);

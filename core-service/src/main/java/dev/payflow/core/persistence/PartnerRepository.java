@@ -4,12 +4,14 @@ import static dev.payflow.core.persistence.jooq.Tables.PARTNERS;
 import static dev.payflow.core.persistence.jooq.Tables.PARTNER_STATUS_CHANGES;
 
 import dev.payflow.core.domain.Partner;
+import dev.payflow.core.domain.PartnerSettings;
 import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.core.persistence.jooq.tables.records.PartnersRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -33,6 +35,9 @@ public final class PartnerRepository {
                 .set(PARTNERS.METADATA, JSONB.valueOf(partner.metadataJson()))
                 .set(PARTNERS.CREATED_AT, Timestamps.toColumn(partner.createdAt()))
                 .set(PARTNERS.UPDATED_AT, Timestamps.toColumn(partner.updatedAt()))
+                .set(PARTNERS.PLATFORM_FEE_BASIS_POINTS, partner.settings().platformFeeBasisPoints())
+                .set(PARTNERS.RATE_LIMIT_PER_SECOND, nullable(partner.settings().rateLimitPerSecond()))
+                .set(PARTNERS.RATE_LIMIT_BURST, nullable(partner.settings().rateLimitBurst()))
                 .onConflict(PARTNERS.EMAIL).doNothing()
                 .execute();
         return inserted == 1;
@@ -67,6 +72,16 @@ public final class PartnerRepository {
                 .set(PARTNER_STATUS_CHANGES.TO_STATUS, to.wireName())
                 .set(PARTNER_STATUS_CHANGES.REASON, reason)
                 .set(PARTNER_STATUS_CHANGES.CHANGED_AT, Timestamps.toColumn(now))
+                .execute();
+    }
+
+    public void updateSettings(DSLContext tx, String id, PartnerSettings settings, Instant now) {
+        tx.update(PARTNERS)
+                .set(PARTNERS.PLATFORM_FEE_BASIS_POINTS, settings.platformFeeBasisPoints())
+                .set(PARTNERS.RATE_LIMIT_PER_SECOND, nullable(settings.rateLimitPerSecond()))
+                .set(PARTNERS.RATE_LIMIT_BURST, nullable(settings.rateLimitBurst()))
+                .set(PARTNERS.UPDATED_AT, Timestamps.toColumn(now))
+                .where(PARTNERS.ID.eq(id))
                 .execute();
     }
 
@@ -114,6 +129,16 @@ public final class PartnerRepository {
     private static Partner toPartner(PartnersRecord r, List<Partner.StatusChange> history) {
         return new Partner(r.getId(), r.getName(), r.getCompanyName(), r.getEmail(), r.getContactPerson(), r.getBusinessType(),
                 r.getWebhookUrl(), PartnerStatus.fromWireName(r.getStatus()), r.getMetadata().data(), history,
-                Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()));
+                Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()),
+                new PartnerSettings(r.getPlatformFeeBasisPoints(), optionalInt(r.getRateLimitPerSecond()),
+                        optionalInt(r.getRateLimitBurst())));
+    }
+
+    private static Integer nullable(OptionalInt value) {
+        return value.isPresent() ? value.getAsInt() : null;
+    }
+
+    private static OptionalInt optionalInt(Integer value) {
+        return value == null ? OptionalInt.empty() : OptionalInt.of(value);
     }
 }

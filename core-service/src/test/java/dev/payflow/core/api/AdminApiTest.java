@@ -13,6 +13,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.protobuf.FieldMask;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
@@ -32,6 +33,7 @@ import dev.payflow.proto.v1.PartnerAdminServiceGrpc;
 import dev.payflow.proto.v1.PartnerStatusChange;
 import dev.payflow.proto.v1.RevokeApiKeyRequest;
 import dev.payflow.proto.v1.SystemStats;
+import dev.payflow.proto.v1.UpdatePartnerRequest;
 import dev.payflow.proto.v1.UpdatePartnerStatusRequest;
 import io.grpc.Status;
 import java.time.Duration;
@@ -533,6 +535,90 @@ class AdminApiTest {
         assertThat(Instant.parse(restHistory.get(4).getAsJsonObject().get("changedAt").getAsString())).isEqualTo(previous);
     }
 
+    // --- Partner settings --------------------------------------------------------------------
+
+    @Test
+    void aNewPartnerHasTheDefaultPlatformFeeAndNoRateLimitOfItsOwn() {
+        JsonObject created = adminRest("POST", "/api/admin/partners", validPartner().toString()).body();
+
+        assertThat(created.get("platformFeeBasisPoints").getAsInt()).isEqualTo(1000);
+        assertThat(created.has("rateLimitPerSecond")).isFalse();
+        assertThat(created.has("rateLimitBurst")).isFalse();
+    }
+
+    @Test
+    void patchingAPartnerOverRestChangesOnlyTheFieldsInTheBody() {
+        Partner partner = newPartner();
+        payflow.clock().advance(Duration.ofSeconds(5));
+
+        TestServer.Rest limited = adminRest("PATCH", "/api/admin/partners/" + partner.getId(),
+                "{\"rateLimitPerSecond\":50,\"rateLimitBurst\":100}");
+        TestServer.Rest fee = adminRest("PATCH", "/api/admin/partners/" + partner.getId(), "{\"platformFeeBasisPoints\":250}");
+
+        assertThat(limited.status()).isEqualTo(200);
+        assertThat(limited.body().get("platformFeeBasisPoints").getAsInt()).isEqualTo(1000);
+        assertThat(fee.body().get("platformFeeBasisPoints").getAsInt()).isEqualTo(250);
+        assertThat(fee.body().get("rateLimitPerSecond").getAsInt()).isEqualTo(50);
+        assertThat(fee.body().get("rateLimitBurst").getAsInt()).isEqualTo(100);
+        assertThat(Instant.parse(fee.body().get("updatedAt").getAsString())).isAfter(instant(partner.getUpdatedAt()));
+        Partner read = payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.getId()).build());
+        assertThat(read.getPlatformFeeBasisPoints()).isEqualTo(250);
+        assertThat(read.getRateLimitPerSecond()).isEqualTo(50);
+        assertThat(read.getStatus()).isEqualTo(Partner.Status.pending);
+    }
+
+    @Test
+    void aFieldMaskOverGrpcChangesOnlyTheNamedFieldsAndANamedUnsetFieldTakesItsDefault() {
+        Partner partner = payflow.admin().updatePartner(UpdatePartnerRequest.newBuilder().setId(newPartner().getId())
+                .setPlatformFeeBasisPoints(0).setRateLimitPerSecond(10).setRateLimitBurst(20).build());
+        assertThat(partner.getPlatformFeeBasisPoints()).isZero();
+
+        Partner masked = payflow.admin().updatePartner(UpdatePartnerRequest.newBuilder().setId(partner.getId())
+                .setUpdateMask(FieldMask.newBuilder().addPaths("rate_limit_burst").addPaths("platformFeeBasisPoints"))
+                .setRateLimitPerSecond(99).setRateLimitBurst(30).build());
+
+        assertThat(masked.getRateLimitPerSecond()).as("not in the mask").isEqualTo(10);
+        assertThat(masked.getRateLimitBurst()).isEqualTo(30);
+        assertThat(masked.getPlatformFeeBasisPoints()).as("named but unset: the default").isEqualTo(1000);
+
+        Partner cleared = payflow.admin().updatePartner(UpdatePartnerRequest.newBuilder().setId(partner.getId())
+                .setRateLimitPerSecond(0).setRateLimitBurst(0).build());
+        assertThat(cleared.hasRateLimitPerSecond()).isFalse();
+        assertThat(cleared.hasRateLimitBurst()).isFalse();
+        assertThat(cleared.getPlatformFeeBasisPoints()).isEqualTo(1000);
+    }
+
+    static Stream<Arguments> badPartnerUpdates() {
+        return Stream.of(
+                Arguments.of("a fee above 100 %", "{\"platformFeeBasisPoints\":10001}", 400, "INVALID_FIELD"),
+                Arguments.of("a negative fee", "{\"platformFeeBasisPoints\":-1}", 400, "INVALID_FIELD"),
+                Arguments.of("a negative rate", "{\"rateLimitPerSecond\":-5}", 400, "INVALID_FIELD"),
+                Arguments.of("a rate above the guard", "{\"rateLimitBurst\":1000001}", 400, "INVALID_FIELD"),
+                Arguments.of("an unknown mask path", "{\"updateMask\":\"status\",\"platformFeeBasisPoints\":5}", 400, "INVALID_FIELD"),
+                Arguments.of("nothing to change", "{}", 400, "MISSING_FIELD"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badPartnerUpdates")
+    void aBadPartnerUpdateIsRefusedAndChangesNothing(String what, String body, int status, String reason) {
+        Partner partner = newPartner();
+
+        assertRestError(adminRest("PATCH", "/api/admin/partners/" + partner.getId(), body), status, reason);
+
+        Partner read = payflow.admin().getPartner(GetPartnerRequest.newBuilder().setId(partner.getId()).build());
+        assertThat(read.getPlatformFeeBasisPoints()).isEqualTo(1000);
+        assertThat(read.hasRateLimitPerSecond()).isFalse();
+        assertThat(read.hasRateLimitBurst()).isFalse();
+        assertThat(read.getUpdatedAt()).isEqualTo(partner.getUpdatedAt());
+    }
+
+    @Test
+    void patchingAnUnknownPartnerIsPartnerNotFoundAndAMalformedIdIsInvalidId() {
+        assertRestError(adminRest("PATCH", "/api/admin/partners/" + UNKNOWN_PARTNER_ID, "{\"platformFeeBasisPoints\":5}"),
+                404, "PARTNER_NOT_FOUND");
+        assertRestError(adminRest("PATCH", "/api/admin/partners/wal_123", "{\"platformFeeBasisPoints\":5}"), 400, "INVALID_ID");
+    }
+
     // --- API keys ----------------------------------------------------------------------------
 
     @Test
@@ -752,6 +838,7 @@ class AdminApiTest {
                 Arguments.of("POST", "/api/admin/partners", validPartner().toString()),
                 Arguments.of("GET", partner, null),
                 Arguments.of("PATCH", partner + "/status", "{\"status\":\"approved\",\"reason\":\"x\"}"),
+                Arguments.of("PATCH", partner, "{\"platformFeeBasisPoints\":5}"),
                 Arguments.of("GET", partner + "/api-keys", null),
                 Arguments.of("POST", partner + "/api-keys", "{\"environment\":\"sandbox\",\"name\":\"k\"}"),
                 Arguments.of("DELETE", "/api/admin/api-keys/" + UNKNOWN_KEY_ID, null),
