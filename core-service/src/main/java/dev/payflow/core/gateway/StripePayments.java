@@ -75,6 +75,16 @@ public final class StripePayments implements PaymentProvider {
     public StripePayments(String secretKey, Optional<String> apiBase, String publishableKey, Set<String> settlementCurrencies,
             CircuitBreaker breaker) {
         this.breaker = Objects.requireNonNull(breaker, "breaker");
+        this.client = client(secretKey, apiBase);
+        this.publishableKey = Objects.requireNonNull(publishableKey, "publishableKey");
+        this.settlementCurrencies = Set.copyOf(settlementCurrencies);
+    }
+
+    /**
+     * The one way a {@link StripeClient} is made (payments and Connect alike): these timeouts and
+     * stripe-java's retries with the same idempotency key.
+     */
+    public static StripeClient client(String secretKey, Optional<String> apiBase) {
         Objects.requireNonNull(secretKey, "secretKey");
         StripeClient.StripeClientBuilder builder = StripeClient.builder()
                 .setApiKey(secretKey)
@@ -82,9 +92,7 @@ public final class StripePayments implements PaymentProvider {
                 .setReadTimeout(READ_TIMEOUT_MS)
                 .setMaxNetworkRetries(NETWORK_RETRIES);
         apiBase.ifPresent(builder::setApiBase);
-        this.client = builder.build();
-        this.publishableKey = Objects.requireNonNull(publishableKey, "publishableKey");
-        this.settlementCurrencies = Set.copyOf(settlementCurrencies);
+        return builder.build();
     }
 
     @Override
