@@ -190,6 +190,8 @@ public final class ConnectAccounts {
         String id = Ids.require(idText, IdPrefix.CONNECTED_ACCOUNT, "id");
         Optional<String> refresh = url(refreshUrl, "refreshUrl");
         Optional<String> back = url(returnUrl, "returnUrl");
+        // The mode's gateway first, before the account is looked up, as every gateway call does (GATEWAY_NOT_CONFIGURED precedes NOT_FOUND).
+        provider(scope);
         ConnectedAccount account = get(scope, id);
         ConnectProvider provider = providerOf(account);
         String providerAccountId = ready(account);
@@ -214,7 +216,11 @@ public final class ConnectAccounts {
     }
 
     public ConnectedAccount update(PartnerScope scope, String idText, UpdateTerms terms) {
-        ConnectedAccount account = get(scope, idText);
+        String id = Ids.require(idText, IdPrefix.CONNECTED_ACCOUNT, "id");
+        if (!terms.change().isEmpty()) {
+            provider(scope);
+        }
+        ConnectedAccount account = get(scope, id);
         if (account.isDisconnected()) {
             throw PayflowException.of(ErrorReason.CONNECT_ACCOUNT_NOT_READY, "connected account %s is disconnected", account.id());
         }
@@ -241,7 +247,9 @@ public final class ConnectAccounts {
      * closed there (a Standard one's authorisation revoked). The record stays, disabled.
      */
     public ConnectedAccount disconnect(PartnerScope scope, String idText) {
-        ConnectedAccount account = get(scope, idText);
+        String id = Ids.require(idText, IdPrefix.CONNECTED_ACCOUNT, "id");
+        provider(scope);
+        ConnectedAccount account = get(scope, id);
         if (account.isDisconnected()) {
             return account;
         }
@@ -259,7 +267,9 @@ public final class ConnectAccounts {
     }
 
     public ConnectedAccountBalance balance(PartnerScope scope, String idText) {
-        ConnectedAccount account = get(scope, idText);
+        String id = Ids.require(idText, IdPrefix.CONNECTED_ACCOUNT, "id");
+        provider(scope);
+        ConnectedAccount account = get(scope, id);
         return answer(providerOf(account).balance(ready(account)), account);
     }
 
