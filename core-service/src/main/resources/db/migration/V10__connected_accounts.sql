@@ -43,3 +43,15 @@ CREATE INDEX connected_accounts_partner_user ON connected_accounts (partner_id, 
 CREATE UNIQUE INDEX connected_accounts_one_per_holder ON connected_accounts (partner_id, livemode, COALESCE(external_user_id, ''))
     WHERE disconnected_at IS NULL;
 /* [jooq ignore stop] */
+
+-- A payment routed to a connected account (a destination charge): the account, and the
+-- platform's fee kept from it in minor units of the payment's currency. Both NULL: not routed.
+ALTER TABLE payments ADD COLUMN connected_account_id varchar(64);
+ALTER TABLE payments ADD COLUMN platform_fee_minor bigint;
+ALTER TABLE payments ADD CONSTRAINT payments_routed_fee CHECK (
+    (connected_account_id IS NULL AND platform_fee_minor IS NULL)
+    OR (connected_account_id IS NOT NULL AND platform_fee_minor >= 0 AND platform_fee_minor <= amount_minor));
+ALTER TABLE payments ADD CONSTRAINT payments_connected_account_fkey FOREIGN KEY (connected_account_id, partner_id, livemode)
+    REFERENCES connected_accounts (id, partner_id, livemode);
+-- Routed payments fund no wallet.
+ALTER TABLE payments ADD CONSTRAINT payments_routed_without_wallet CHECK (connected_account_id IS NULL OR wallet_id IS NULL);

@@ -160,6 +160,13 @@ public final class StripePayments implements PaymentProvider {
                         : PaymentIntentCreateParams.CaptureMethod.MANUAL)
                 .putAllMetadata(call.metadata());
         call.customer().ifPresent(params::setCustomer);
+        call.destination().ifPresent(destination -> {
+            // A destination charge: Stripe transfers the amount less the application fee to the connected account.
+            params.setTransferData(PaymentIntentCreateParams.TransferData.builder().setDestination(destination.providerAccountId()).build());
+            if (destination.applicationFeeMinor() > 0) {
+                params.setApplicationFeeAmount(destination.applicationFeeMinor());
+            }
+        });
         if (!call.description().isEmpty()) {
             params.setDescription(call.description());
         }
@@ -234,14 +241,31 @@ public final class StripePayments implements PaymentProvider {
                 () -> new RefundOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
     }
 
+    @Override
+    public RefundOutcome refundRouted(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey) {
+        return guarded(() -> createRefund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey, true),
+                outcome -> outcome instanceof RefundOutcome.Unknown,
+                () -> new RefundOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
+    }
+
     private RefundOutcome createRefund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
             String idempotencyKey) {
-        com.stripe.param.RefundCreateParams params = com.stripe.param.RefundCreateParams.builder()
+        return createRefund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey, false);
+    }
+
+    private RefundOutcome createRefund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey, boolean routed) {
+        com.stripe.param.RefundCreateParams.Builder builder = com.stripe.param.RefundCreateParams.builder()
                 .setPaymentIntent(providerPaymentId)
                 .setAmount(amountMinor)
                 .setReason(com.stripe.param.RefundCreateParams.Reason.valueOf(reason.toUpperCase(Locale.ROOT)))
-                .putAllMetadata(metadata)
-                .build();
+                .putAllMetadata(metadata);
+        if (routed) {
+            // The connected account gives back its part and the platform its fee, in proportion.
+            builder.setReverseTransfer(true).setRefundApplicationFee(true);
+        }
+        com.stripe.param.RefundCreateParams params = builder.build();
         try {
             com.stripe.model.Refund refund = client.v1().refunds().create(params, options(idempotencyKey));
             String json = refund.getLastResponse() != null ? refund.getLastResponse().body() : refund.toJson();

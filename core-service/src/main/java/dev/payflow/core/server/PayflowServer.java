@@ -192,7 +192,8 @@ public final class PayflowServer implements AutoCloseable {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
-                new PaymentEvents(partnerEvents, new PaymentEventJson()));
+                new PaymentEvents(partnerEvents, new PaymentEventJson()),
+                new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()));
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         java.util.function.Supplier<String> publicBaseUrl = () -> config.connect().publicBaseUrlOr(httpPort());

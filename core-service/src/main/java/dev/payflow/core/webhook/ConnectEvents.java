@@ -35,6 +35,27 @@ public final class ConnectEvents {
         record(tx, EventTypes.CONNECT_ACCOUNT_UPDATED, after);
     }
 
+    /**
+     * {@code connect.payment.routed}: a routed payment's money was captured, in the transaction
+     * that booked it. Its data names the payment, the connected account, the amount and the
+     * platform's fee (decimal strings in the payment's currency).
+     */
+    public void paymentRouted(DSLContext tx, dev.payflow.core.domain.PartnerScope scope, dev.payflow.core.domain.PaymentRoute route,
+            dev.payflow.core.domain.Money amount, String transactionId) {
+        if (events == null) {
+            return;
+        }
+        com.google.gson.JsonObject data = new com.google.gson.JsonObject();
+        data.addProperty("paymentId", route.paymentId());
+        data.addProperty("connectedAccountId", route.connectedAccountId());
+        data.addProperty("amount", amount.format());
+        data.addProperty("platformFee", route.platformFee().format());
+        data.addProperty("currency", amount.currency().code());
+        data.addProperty("transactionId", transactionId);
+        data.addProperty("livemode", scope.livemode());
+        events.record(tx, scope, EventTypes.CONNECT_PAYMENT_ROUTED, data.toString());
+    }
+
     private void record(DSLContext tx, String type, ConnectedAccount account) {
         if (events == null) {
             return;
