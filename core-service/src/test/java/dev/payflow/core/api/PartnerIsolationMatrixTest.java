@@ -178,7 +178,10 @@ class PartnerIsolationMatrixTest {
      * @param missingReason what the RPC answers when the object does not exist: an ErrorInfo reason,
      *        or empty for a filter, which answers an empty list
      */
-    record Reference(String field, Kind kind, int instance, Optional<String> missingReason) {
+    record Reference(String field, Kind kind, int instance, Optional<String> missingReason, boolean alternative) {
+        Reference(String field, Kind kind, int instance, Optional<String> missingReason) {
+            this(field, kind, instance, missingReason, false);
+        }
     }
 
     /** Fills the fields of a valid request that are not references. */
@@ -221,6 +224,14 @@ class PartnerIsolationMatrixTest {
 
     private static Reference secondRef(String field, Kind kind, String missingReason) {
         return new Reference(field, kind, 1, Optional.of(missingReason));
+    }
+
+    /**
+     * One of several references a request takes only one of at a time (a payment funds a wallet or
+     * is routed to a connected account, never both): it is left empty while another is under test.
+     */
+    private static Reference alternativeRef(String field, Kind kind, String missingReason) {
+        return new Reference(field, kind, 0, Optional.of(missingReason), true);
     }
 
     private static Reference filter(String field, Kind kind) {
@@ -292,7 +303,9 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "NOT_IMPLEMENTED")).notBuiltYet(),
             // The matrix's server has no live gateway, and that is checked before the wallet is looked up.
             Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD", "payment_method", "pm_card_visa"),
-                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+                    alternativeRef("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
+                    alternativeRef("connected_account_id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPaymentConfig", NOTHING_ELSE).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")),
             Entry.of("payflow.v1.PaymentService/ListPayments", NOTHING_ELSE, filter("wallet_id", Kind.WALLET)),
@@ -474,9 +487,14 @@ class PartnerIsolationMatrixTest {
         return new Caller(name, partner, livemode, objects);
     }
 
+    /** A connected account; in sandbox onboarded (its simulated onboarding followed), so payments can be routed to it. */
     private static String connectedAccount(PartnerScope scope) {
-        return liveConnect.create(scope, dev.payflow.core.app.ConnectAccounts.CreateTerms.of("matrix-holder-" + UUID.randomUUID(), "US",
-                "holder@matrix.example", "", "", "", Metadata.EMPTY)).account().id();
+        dev.payflow.core.domain.ConnectedAccount account = liveConnect.create(scope, dev.payflow.core.app.ConnectAccounts.CreateTerms.of(
+                "matrix-holder-" + UUID.randomUUID(), "US", "holder@matrix.example", "", "", "", Metadata.EMPTY)).account();
+        if (!scope.livemode()) {
+            liveConnect.completeSimulatedOnboarding(account.providerAccountId().orElseThrow()).orElseThrow();
+        }
+        return account.id();
     }
 
     private static String authorisedPayment(PartnerScope scope, String walletId) {
@@ -874,6 +892,9 @@ class PartnerIsolationMatrixTest {
         DynamicMessage.Builder request = DynamicMessage.newBuilder(rpc.method().getInputType());
         entry.body().fill(request);
         for (Reference reference : entry.references()) {
+            if (reference.alternative() && reference != underTest && underTest != null) {
+                continue;
+            }
             String value = reference == underTest ? target : caller.object(reference.kind(), reference.instance());
             if (reference != underTest && targetKind == Target.OWN && reference.kind().consumedBySuccess()) {
                 value = ownObjectFor(caller, reference.kind(), reference.instance());
