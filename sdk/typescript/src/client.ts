@@ -1,4 +1,5 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { ConnectService, type ConnectedAccount } from "./gen/payflow/v1/connect_pb.js";
 import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
 import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
 import { WebhookEndpointService, type WebhookEvent } from "./gen/payflow/v1/partner_webhooks_pb.js";
@@ -55,6 +56,8 @@ export class PayFlowClient {
   readonly transactions;
   readonly holds;
   readonly payments;
+  /** Connected accounts (Stripe Connect): the partner's own and its users' payout recipients. */
+  readonly connectedAccounts;
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   readonly webhookEndpoint;
   private readonly transport: Transport;
@@ -128,6 +131,18 @@ export class PayFlowClient {
       cancel: (init: Init<typeof payment.cancelPayment>) => this.call(payment.cancelPayment, init),
       refund: (init: Init<typeof payment.refundPayment>) => this.call(payment.refundPayment, init),
       config: () => this.call(payment.getPaymentConfig, {}),
+    };
+    const connect = ConnectService.method;
+    this.connectedAccounts = {
+      create: (init: Init<typeof connect.createConnectedAccount>) => this.call(connect.createConnectedAccount, init),
+      get: (id: string) => this.call(connect.getConnectedAccount, { id }),
+      list: (init: Init<typeof connect.listConnectedAccounts> = {}) =>
+        this.paginate<typeof connect.listConnectedAccounts, ConnectedAccount>(connect.listConnectedAccounts, init),
+      update: (id: string, init: Rest<typeof connect.updateConnectedAccount, "id">) => this.call(connect.updateConnectedAccount, { ...init, id }),
+      disconnect: (id: string) => this.call(connect.deleteConnectedAccount, { id }),
+      onboardingLink: (id: string, init: Rest<typeof connect.createOnboardingLink, "id"> = {}) =>
+        this.call(connect.createOnboardingLink, { ...init, id }),
+      balance: (id: string) => this.call(connect.getConnectedAccountBalance, { id }),
     };
     const endpoint = WebhookEndpointService.method;
     this.webhookEndpoint = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
+import { ConnectedAccount_Status, PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
 import { startPayFlow } from "./payflow-server.mjs";
 
 let payflow;
@@ -94,6 +94,20 @@ describe("PayFlowClient against a real PayFlow", () => {
     const listed = [];
     for await (const p of sdk.payments.list({ walletId: wallet.id })) listed.push(p.id);
     assert.deepEqual(listed, [payment.id]);
+  });
+
+  test("connected accounts: a simulated sandbox account is created, onboarded through its page, listed and disconnected", async () => {
+    const { sdk } = client();
+    const externalUserId = `sdk-holder-${Math.random().toString(36).slice(2)}`;
+    const account = await sdk.connectedAccounts.create({ externalUserId, country: "US", email: "holder@example.com" });
+    assert.match(account.id, /^con_/);
+    assert.equal(account.status, ConnectedAccount_Status.restricted);
+    assert.equal((await fetch(account.onboardingUrl)).status, 200);
+    assert.equal((await sdk.connectedAccounts.get(account.id)).status, ConnectedAccount_Status.active);
+    const listed = [];
+    for await (const a of sdk.connectedAccounts.list({ externalUserId })) listed.push(a.id);
+    assert.deepEqual(listed, [account.id]);
+    assert.equal((await sdk.connectedAccounts.disconnect(account.id)).status, ConnectedAccount_Status.disabled);
   });
 
   test("webhook endpoint: the first put shows the secret once, and the events of a credit are listed", async () => {

@@ -74,10 +74,12 @@ final class ErrorStatuses {
     }
 
     static com.google.rpc.Status toProto(Status.Code code, ErrorReason reason, String message, String requestId) {
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putMetadata("requestId", requestId);
+        LegacyCodes.of(reason).ifPresent(legacy -> info.putMetadata(LegacyCodes.METADATA_KEY, legacy));
         return com.google.rpc.Status.newBuilder()
                 .setCode(code.value())
                 .setMessage(message)
-                .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason.name()).setDomain(DOMAIN).putMetadata("requestId", requestId).build()))
+                .addDetails(Any.pack(info.build()))
                 .addDetails(Any.pack(RequestInfo.newBuilder().setRequestId(requestId).build()))
                 .build();
     }

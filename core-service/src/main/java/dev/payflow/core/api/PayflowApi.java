@@ -30,7 +30,7 @@ public final class PayflowApi {
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
             Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
-            WebhookEvents webhookEvents) {
+            WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -46,7 +46,8 @@ public final class PayflowApi {
                 new PaymentGrpcService(useCases.payments()).bindService(),
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
-                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService());
+                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
+                new ConnectGrpcService(useCases.connect()).bindService());
         List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
     }

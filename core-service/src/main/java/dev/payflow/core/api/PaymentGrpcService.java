@@ -30,9 +30,8 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
     public void createPayment(CreatePaymentRequest request, StreamObserver<Payment> response) {
         Payments.CreateTerms terms = Payments.CreateTerms.of(request.getAmount(), request.getCurrency(), request.getPaymentMethod(),
                 request.getCustomer(), request.getReturnUrl(), request.getDescription(), request.getWalletId(),
-                !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()));
-        WalletGrpcService.reply(response, ProtoMapping.payment(payments.create(CallContext.scope(), terms,
-                IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId())));
+                !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()), request.getConnectedAccountId());
+        reply(response, payments.create(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
     }
 
     @Override
@@ -55,7 +54,7 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
         Page<dev.payflow.core.domain.Payment> page = payments.list(CallContext.scope(), status, request.getWalletId(), request.getPageSize(),
                 request.getPageToken());
         WalletGrpcService.reply(response, ListPaymentsResponse.newBuilder()
-                .addAllPayments(page.items().stream().map(p -> ProtoMapping.payment(p, payments.refundsOf(p), payments.disputesOf(p))).toList())
+                .addAllPayments(page.items().stream().map(this::mapped).toList())
                 .setNextPageToken(page.nextPageToken())
                 .build());
     }
@@ -85,7 +84,14 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
 
     /** A payment as partners see it: with its refunds. */
     private void reply(StreamObserver<Payment> response, dev.payflow.core.domain.Payment payment) {
-        WalletGrpcService.reply(response, ProtoMapping.payment(payment, payments.refundsOf(payment), payments.disputesOf(payment)));
+        WalletGrpcService.reply(response, mapped(payment));
+    }
+
+    /** A payment with its refunds, disputes and, if it is routed, its connected account and the platform's fee. */
+    private Payment mapped(dev.payflow.core.domain.Payment payment) {
+        Payment mapped = ProtoMapping.payment(payment, payments.refundsOf(payment), payments.disputesOf(payment));
+        return payments.routeOf(payment).map(route -> mapped.toBuilder().setConnectedAccountId(route.connectedAccountId())
+                .setPlatformFee(route.platformFee().format()).build()).orElse(mapped);
     }
 
     private static PaymentStatus status(String text) {

@@ -1,5 +1,13 @@
 package dev.payflow.core.app;
 
+import dev.payflow.core.persistence.ConnectedAccountRepository;
+import dev.payflow.core.persistence.PaymentRouteRepository;
+import dev.payflow.core.webhook.ConnectEvents;
+import dev.payflow.core.domain.PaymentRoute;
+import dev.payflow.core.domain.PlatformFee;
+import dev.payflow.core.domain.ConnectedAccount;
+import dev.payflow.core.domain.ConnectedAccountStatus;
+
 import dev.payflow.core.domain.CurrencyUnit;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Fields;
@@ -76,6 +84,9 @@ public final class Payments {
     private final RefundRepository refunds = new RefundRepository();
     private final PaymentEvents events;
     private final PaymentDisputes disputes;
+    private final ConnectEvents connectEvents;
+    private final ConnectedAccountRepository connectedAccounts = new ConnectedAccountRepository();
+    private final PaymentRouteRepository routes = new PaymentRouteRepository();
 
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency) {
@@ -86,6 +97,14 @@ public final class Payments {
     public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
             WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency,
             PaymentEvents events) {
+        this(database, services, ledger, providers, payments, wallets, partners, transactions, idempotency, events, ConnectEvents.NONE);
+    }
+
+    /** @param connectEvents the partner events of routed payments ({@code connect.payment.routed}) */
+    public Payments(Database database, Services services, LedgerEngine ledger, PaymentProviders providers, PaymentRepository payments,
+            WalletRepository wallets, PartnerRepository partners, LedgerRepository transactions, IdempotencyRepository idempotency,
+            PaymentEvents events, ConnectEvents connectEvents) {
+        this.connectEvents = Objects.requireNonNull(connectEvents, "connectEvents");
         this.events = Objects.requireNonNull(events, "events");
         this.database = Objects.requireNonNull(database, "database");
         this.services = Objects.requireNonNull(services, "services");
@@ -111,8 +130,9 @@ public final class Payments {
 
     /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */
     public record CreateTerms(Money amount, String paymentMethod, Optional<String> customer, Optional<String> returnUrl, String description,
-            Optional<String> walletId, boolean capture, Metadata metadata) {
+            Optional<String> walletId, boolean capture, Metadata metadata, Optional<String> connectedAccountId) {
         public CreateTerms {
+            Objects.requireNonNull(connectedAccountId, "connectedAccountId");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(paymentMethod, "paymentMethod");
             Objects.requireNonNull(customer, "customer");
@@ -125,6 +145,12 @@ public final class Payments {
         /** Validates, in order: currency, amount, payment method, customer, return URL, description, wallet id, metadata. */
         public static CreateTerms of(String amount, String currency, String paymentMethod, String customer, String returnUrl,
                 String description, String walletId, boolean capture, Metadata metadata) {
+            return of(amount, currency, paymentMethod, customer, returnUrl, description, walletId, capture, metadata, "");
+        }
+
+        /** As above, then the connected account the payment is routed to (not together with a wallet). */
+        public static CreateTerms of(String amount, String currency, String paymentMethod, String customer, String returnUrl,
+                String description, String walletId, boolean capture, Metadata metadata, String connectedAccountId) {
             Money money = Money.parsePositive(amount, CurrencyUnit.of(currency));
             String method = paymentMethod(paymentMethod);
             Optional<String> customerId = optional(Fields.optional(customer, "customer", CUSTOMER_LENGTH_MAX));
@@ -134,13 +160,18 @@ public final class Payments {
             }
             String text = MovementTerms.description(description);
             Optional<String> wallet = optional(walletId).map(id -> Ids.require(id, IdPrefix.WALLET, "walletId"));
-            return new CreateTerms(money, method, customerId, url, text, wallet, capture, metadata.validated());
+            Optional<String> routedTo = optional(connectedAccountId).map(id -> Ids.require(id, IdPrefix.CONNECTED_ACCOUNT, "connectedAccountId"));
+            if (wallet.isPresent() && routedTo.isPresent()) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD,
+                        "connectedAccountId: a payment routed to a connected account funds no wallet; leave out walletId");
+            }
+            return new CreateTerms(money, method, customerId, url, text, wallet, capture, metadata.validated(), routedTo);
         }
 
         /** A wallet credit with a payment method: the terms of the credit, already validated, and the method. */
         public static CreateTerms forCredit(MovementTerms.OnWallet credit, String paymentMethod) {
             return new CreateTerms(credit.amount(), paymentMethod(paymentMethod), Optional.empty(), Optional.empty(), credit.description(),
-                    Optional.of(credit.walletId()), true, credit.metadata());
+                    Optional.of(credit.walletId()), true, credit.metadata(), Optional.empty());
         }
 
         private static String paymentMethod(String text) {
@@ -152,8 +183,15 @@ public final class Payments {
         }
 
         private Object[] fingerprint() {
-            return new Object[] {amount.minorUnits(), amount.currency(), paymentMethod, customer.orElse(""), returnUrl.orElse(""), description,
+            Object[] unrouted = {amount.minorUnits(), amount.currency(), paymentMethod, customer.orElse(""), returnUrl.orElse(""), description,
                     walletId.orElse(""), capture, metadata.json()};
+            if (connectedAccountId.isEmpty()) {
+                // The fingerprint of an unrouted payment is what it always was: keys recorded before routing existed still replay.
+                return unrouted;
+            }
+            Object[] routed = java.util.Arrays.copyOf(unrouted, unrouted.length + 1);
+            routed[unrouted.length] = connectedAccountId.get();
+            return routed;
         }
     }
 
@@ -183,7 +221,7 @@ public final class Payments {
         // Committed: from here a crash leaves a pending payment that recovery settles with the provider.
         PaymentProvider.CallOutcome outcome = provider.createPayment(new PaymentProvider.CreatePayment(payment.id(), payment.amount(),
                 payment.paymentMethod(), payment.customer(), payment.capture(), payment.returnUrl(), payment.description(),
-                providerMetadata(scope, payment), payment.id() + ":create"));
+                providerMetadata(scope, payment), payment.id() + ":create", destinationOf(payment)));
         Payment answered = database.inTransaction(tx -> recordOutcome(tx, scope, payment.id(), outcome, causeId));
         if (answered.status().isCaptured()) {
             settleFee(answered);
@@ -238,7 +276,8 @@ public final class Payments {
             return new Recorded(Optional.empty(), Optional.of(payments.findByIdempotencyKey(tx, scope, key.value()).orElseThrow(Payments::keyInUse)),
                     Optional.empty());
         }
-        Optional<PayflowException> refused = terms.walletId().flatMap(walletId -> walletRefuses(tx, scope, walletId, terms.amount()));
+        Optional<PayflowException> refused = terms.walletId().flatMap(walletId -> walletRefuses(tx, scope, walletId, terms.amount()))
+                .or(() -> terms.connectedAccountId().flatMap(accountId -> routeRefuses(tx, scope, accountId, provider)));
         if (refused.isPresent()) {
             // A business rule consumes the key: its replay answers the same.
             idempotency.recordError(tx, scope, key.value(), refused.get().reason().name(), refused.get().getMessage());
@@ -250,7 +289,43 @@ public final class Payments {
                 terms.description(), key.value(), terms.metadata().json(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 now, now, List.of(first));
         payments.insert(tx, payment, first);
+        if (terms.connectedAccountId().isPresent()) {
+            int basisPoints = partners.find(tx, scope.partnerId()).orElseThrow().settings().platformFeeBasisPoints();
+            routes.attach(tx, scope, new PaymentRoute(payment.id(), terms.connectedAccountId().get(), PlatformFee.of(terms.amount(), basisPoints)));
+        }
         return new Recorded(Optional.of(payment), Optional.empty(), Optional.empty());
+    }
+
+    /** The connected account checks, made when the payment is recorded: it must exist, be connected and take charges, at this provider. */
+    private Optional<PayflowException> routeRefuses(DSLContext tx, PartnerScope scope, String accountId, PaymentProvider provider) {
+        Optional<ConnectedAccount> account = connectedAccounts.find(tx, scope, accountId);
+        if (account.isEmpty()) {
+            return Optional.of(ConnectAccounts.notFound(accountId));
+        }
+        if (account.get().status() == ConnectedAccountStatus.DISABLED || account.get().providerAccountId().isEmpty()
+                || !account.get().provider().equals(provider.name())) {
+            return Optional.of(PayflowException.of(ErrorReason.CONNECT_ROUTING_FAILED, "connected account %s cannot take payments: it is %s",
+                    accountId, account.get().isDisconnected() ? "disconnected" : account.get().status() == ConnectedAccountStatus.DISABLED
+                            ? "disabled by the gateway" : account.get().providerAccountId().isEmpty() ? "not created at the gateway yet"
+                            : "held by the " + account.get().provider() + " gateway, not " + provider.name()));
+        }
+        if (!account.get().chargesEnabled()) {
+            return Optional.of(PayflowException.of(ErrorReason.CONNECT_ACCOUNT_NOT_READY,
+                    "connected account %s cannot take charges yet (its holder has not finished onboarding)", accountId));
+        }
+        return Optional.empty();
+    }
+
+    /** Where a payment is routed, if it is. */
+    public Optional<PaymentRoute> routeOf(Payment payment) {
+        return routes.find(database.reader(), payment.scope(), payment.id());
+    }
+
+    /** The destination charge of a routed payment: the gateway's id of its connected account and the platform's fee. */
+    private Optional<PaymentProvider.Destination> destinationOf(Payment payment) {
+        return database.inTransaction(tx -> routes.find(tx, payment.scope(), payment.id()).map(route -> new PaymentProvider.Destination(
+                connectedAccounts.find(tx, payment.scope(), route.connectedAccountId()).orElseThrow().providerAccountId().orElseThrow(),
+                route.platformFee().minorUnits())));
     }
 
     /** The wallet checks of the ledger, made when the payment is recorded (the credit itself is booked later, when captured). */
@@ -353,6 +428,10 @@ public final class Payments {
     private String bookCapture(DSLContext tx, Payment payment, String providerPaymentId) {
         LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
         Instruction.GatewayReference reference = transactionId -> Optional.of(providerPaymentId).filter(id -> !id.isEmpty());
+        Optional<PaymentRoute> route = routes.find(tx, payment.scope(), payment.id());
+        if (route.isPresent()) {
+            return bookRouted(tx, payment, route.get(), clearing, reference, providerPaymentId);
+        }
         if (payment.walletId().isPresent()) {
             Instruction.Post credit = new Instruction.Post(TransactionType.CREDIT, payment.amount(), clearing,
                     new LedgerAccount.Wallet(payment.walletId().get()), payment.description(), payment.metadataJson(), payment.provider(), reference);
@@ -368,6 +447,29 @@ public final class Payments {
                 LedgerAccount.System.of(SystemAccountKind.SETTLEMENT), payment.description(), payment.metadataJson(), payment.provider(), reference);
         return ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentCaptured", IdempotencyKey.system("payment", payment.id(), "settle"),
                 proceeds, payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
+    }
+
+    /**
+     * A routed payment's capture, in two legs that mirror what the gateway does: the whole amount
+     * comes in to the platform's fee account ({@code payment}, key {@code sys:payment:<pmt_id>:route}),
+     * and all of it but the fee leaves again to the connected account ({@code payment}, key
+     * {@code ...:transfer}). So {@code platform_fees} keeps the fee, {@code gateway_clearing} owes
+     * only the fee, and no wallet is touched. The first leg is the payment's transaction.
+     */
+    private String bookRouted(DSLContext tx, Payment payment, PaymentRoute route, LedgerAccount clearing, Instruction.GatewayReference reference,
+            String providerPaymentId) {
+        LedgerAccount platformFees = LedgerAccount.System.of(SystemAccountKind.PLATFORM_FEES);
+        String transactionId = ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentRouted", IdempotencyKey.system("payment", payment.id(),
+                "route"), new Instruction.Post(TransactionType.PAYMENT, payment.amount(), clearing, platformFees, payment.description(),
+                        payment.metadataJson(), payment.provider(), reference), payment.id(), providerPaymentId)).orThrow().requireTransaction().id();
+        Money transferred = payment.amount().minus(route.platformFee());
+        if (transferred.minorUnits() > 0) {
+            ledger.bookWithin(tx, payment.scope(), Movement.of("PaymentRouted", IdempotencyKey.system("payment", payment.id(), "transfer"),
+                    new Instruction.Post(TransactionType.PAYMENT, transferred, platformFees, clearing, "Transfer of " + payment.id() + " to "
+                            + route.connectedAccountId(), "{}", payment.provider(), reference), payment.id(), providerPaymentId)).orThrow();
+        }
+        connectEvents.paymentRouted(tx, payment.scope(), route, payment.amount(), transactionId);
+        return transactionId;
     }
 
     // --- The provider's fee ---------------------------------------------------------------------
@@ -606,8 +708,9 @@ public final class Payments {
             }
             Money amount = new Money(amountMinor, payment.amount().currency());
             String refundId = services.ids().next(IdPrefix.REFUND);
-            LedgerAccount source = payment.walletId().<LedgerAccount>map(LedgerAccount.Wallet::new)
-                    .orElse(LedgerAccount.System.of(SystemAccountKind.SETTLEMENT));
+            Optional<PaymentRoute> route = routes.find(tx, scope, paymentId);
+            LedgerAccount source = route.isPresent() ? LedgerAccount.System.of(SystemAccountKind.PLATFORM_FEES)
+                    : payment.walletId().<LedgerAccount>map(LedgerAccount.Wallet::new).orElse(LedgerAccount.System.of(SystemAccountKind.SETTLEMENT));
             Instruction.Post post = new Instruction.Post(TransactionType.REFUND, amount, source,
                     new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider()), "Refund of " + paymentId, "{}",
                     payment.provider(), Instruction.GatewayReference.NONE);
@@ -615,6 +718,10 @@ public final class Payments {
                     post, paymentId, refundId, amountMinor));
             if (booked.refusal().isPresent()) {
                 return new Object[] {refuse(tx, scope, key, booked.refusal().get())};
+            }
+            if (route.isPresent()) {
+                bookTransferReversal(tx, payment, route.get(), refundId, payment.amountRefundedMinor(), payment.amountRefundedMinor() + amountMinor,
+                        false);
             }
             Instant now = services.now();
             Refund refund = new Refund(refundId, paymentId, scope, Refund.Status.PENDING, amount, reason, Optional.empty(), key.value(),
@@ -631,8 +738,12 @@ public final class Payments {
             return refunds.find(database.reader(), scope, refund.id()).orElseThrow();
         }
         Payment payment = (Payment) recorded[1];
-        PaymentProvider.RefundOutcome outcome = providerOf(payment).refund(payment.providerPaymentId().orElseThrow(), refund.amount().minorUnits(),
-                reason, Map.of("payflow_refund_id", refund.id(), "payflow_payment_id", paymentId), refund.id() + ":refund");
+        Map<String, String> refundMetadata = Map.of("payflow_refund_id", refund.id(), "payflow_payment_id", paymentId);
+        PaymentProvider.RefundOutcome outcome = routeOf(payment).isPresent()
+                ? providerOf(payment).refundRouted(payment.providerPaymentId().orElseThrow(), refund.amount().minorUnits(), reason, refundMetadata,
+                        refund.id() + ":refund")
+                : providerOf(payment).refund(payment.providerPaymentId().orElseThrow(), refund.amount().minorUnits(), reason, refundMetadata,
+                        refund.id() + ":refund");
         return database.inTransaction(tx -> {
             Payment locked = payments.findForUpdate(tx, scope, paymentId).orElseThrow();
             if (outcome instanceof PaymentProvider.RefundOutcome.Answered answered) {
@@ -749,6 +860,16 @@ public final class Payments {
     /** Gives a failed refund's money back where it came from; to settlement if the wallet can no longer take it. */
     private void reverseRefund(DSLContext tx, Payment payment, Refund refund) {
         LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        Optional<PaymentRoute> route = routes.find(tx, payment.scope(), payment.id());
+        if (route.isPresent()) {
+            // Back to the platform's fee account, and the connected account's part out again, as before the refund.
+            ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed", IdempotencyKey.system("refund", refund.id(), "reverse"),
+                    new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing, LedgerAccount.System.of(SystemAccountKind.PLATFORM_FEES),
+                            "Failed refund " + refund.id(), "{}", payment.provider(), Instruction.GatewayReference.NONE), refund.id())).orThrow();
+            long refundedAfter = payments.findForUpdate(tx, payment.scope(), payment.id()).orElseThrow().amountRefundedMinor();
+            bookTransferReversal(tx, payment, route.get(), refund.id(), refundedAfter - refund.amount().minorUnits(), refundedAfter, true);
+            return;
+        }
         if (payment.walletId().isPresent()) {
             LedgerEngine.Outcome outcome = ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed",
                     IdempotencyKey.system("refund", refund.id(), "reverse"), new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing,
@@ -761,6 +882,31 @@ public final class Payments {
         ledger.bookWithin(tx, payment.scope(), Movement.of("RefundFailed", IdempotencyKey.system("refund", refund.id(), "reverse-to-settlement"),
                 new Instruction.Post(TransactionType.REVERSAL, refund.amount(), clearing, LedgerAccount.System.of(SystemAccountKind.SETTLEMENT),
                         "Failed refund " + refund.id(), "{}", payment.provider(), Instruction.GatewayReference.NONE), refund.id())).orThrow();
+    }
+
+    /**
+     * The connected account's part of a routed payment's refund: the refund less its share of the
+     * platform's fee, which the gateway takes back from the connected account
+     * ({@code reverse_transfer}) into the platform's fee account. {@code undo}: the refund failed,
+     * so that part goes out to the connected account again.
+     */
+    private void bookTransferReversal(DSLContext tx, Payment payment, PaymentRoute route, String refundId, long refundedBeforeMinor,
+            long refundedAfterMinor, boolean undo) {
+        long refundedMinor = refundedAfterMinor - refundedBeforeMinor;
+        long accountPart = refundedMinor - route.feeShareMinor(payment.amount().minorUnits(), refundedBeforeMinor, refundedAfterMinor);
+        if (accountPart <= 0) {
+            return;
+        }
+        LedgerAccount clearing = new LedgerAccount.System(SystemAccountKind.GATEWAY_CLEARING, payment.provider());
+        LedgerAccount platformFees = LedgerAccount.System.of(SystemAccountKind.PLATFORM_FEES);
+        Money part = new Money(accountPart, payment.amount().currency());
+        Instruction.Post post = undo
+                ? new Instruction.Post(TransactionType.REVERSAL, part, platformFees, clearing, "Transfer again after failed refund " + refundId, "{}",
+                        payment.provider(), Instruction.GatewayReference.NONE)
+                : new Instruction.Post(TransactionType.REVERSAL, part, clearing, platformFees, "Transfer reversal of refund " + refundId, "{}",
+                        payment.provider(), Instruction.GatewayReference.NONE);
+        ledger.bookWithin(tx, payment.scope(), Movement.of(undo ? "RefundFailed" : "RefundPayment", IdempotencyKey.system("refund", refundId,
+                undo ? "transfer-again" : "transfer-reversal"), post, refundId)).orThrow();
     }
 
     /** The payment's refunded amount changed: its status follows (succeeded, partially_refunded, refunded), recorded in its history. */
@@ -822,7 +968,7 @@ public final class Payments {
             // The same call with the same key: Stripe answers what it did the first time, or does it now, once.
             outcome = provider.get().createPayment(new PaymentProvider.CreatePayment(leased.id(), leased.amount(), leased.paymentMethod(),
                     leased.customer(), leased.capture(), leased.returnUrl(), leased.description(), providerMetadata(leased.scope(), leased),
-                    leased.id() + ":create"));
+                    leased.id() + ":create", destinationOf(leased)));
             resent = true;
         } else {
             outcome = provider.get().findPayment(leased.id());

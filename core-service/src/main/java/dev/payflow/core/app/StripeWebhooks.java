@@ -62,15 +62,17 @@ public final class StripeWebhooks {
     private final PaymentRepository paymentRows;
     private final Payments payments;
     private final RefundRepository refunds = new RefundRepository();
+    private final ConnectAccounts connect;
 
     public StripeWebhooks(Database database, Services services, StripeSignatures signatures, GatewayEventRepository events,
-            PaymentRepository paymentRows, Payments payments) {
+            PaymentRepository paymentRows, Payments payments, ConnectAccounts connect) {
         this.database = Objects.requireNonNull(database, "database");
         this.services = Objects.requireNonNull(services, "services");
         this.signatures = Objects.requireNonNull(signatures, "signatures");
         this.events = Objects.requireNonNull(events, "events");
         this.paymentRows = Objects.requireNonNull(paymentRows, "paymentRows");
         this.payments = Objects.requireNonNull(payments, "payments");
+        this.connect = Objects.requireNonNull(connect, "connect");
     }
 
     /** Receives one delivery: verifies, stores once, applies once. Returns the stored event's id. */
@@ -154,6 +156,13 @@ public final class StripeWebhooks {
     /** Applies one event inside the caller's transaction; true if it is now processed, false if it still waits for its payment. */
     private boolean apply(DSLContext tx, GatewayEvent stored, StripeEvents.Event event) {
         Instant now = services.now();
+        if (ConnectAccounts.handles(event.type())) {
+            // Connect events name the connected account they are about (`account`); one that is not ours changes nothing.
+            String applied = connect.applyStripeEvent(tx, event.type(), event.livemode(), event.objectJson(), StripeEvents.account(stored.payload()));
+            LOG.info("Stripe event {} ({}): {}", event.providerEventId(), event.type(), applied);
+            events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
+            return true;
+        }
         if (REFUND_EVENTS.contains(event.type()) && event.objectType().equals("refund")) {
             return applyRefunds(tx, stored, event, List.of(StripeEvents.refund(event.objectJson())), now);
         }

@@ -71,14 +71,45 @@ public interface PaymentProvider extends PaymentGateway {
      * @param idempotencyKey   the gateway's idempotency key, {@code <pmt_id>:create}
      */
     record CreatePayment(String paymentId, Money amount, String paymentMethod, Optional<String> customer, boolean capture,
-            Optional<String> returnUrl, String description, Map<String, String> metadata, String idempotencyKey) {
+            Optional<String> returnUrl, String description, Map<String, String> metadata, String idempotencyKey,
+            Optional<Destination> destination) {
         public CreatePayment {
             Objects.requireNonNull(paymentId, "paymentId");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(paymentMethod, "paymentMethod");
             metadata = Map.copyOf(metadata);
             Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+            Objects.requireNonNull(destination, "destination");
         }
+
+        /** A payment that is not routed to a connected account. */
+        public CreatePayment(String paymentId, Money amount, String paymentMethod, Optional<String> customer, boolean capture,
+                Optional<String> returnUrl, String description, Map<String, String> metadata, String idempotencyKey) {
+            this(paymentId, amount, paymentMethod, customer, capture, returnUrl, description, metadata, idempotencyKey, Optional.empty());
+        }
+    }
+
+    /**
+     * A destination charge: the money goes to this connected account at the gateway, less the
+     * platform's fee ({@code applicationFeeMinor}, in the payment's minor units), which the platform keeps.
+     */
+    record Destination(String providerAccountId, long applicationFeeMinor) {
+        public Destination {
+            Objects.requireNonNull(providerAccountId, "providerAccountId");
+            if (applicationFeeMinor < 0) {
+                throw new IllegalArgumentException("applicationFeeMinor: " + applicationFeeMinor + " (expected: not negative)");
+            }
+        }
+    }
+
+    /**
+     * Refunds a payment routed to a connected account: the transfer to the account is reversed
+     * and the platform's fee refunded, in proportion (Stripe's {@code reverse_transfer} and
+     * {@code refund_application_fee}). A gateway without connected accounts refunds as usual.
+     */
+    default RefundOutcome refundRouted(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata,
+            String idempotencyKey) {
+        return refund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey);
     }
 
     /**

@@ -37,6 +37,16 @@ public final class StripeEvents {
         }
     }
 
+    /** The connected account a Connect event is about (its top-level {@code account}), if it names one. */
+    public static Optional<String> account(String eventJson) {
+        try {
+            com.google.gson.JsonElement account = JsonParser.parseString(eventJson).getAsJsonObject().get("account");
+            return account != null && account.isJsonPrimitive() ? Optional.of(account.getAsString()) : Optional.empty();
+        } catch (JsonParseException | IllegalStateException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * A Stripe Refund, as an event carries it (its own object, or one of a charge's
      * {@code refunds.data}).

@@ -75,6 +75,16 @@ public final class StripePayments implements PaymentProvider {
     public StripePayments(String secretKey, Optional<String> apiBase, String publishableKey, Set<String> settlementCurrencies,
             CircuitBreaker breaker) {
         this.breaker = Objects.requireNonNull(breaker, "breaker");
+        this.client = client(secretKey, apiBase);
+        this.publishableKey = Objects.requireNonNull(publishableKey, "publishableKey");
+        this.settlementCurrencies = Set.copyOf(settlementCurrencies);
+    }
+
+    /**
+     * The one way a {@link StripeClient} is made (payments and Connect alike): these timeouts and
+     * stripe-java's retries with the same idempotency key.
+     */
+    public static StripeClient client(String secretKey, Optional<String> apiBase) {
         Objects.requireNonNull(secretKey, "secretKey");
         StripeClient.StripeClientBuilder builder = StripeClient.builder()
                 .setApiKey(secretKey)
@@ -82,9 +92,7 @@ public final class StripePayments implements PaymentProvider {
                 .setReadTimeout(READ_TIMEOUT_MS)
                 .setMaxNetworkRetries(NETWORK_RETRIES);
         apiBase.ifPresent(builder::setApiBase);
-        this.client = builder.build();
-        this.publishableKey = Objects.requireNonNull(publishableKey, "publishableKey");
-        this.settlementCurrencies = Set.copyOf(settlementCurrencies);
+        return builder.build();
     }
 
     @Override
@@ -152,6 +160,13 @@ public final class StripePayments implements PaymentProvider {
                         : PaymentIntentCreateParams.CaptureMethod.MANUAL)
                 .putAllMetadata(call.metadata());
         call.customer().ifPresent(params::setCustomer);
+        call.destination().ifPresent(destination -> {
+            // A destination charge: Stripe transfers the amount less the application fee to the connected account.
+            params.setTransferData(PaymentIntentCreateParams.TransferData.builder().setDestination(destination.providerAccountId()).build());
+            if (destination.applicationFeeMinor() > 0) {
+                params.setApplicationFeeAmount(destination.applicationFeeMinor());
+            }
+        });
         if (!call.description().isEmpty()) {
             params.setDescription(call.description());
         }
@@ -226,14 +241,31 @@ public final class StripePayments implements PaymentProvider {
                 () -> new RefundOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
     }
 
+    @Override
+    public RefundOutcome refundRouted(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey) {
+        return guarded(() -> createRefund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey, true),
+                outcome -> outcome instanceof RefundOutcome.Unknown,
+                () -> new RefundOutcome.Unknown("the circuit breaker is open: Stripe has been failing"));
+    }
+
     private RefundOutcome createRefund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
             String idempotencyKey) {
-        com.stripe.param.RefundCreateParams params = com.stripe.param.RefundCreateParams.builder()
+        return createRefund(providerPaymentId, amountMinor, reason, metadata, idempotencyKey, false);
+    }
+
+    private RefundOutcome createRefund(String providerPaymentId, long amountMinor, String reason, java.util.Map<String, String> metadata,
+            String idempotencyKey, boolean routed) {
+        com.stripe.param.RefundCreateParams.Builder builder = com.stripe.param.RefundCreateParams.builder()
                 .setPaymentIntent(providerPaymentId)
                 .setAmount(amountMinor)
                 .setReason(com.stripe.param.RefundCreateParams.Reason.valueOf(reason.toUpperCase(Locale.ROOT)))
-                .putAllMetadata(metadata)
-                .build();
+                .putAllMetadata(metadata);
+        if (routed) {
+            // The connected account gives back its part and the platform its fee, in proportion.
+            builder.setReverseTransfer(true).setRefundApplicationFee(true);
+        }
+        com.stripe.param.RefundCreateParams params = builder.build();
         try {
             com.stripe.model.Refund refund = client.v1().refunds().create(params, options(idempotencyKey));
             String json = refund.getLastResponse() != null ? refund.getLastResponse().body() : refund.toJson();

@@ -192,11 +192,16 @@ public final class PayflowServer implements AutoCloseable {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
-                new PaymentEvents(partnerEvents, new PaymentEventJson()));
+                new PaymentEvents(partnerEvents, new PaymentEventJson()),
+                new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()));
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
+        java.util.function.Supplier<String> publicBaseUrl = () -> config.connect().publicBaseUrlOr(httpPort());
+        dev.payflow.core.app.ConnectAccounts connectAccounts = new dev.payflow.core.app.ConnectAccounts(database, services,
+                connectProviders(config.stripe(), breakers, publicBaseUrl, services), new dev.payflow.core.persistence.ConnectedAccountRepository(),
+                new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()), publicBaseUrl);
         stripeWebhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
-                config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments);
+                config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments, connectAccounts);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -211,7 +216,8 @@ public final class PayflowServer implements AutoCloseable {
                 payments,
                 stripeWebhooks,
                 webhookEndpoints,
-                new WebhookEvents(database, webhookRepository, webhookDelivery));
+                new WebhookEvents(database, webhookRepository, webhookDelivery),
+                connectAccounts);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -234,6 +240,7 @@ public final class PayflowServer implements AutoCloseable {
                 .service(grpc));
 
         ServerBuilder rest = Listeners.rest(Server.builder().http(config.httpPort())).blockingTaskExecutor(rpcExecutor, false);
+        ConnectPages.mountOn(rest, connectAccounts);
         if (config.adminPort().isPresent()) {
             RestApi.over(apiServices).mountOn(rest, RestApi.PUBLIC_PATHS);
             ServerBuilder admin = Listeners.rest(Server.builder().http(config.adminPort().getAsInt()))
@@ -295,6 +302,19 @@ public final class PayflowServer implements AutoCloseable {
                 .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies(),
                         breakers.circuitBreaker("stripe-live")));
         return new PaymentProviders(sandbox, production);
+    }
+
+    /** Stripe Connect in each mode whose secret key is configured (on the mode's breaker); otherwise simulated in sandbox and none in production. */
+    private static dev.payflow.core.gateway.ConnectProviders connectProviders(StripeConfig stripe, CircuitBreakerRegistry breakers,
+            java.util.function.Supplier<String> publicBaseUrl, Services services) {
+        dev.payflow.core.gateway.ConnectProvider sandbox = stripe.secretKeyTest()
+                .<dev.payflow.core.gateway.ConnectProvider>map(key -> new dev.payflow.core.gateway.StripeConnect(
+                        StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-test")))
+                .orElseGet(() -> new dev.payflow.core.gateway.SimulatedConnect(publicBaseUrl, services.clock()));
+        Optional<dev.payflow.core.gateway.ConnectProvider> production = stripe.secretKeyLive()
+                .map(key -> new dev.payflow.core.gateway.StripeConnect(StripePayments.client(key, stripe.apiBase()),
+                        breakers.circuitBreaker("stripe-live")));
+        return new dev.payflow.core.gateway.ConnectProviders(sandbox, production);
     }
 
     /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */

@@ -26,13 +26,16 @@ public final class EventTypes {
     public static final String DISPUTE_CREATED = "dispute.created";
     public static final String DISPUTE_FUNDS_WITHDRAWN = "dispute.funds_withdrawn";
     public static final String DISPUTE_CLOSED = "dispute.closed";
+    public static final String CONNECT_ACCOUNT_CONNECTED = "connect.account.connected";
+    public static final String CONNECT_ACCOUNT_UPDATED = "connect.account.updated";
+    public static final String CONNECT_PAYMENT_ROUTED = "connect.payment.routed";
 
     /** Every type of the contract, in the order of the issue that named them. */
     public static final List<String> ALL = List.of(WALLET_FUNDS_ADDED, WALLET_CREDITED, WALLET_DEBITED, TRANSACTION_COMPLETED,
             TRANSACTION_FAILED, TRANSFER_COMPLETED, HOLD_CREATED, HOLD_CAPTURED, HOLD_VOIDED, HOLD_EXPIRED, PAYMENT_SUCCEEDED,
             PAYMENT_FAILED, PAYMENT_REFUNDED, REFUND_FAILED, DISPUTE_CREATED, DISPUTE_FUNDS_WITHDRAWN, DISPUTE_CLOSED,
-            "payout.processed", "payout.failed", "payout.cancelled", "connect.account.connected", "connect.account.updated",
-            "connect.payment.routed");
+            "payout.processed", "payout.failed", "payout.cancelled", CONNECT_ACCOUNT_CONNECTED, CONNECT_ACCOUNT_UPDATED,
+            CONNECT_PAYMENT_ROUTED);
 
     /**
      * What PayFlow emits today: the ledger's events and the payments'. {@code transaction.failed} is not among them: a refused movement
@@ -41,7 +44,8 @@ public final class EventTypes {
      */
     public static final Set<String> EMITTED = Set.of(WALLET_FUNDS_ADDED, WALLET_CREDITED, WALLET_DEBITED, TRANSACTION_COMPLETED,
             TRANSFER_COMPLETED, HOLD_CREATED, HOLD_CAPTURED, HOLD_VOIDED, HOLD_EXPIRED, PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_REFUNDED,
-            REFUND_FAILED, DISPUTE_CREATED, DISPUTE_FUNDS_WITHDRAWN, DISPUTE_CLOSED);
+            REFUND_FAILED, DISPUTE_CREATED, DISPUTE_FUNDS_WITHDRAWN, DISPUTE_CLOSED, CONNECT_ACCOUNT_CONNECTED, CONNECT_ACCOUNT_UPDATED,
+            CONNECT_PAYMENT_ROUTED);
 
     private EventTypes() {
     }

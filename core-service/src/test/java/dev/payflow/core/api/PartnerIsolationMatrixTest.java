@@ -142,6 +142,8 @@ class PartnerIsolationMatrixTest {
         PAYOUT(IdPrefix.PAYOUT),
         /** A partner event of the outbox (the fixture's transfer wrote some). */
         EVENT(IdPrefix.EVENT),
+        /** A connected account (sandbox: through the API and the simulated gateway; production: in-process, as no live gateway is configured). */
+        CONNECTED_ACCOUNT(IdPrefix.CONNECTED_ACCOUNT),
         /** The partner's own {@code externalWalletId} of a wallet. */
         EXTERNAL_WALLET_ID(null),
         /** The partner's own {@code externalUserId} of a wallet's user. */
@@ -159,7 +161,7 @@ class PartnerIsolationMatrixTest {
 
         /** Pending holds are used up by capture and void, so the calls that must succeed get a fresh one each. */
         boolean consumedBySuccess() {
-            return this == HOLD || this == AUTHORISED_PAYMENT;
+            return this == HOLD || this == AUTHORISED_PAYMENT || this == CONNECTED_ACCOUNT;
         }
 
         /** A well-formed value that names nothing. */
@@ -176,7 +178,10 @@ class PartnerIsolationMatrixTest {
      * @param missingReason what the RPC answers when the object does not exist: an ErrorInfo reason,
      *        or empty for a filter, which answers an empty list
      */
-    record Reference(String field, Kind kind, int instance, Optional<String> missingReason) {
+    record Reference(String field, Kind kind, int instance, Optional<String> missingReason, boolean alternative) {
+        Reference(String field, Kind kind, int instance, Optional<String> missingReason) {
+            this(field, kind, instance, missingReason, false);
+        }
     }
 
     /** Fills the fields of a valid request that are not references. */
@@ -219,6 +224,14 @@ class PartnerIsolationMatrixTest {
 
     private static Reference secondRef(String field, Kind kind, String missingReason) {
         return new Reference(field, kind, 1, Optional.of(missingReason));
+    }
+
+    /**
+     * One of several references a request takes only one of at a time (a payment funds a wallet or
+     * is routed to a connected account, never both): it is left empty while another is under test.
+     */
+    private static Reference alternativeRef(String field, Kind kind, String missingReason) {
+        return new Reference(field, kind, 0, Optional.of(missingReason), true);
     }
 
     private static Reference filter(String field, Kind kind) {
@@ -290,7 +303,9 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "NOT_IMPLEMENTED")).notBuiltYet(),
             // The matrix's server has no live gateway, and that is checked before the wallet is looked up.
             Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD", "payment_method", "pm_card_visa"),
-                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+                    alternativeRef("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
+                    alternativeRef("connected_account_id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPaymentConfig", NOTHING_ELSE).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")),
             Entry.of("payflow.v1.PaymentService/ListPayments", NOTHING_ELSE, filter("wallet_id", Kind.WALLET)),
@@ -300,7 +315,25 @@ class PartnerIsolationMatrixTest {
                     .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             // A cent at a time, so that every caller's own refunds succeed on the one fixture payment.
             Entry.of("payflow.v1.PaymentService/RefundPayment", fields("amount", "0.01", "reason", "requested_by_customer"),
-                    ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
+                    ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            // The matrix's server has no live gateway: every Connect call that needs one is refused in live mode before the
+            // account is looked up. A metadata-only update needs none.
+            Entry.of("payflow.v1.ConnectService/CreateConnectedAccount", request -> fields("external_user_id", "matrix-holder-" + UUID.randomUUID(),
+                    "country", "US", "email", "holder@matrix.example").fill(request)).withNames(Map.of(
+                    "external_user_id", "names the holder of the new account, in the caller's own namespace"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.ConnectService/CreateOnboardingLink", NOTHING_ELSE,
+                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.ConnectService/GetConnectedAccount", NOTHING_ELSE, ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")),
+            Entry.of("payflow.v1.ConnectService/ListConnectedAccounts", NOTHING_ELSE, filter("external_user_id", Kind.EXTERNAL_USER_ID)),
+            Entry.of("payflow.v1.ConnectService/UpdateConnectedAccount", request -> request.setField(
+                    request.getDescriptorForType().findFieldByName("metadata"), com.google.protobuf.Struct.newBuilder()
+                            .putFields("matrix", com.google.protobuf.Value.newBuilder().setStringValue("yes").build()).build()),
+                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")),
+            Entry.of("payflow.v1.ConnectService/DeleteConnectedAccount", NOTHING_ELSE,
+                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.ConnectService/GetConnectedAccountBalance", NOTHING_ELSE,
+                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -392,6 +425,8 @@ class PartnerIsolationMatrixTest {
     private static Credits liveFunding;
     /** Payments of both modes, through the simulated provider: the matrix's server has no live gateway. */
     private static Payments livePayments;
+    /** Connected accounts of both modes, simulated: the matrix's server has no live gateway. */
+    private static dev.payflow.core.app.ConnectAccounts liveConnect;
 
     @BeforeAll
     static void start() {
@@ -404,6 +439,11 @@ class PartnerIsolationMatrixTest {
         livePayments = new Payments(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS), engine,
                 new PaymentProviders(new SimulatedPayments(), Optional.of(new SimulatedPayments())), new PaymentRepository(), new WalletRepository(),
                 new PartnerRepository(), new LedgerRepository(), new IdempotencyRepository());
+        java.util.function.Supplier<String> base = () -> "http://localhost:" + payflow.server().httpPort();
+        liveConnect = new dev.payflow.core.app.ConnectAccounts(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS),
+                new dev.payflow.core.gateway.ConnectProviders(new dev.payflow.core.gateway.SimulatedConnect(base, Clock.systemUTC()),
+                        Optional.of(new dev.payflow.core.gateway.SimulatedConnect(base, Clock.systemUTC()))),
+                new dev.payflow.core.persistence.ConnectedAccountRepository(), dev.payflow.core.webhook.ConnectEvents.NONE, base);
         for (String name : List.of("A", "B", "C")) {
             TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
             CALLERS.add(caller(name + "/sandbox", partner, false));
@@ -436,6 +476,7 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.PAYMENT, List.of(livePayments.create(new PartnerScope(partner.partnerId(), livemode),
                 Payments.CreateTerms.of("2.00", "USD", "pm_card_visa", "", "", "matrix payment", first.getId(), true, Metadata.EMPTY),
                 IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id()));
+        objects.put(Kind.CONNECTED_ACCOUNT, List.of(connectedAccount(new PartnerScope(partner.partnerId(), livemode))));
         objects.put(Kind.EVENT, List.of(payflow.webhooks(key).listEvents(dev.payflow.proto.v1.ListEventsRequest.getDefaultInstance())
                 .getEvents(0).getId()));
         if (!livemode) {
@@ -444,6 +485,16 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.EXTERNAL_WALLET_ID, List.of(first.getExternalWalletId()));
         objects.put(Kind.EXTERNAL_USER_ID, List.of(first.getExternalUserId()));
         return new Caller(name, partner, livemode, objects);
+    }
+
+    /** A connected account; in sandbox onboarded (its simulated onboarding followed), so payments can be routed to it. */
+    private static String connectedAccount(PartnerScope scope) {
+        dev.payflow.core.domain.ConnectedAccount account = liveConnect.create(scope, dev.payflow.core.app.ConnectAccounts.CreateTerms.of(
+                "matrix-holder-" + UUID.randomUUID(), "US", "holder@matrix.example", "", "", "", Metadata.EMPTY)).account();
+        if (!scope.livemode()) {
+            liveConnect.completeSimulatedOnboarding(account.providerAccountId().orElseThrow()).orElseThrow();
+        }
+        return account.id();
     }
 
     private static String authorisedPayment(PartnerScope scope, String walletId) {
@@ -710,6 +761,9 @@ class PartnerIsolationMatrixTest {
         if (kind == Kind.AUTHORISED_PAYMENT) {
             return authorisedPayment(caller.scope(), caller.object(Kind.WALLET, 0));
         }
+        if (kind == Kind.CONNECTED_ACCOUNT) {
+            return connectedAccount(caller.scope());
+        }
         if (kind.consumedBySuccess()) {
             return placeHold(caller.key(), caller.object(Kind.WALLET, 0));
         }
@@ -838,6 +892,9 @@ class PartnerIsolationMatrixTest {
         DynamicMessage.Builder request = DynamicMessage.newBuilder(rpc.method().getInputType());
         entry.body().fill(request);
         for (Reference reference : entry.references()) {
+            if (reference.alternative() && reference != underTest && underTest != null) {
+                continue;
+            }
             String value = reference == underTest ? target : caller.object(reference.kind(), reference.instance());
             if (reference != underTest && targetKind == Target.OWN && reference.kind().consumedBySuccess()) {
                 value = ownObjectFor(caller, reference.kind(), reference.instance());

@@ -197,6 +197,42 @@ public final class FakeStripe implements AutoCloseable {
                 "\"latest_charge\":" + charge);
     }
 
+    /** Also answers DELETEs of {@code path} (closing an account) with this JSON, keeping the other stubs. */
+    public void alsoAnswersDelete(String path, String json) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(json)));
+    }
+
+    /** The DELETEs PayFlow sent to {@code path} since the last reset. */
+    public List<LoggedRequest> deletesOf(String path) {
+        return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor(urlPathEqualTo(path)));
+    }
+
+    /** Forgets every stub and every request seen. */
+    public void reset() {
+        server.resetAll();
+    }
+
+    /**
+     * A Stripe Account as Stripe sends it; {@code currentlyDue} empty and both flags true is an
+     * onboarded account. {@code extra} is spliced into {@code requirements}.
+     */
+    public static String account(String id, boolean chargesEnabled, boolean payoutsEnabled, List<String> currentlyDue, String requirementsExtra,
+            String connectedAccountId, String partnerId) {
+        String due = currentlyDue.stream().map(field -> "\"" + field + "\"").collect(java.util.stream.Collectors.joining(","));
+        return "{\"id\":\"" + id + "\",\"object\":\"account\",\"type\":\"express\",\"country\":\"US\",\"email\":\"holder@example.com\","
+                + "\"charges_enabled\":" + chargesEnabled + ",\"payouts_enabled\":" + payoutsEnabled + ",\"details_submitted\":" + chargesEnabled
+                + ",\"capabilities\":{\"card_payments\":\"" + (chargesEnabled ? "active" : "inactive") + "\",\"transfers\":\""
+                + (payoutsEnabled ? "active" : "inactive") + "\"},\"requirements\":{\"currently_due\":[" + due + "],\"eventually_due\":["
+                + due + "],\"past_due\":[]" + (requirementsExtra.isEmpty() ? "" : "," + requirementsExtra) + "},"
+                + "\"metadata\":{\"payflow_connected_account_id\":\"" + connectedAccountId + "\",\"payflow_partner_id\":\"" + partnerId + "\"}}";
+    }
+
+    /** A Connect event: as {@link #event}, with the connected account it is about. */
+    public static String connectEvent(String eventId, String type, String accountId, String objectJson) {
+        return event(eventId, type, false, objectJson).replace("\"pending_webhooks\":1,", "\"pending_webhooks\":1,\"account\":\"" + accountId + "\",");
+    }
+
     @Override
     public void close() {
         server.stop();

@@ -196,6 +196,10 @@ public final class TestServer implements AutoCloseable {
         return withBearer(TransferServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    public dev.payflow.proto.v1.ConnectServiceGrpc.ConnectServiceBlockingStub connect(String key) {
+        return withBearer(dev.payflow.proto.v1.ConnectServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
     public dev.payflow.proto.v1.PaymentServiceGrpc.PaymentServiceBlockingStub payments(String key) {
         return withBearer(dev.payflow.proto.v1.PaymentServiceGrpc.newBlockingStub(channel), key).withDeadlineAfter(30, TimeUnit.SECONDS);
     }

@@ -143,6 +143,10 @@ public final class PayFlowClient implements AutoCloseable {
     return new Payments();
   }
 
+  public ConnectedAccounts connectedAccounts() {
+    return new ConnectedAccounts();
+  }
+
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   public WebhookEndpoint webhookEndpoint() {
     return new WebhookEndpoint();
@@ -301,6 +305,43 @@ public final class PayFlowClient implements AutoCloseable {
 
     public PaymentConfig config() {
       return call(PaymentServiceGrpc.getGetPaymentConfigMethod(), GetPaymentConfigRequest.getDefaultInstance());
+    }
+  }
+
+  /** ConnectService: connected accounts (Stripe Connect). */
+  public final class ConnectedAccounts {
+    private ConnectedAccounts() {}
+
+    public dev.payflow.proto.v1.ConnectedAccount create(dev.payflow.proto.v1.CreateConnectedAccountRequest request) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getCreateConnectedAccountMethod(), request);
+    }
+
+    public dev.payflow.proto.v1.ConnectedAccount get(String id) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getGetConnectedAccountMethod(),
+          dev.payflow.proto.v1.GetConnectedAccountRequest.newBuilder().setId(id).build());
+    }
+
+    public Iterable<dev.payflow.proto.v1.ConnectedAccount> list(dev.payflow.proto.v1.ListConnectedAccountsRequest request) {
+      return listAll(dev.payflow.proto.v1.ConnectServiceGrpc.getListConnectedAccountsMethod(), request);
+    }
+
+    public dev.payflow.proto.v1.ConnectedAccount update(dev.payflow.proto.v1.UpdateConnectedAccountRequest request) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getUpdateConnectedAccountMethod(), request);
+    }
+
+    /** Disconnects the account; refused while it holds money at the gateway. */
+    public dev.payflow.proto.v1.ConnectedAccount disconnect(String id) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getDeleteConnectedAccountMethod(),
+          dev.payflow.proto.v1.DeleteConnectedAccountRequest.newBuilder().setId(id).build());
+    }
+
+    public dev.payflow.proto.v1.OnboardingLink onboardingLink(dev.payflow.proto.v1.CreateOnboardingLinkRequest request) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getCreateOnboardingLinkMethod(), request);
+    }
+
+    public dev.payflow.proto.v1.ConnectedAccountBalance balance(String id) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getGetConnectedAccountBalanceMethod(),
+          dev.payflow.proto.v1.GetConnectedAccountBalanceRequest.newBuilder().setId(id).build());
     }
   }
 

@@ -109,6 +109,25 @@ class PayFlowClientTest {
   }
 
   @Test
+  void aSimulatedConnectedAccountIsCreatedListedAndDisconnected() {
+    try (PayFlowClient payflow = client().build()) {
+      String holder = "sdk-holder-" + java.util.UUID.randomUUID();
+      dev.payflow.proto.v1.ConnectedAccount account = payflow.connectedAccounts().create(
+          dev.payflow.proto.v1.CreateConnectedAccountRequest.newBuilder().setExternalUserId(holder).setCountry("US")
+              .setEmail("holder@example.com").build());
+
+      assertThat(account.getId()).startsWith("con_");
+      assertThat(account.getStatus()).isEqualTo(dev.payflow.proto.v1.ConnectedAccount.Status.restricted);
+      assertThat(payflow.connectedAccounts().get(account.getId()).getExternalUserId()).isEqualTo(holder);
+      assertThat(list(payflow.connectedAccounts().list(dev.payflow.proto.v1.ListConnectedAccountsRequest.newBuilder()
+          .setExternalUserId(holder).build()))).extracting(dev.payflow.proto.v1.ConnectedAccount::getId).containsExactly(account.getId());
+      assertThat(payflow.connectedAccounts().balance(account.getId()).getAvailableList()).isEmpty();
+      assertThat(payflow.connectedAccounts().disconnect(account.getId()).getStatus())
+          .isEqualTo(dev.payflow.proto.v1.ConnectedAccount.Status.disabled);
+    }
+  }
+
+  @Test
   void theWebhookEndpointShowsItsSecretOnceAndListsTheEventsOfACredit() {
     try (PayFlowClient payflow = client().build()) {
       dev.payflow.proto.v1.WebhookEndpoint endpoint = payflow.webhookEndpoint().put(dev.payflow.proto.v1.PutWebhookEndpointRequest.newBuilder()
