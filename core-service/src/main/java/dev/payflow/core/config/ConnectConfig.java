@@ -36,10 +36,8 @@ public record ConnectConfig(Optional<String> publicBaseUrl, Optional<String> cli
         if (connectBase.isPresent() && environment != PayflowConfig.DeploymentEnvironment.DEVELOPMENT) {
             throw new PayflowConfig.ConfigException("PAYFLOW_STRIPE_CONNECT_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
+        // Required in production: PayflowConfig checks it after the other required settings.
         Optional<String> publicBaseUrl = text(env, "PAYFLOW_PUBLIC_BASE_URL");
-        if (publicBaseUrl.isEmpty() && environment == PayflowConfig.DeploymentEnvironment.PRODUCTION) {
-            throw new PayflowConfig.ConfigException("PAYFLOW_PUBLIC_BASE_URL is required when PAYFLOW_ENVIRONMENT=production");
-        }
         return new ConnectConfig(publicBaseUrl, text(env, "PAYFLOW_STRIPE_CONNECT_CLIENT_ID_TEST"),
                 text(env, "PAYFLOW_STRIPE_CONNECT_CLIENT_ID_LIVE"), connectBase);
     }

@@ -108,6 +108,10 @@ public record PayflowConfig(
                 throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
                         + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
             }
+            if (connect.publicBaseUrl().isEmpty()) {
+                throw new ConfigException("PAYFLOW_PUBLIC_BASE_URL is required when PAYFLOW_ENVIRONMENT=production"
+                        + " (where account holders reach PayFlow's Connect onboarding pages, e.g. https://api.example.com)");
+            }
         }
         adminToken.ifPresent(token -> {
             if (token.length() < ADMIN_TOKEN_LENGTH_MIN) {

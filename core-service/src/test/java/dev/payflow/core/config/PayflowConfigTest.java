@@ -51,7 +51,8 @@ class PayflowConfigTest {
     @Test
     void productionPutsTheAdminApiOnAPortOfItsOwnAndTheApiBrowserOffUnlessEnabled() {
         Map<String, String> production = Map.of("PAYFLOW_ENVIRONMENT", "production",
-                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY);
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY,
+                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example");
         PayflowConfig config = PayflowConfig.fromEnvironment(production);
         assertThat(config.adminPort()).hasValue(PayflowConfig.ADMIN_PORT_PRODUCTION_DEFAULT);
         assertThat(config.docServiceEnabled()).isFalse();
@@ -70,8 +71,23 @@ class PayflowConfigTest {
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ADMIN_TOKEN");
 
         PayflowConfig production = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "PRODUCTION",
-                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY));
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY,
+                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example/"));
         assertThat(production.isProduction()).isTrue();
+        assertThat(production.connect().publicBaseUrlOr(8080)).isEqualTo("https://api.payflow.example");
+    }
+
+    @Test
+    void productionRefusesToStartWithoutAPublicBaseUrlAndDevelopmentDefaultsToTheRestListener() {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_PUBLIC_BASE_URL is required");
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_PUBLIC_BASE_URL", "api.example.com")))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_PUBLIC_BASE_URL");
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_STRIPE_CONNECT_BASE", "http://localhost:1234")))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_STRIPE_CONNECT_BASE");
+        assertThat(PayflowConfig.fromEnvironment(Map.of()).connect().publicBaseUrlOr(8080)).isEqualTo("http://localhost:8080");
     }
 
     @Test
