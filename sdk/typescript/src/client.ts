@@ -3,6 +3,7 @@ import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
 import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
 import { WebhookEndpointService, type WebhookEvent } from "./gen/payflow/v1/partner_webhooks_pb.js";
 import { PaymentService, type Payment } from "./gen/payflow/v1/payment_pb.js";
+import { PayoutService, type Payout } from "./gen/payflow/v1/payout_pb.js";
 import { TransferService } from "./gen/payflow/v1/transfer_pb.js";
 import { WalletService, type Wallet } from "./gen/payflow/v1/wallet_pb.js";
 import { Transport } from "./transport.js";
@@ -55,6 +56,8 @@ export class PayFlowClient {
   readonly transactions;
   readonly holds;
   readonly payments;
+  /** Payouts to connected accounts' bank accounts; `create` is idempotent (a key is made when none is given). */
+  readonly payouts;
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   readonly webhookEndpoint;
   private readonly transport: Transport;
@@ -128,6 +131,13 @@ export class PayFlowClient {
       cancel: (init: Init<typeof payment.cancelPayment>) => this.call(payment.cancelPayment, init),
       refund: (init: Init<typeof payment.refundPayment>) => this.call(payment.refundPayment, init),
       config: () => this.call(payment.getPaymentConfig, {}),
+    };
+    const payout = PayoutService.method;
+    this.payouts = {
+      create: (init: Init<typeof payout.createPayout>) => this.call(payout.createPayout, init),
+      get: (id: string) => this.call(payout.getPayout, { id }),
+      list: (init: Init<typeof payout.listPayouts> = {}) => this.paginate<typeof payout.listPayouts, Payout>(payout.listPayouts, init),
+      cancel: (id: string) => this.call(payout.cancelPayout, { id }),
     };
     const endpoint = WebhookEndpointService.method;
     this.webhookEndpoint = {

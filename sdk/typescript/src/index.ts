@@ -9,5 +9,6 @@ export * from "./gen/payflow/v1/hold_pb.js";
 export * from "./gen/payflow/v1/payout_pb.js";
 export * from "./gen/payflow/v1/errors_pb.js";
 export * from "./gen/payflow/v1/payment_pb.js";
+export * from "./gen/payflow/v1/payout_pb.js";
 export * from "./gen/payflow/v1/partner_webhooks_pb.js";
 export * from "./gen/payflow/v1/events_pb.js";
