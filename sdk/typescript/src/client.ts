@@ -4,6 +4,7 @@ import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
 import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
 import { WebhookEndpointService, type WebhookEvent } from "./gen/payflow/v1/partner_webhooks_pb.js";
 import { PaymentService, type Payment } from "./gen/payflow/v1/payment_pb.js";
+import { PayoutService, type Payout } from "./gen/payflow/v1/payout_pb.js";
 import { TransferService } from "./gen/payflow/v1/transfer_pb.js";
 import { WalletService, type Wallet } from "./gen/payflow/v1/wallet_pb.js";
 import { Transport } from "./transport.js";
@@ -58,6 +59,8 @@ export class PayFlowClient {
   readonly payments;
   /** Connected accounts (Stripe Connect): the partner's own and its users' payout recipients. */
   readonly connectedAccounts;
+  /** Payouts to connected accounts' bank accounts; `create` is idempotent (a key is made when none is given). */
+  readonly payouts;
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   readonly webhookEndpoint;
   private readonly transport: Transport;
@@ -143,6 +146,13 @@ export class PayFlowClient {
       onboardingLink: (id: string, init: Rest<typeof connect.createOnboardingLink, "id"> = {}) =>
         this.call(connect.createOnboardingLink, { ...init, id }),
       balance: (id: string) => this.call(connect.getConnectedAccountBalance, { id }),
+    };
+    const payout = PayoutService.method;
+    this.payouts = {
+      create: (init: Init<typeof payout.createPayout>) => this.call(payout.createPayout, init),
+      get: (id: string) => this.call(payout.getPayout, { id }),
+      list: (init: Init<typeof payout.listPayouts> = {}) => this.paginate<typeof payout.listPayouts, Payout>(payout.listPayouts, init),
+      cancel: (id: string) => this.call(payout.cancelPayout, { id }),
     };
     const endpoint = WebhookEndpointService.method;
     this.webhookEndpoint = {

@@ -10,5 +10,6 @@ export * from "./gen/payflow/v1/payout_pb.js";
 export * from "./gen/payflow/v1/errors_pb.js";
 export * from "./gen/payflow/v1/payment_pb.js";
 export * from "./gen/payflow/v1/connect_pb.js";
+export * from "./gen/payflow/v1/payout_pb.js";
 export * from "./gen/payflow/v1/partner_webhooks_pb.js";
 export * from "./gen/payflow/v1/events_pb.js";

@@ -30,7 +30,7 @@ public final class PayflowApi {
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
             Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
-            WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect) {
+            WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect, dev.payflow.core.app.Payouts payouts) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -39,7 +39,7 @@ public final class PayflowApi {
                 new LedgerGrpcService(useCases.ledger()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
-                new NotBuiltYet.Payouts().bindService(),
+                new PayoutGrpcService(useCases.payouts()).bindService(),
                 new StripeWebhookGrpcService(useCases.stripeWebhooks()).bindService(),
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
                         partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl())).bindService(),

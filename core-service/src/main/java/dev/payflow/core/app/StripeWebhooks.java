@@ -63,6 +63,7 @@ public final class StripeWebhooks {
     private final Payments payments;
     private final RefundRepository refunds = new RefundRepository();
     private final ConnectAccounts connect;
+    private volatile StripePayoutEvents payoutEvents;
 
     public StripeWebhooks(Database database, Services services, StripeSignatures signatures, GatewayEventRepository events,
             PaymentRepository paymentRows, Payments payments, ConnectAccounts connect) {
@@ -156,6 +157,13 @@ public final class StripeWebhooks {
     /** Applies one event inside the caller's transaction; true if it is now processed, false if it still waits for its payment. */
     private boolean apply(DSLContext tx, GatewayEvent stored, StripeEvents.Event event) {
         Instant now = services.now();
+        if (payoutEvents != null && StripePayoutEvents.handles(event.type())) {
+            String applied = payoutEvents.apply(tx, event.type(), event.livemode(), event.objectJson(), StripeEvents.account(stored.payload()),
+                    stored.id());
+            LOG.info("Stripe event {} ({}): {}", event.providerEventId(), event.type(), applied);
+            events.recordAttempt(tx, stored.id(), Optional.of(now), Optional.empty());
+            return true;
+        }
         if (ConnectAccounts.handles(event.type())) {
             // Connect events name the connected account they are about (`account`); one that is not ours changes nothing.
             String applied = connect.applyStripeEvent(tx, event.type(), event.livemode(), event.objectJson(), StripeEvents.account(stored.payload()));
@@ -270,5 +278,11 @@ public final class StripeWebhooks {
         return new StripeSignatures(java.util.stream.Stream.concat(
                 testSecrets.stream().map(secret -> new StripeSignatures.Secret(secret, false)),
                 liveSecrets.stream().map(secret -> new StripeSignatures.Secret(secret, true))).toList());
+    }
+
+    /** Payout events (payout.*, transfer.reversed) go to the payouts from now on; set once, at start-up, before any event arrives. */
+    public StripeWebhooks withPayouts(StripePayoutEvents payouts) {
+        this.payoutEvents = Objects.requireNonNull(payouts, "payouts");
+        return this;
     }
 }

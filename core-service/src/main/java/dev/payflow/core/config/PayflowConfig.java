@@ -30,7 +30,8 @@ public record PayflowConfig(
         boolean docServiceEnabled,
         StripeConfig stripe,
         WebhookConfig webhooks,
-        ConnectConfig connect) {
+        ConnectConfig connect,
+        PayoutConfig payouts) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -76,7 +77,7 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults(), ConnectConfig.NONE);
+                WebhookConfig.defaults(), ConnectConfig.NONE, PayoutConfig.DEFAULTS);
     }
 
     public PayflowConfig {
@@ -87,6 +88,7 @@ public record PayflowConfig(
         }
         Objects.requireNonNull(webhooks, "webhooks");
         Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(payouts, "payouts");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -152,25 +154,32 @@ public record PayflowConfig(
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
                 StripeConfig.fromEnvironment(env, environment),
                 WebhookConfig.fromEnvironment(env),
-                ConnectConfig.fromEnvironment(env, environment));
+                ConnectConfig.fromEnvironment(env, environment),
+                PayoutConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts);
+    }
+
+    /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
+    public PayflowConfig withPayouts(PayoutConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other);
     }
 
     public boolean isProduction() {

@@ -75,7 +75,9 @@ public enum ErrorReason {
     CONNECT_ACCOUNT_NOT_READY(Category.FAILED_PRECONDITION),
     CONNECT_ACCOUNT_NOT_FOUND(Category.NOT_FOUND),
     CONNECT_ACCOUNT_ALREADY_EXISTS(Category.ALREADY_EXISTS),
-    CONNECT_ACCOUNT_BALANCE_NOT_ZERO(Category.FAILED_PRECONDITION);
+    CONNECT_ACCOUNT_BALANCE_NOT_ZERO(Category.FAILED_PRECONDITION),
+
+    PAYOUT_NOT_CANCELLABLE(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

@@ -9,7 +9,7 @@ public enum IdPrefix {
     HOLD("hld_"),
     LEDGER_ENTRY("ent_"),
     SYSTEM_ACCOUNT("acc_"),
-    PAYOUT("pay_"),
+    PAYOUT("pout_"),
     EVENT("evt_"),
     REQUEST("req_"),
     PAYMENT("pmt_"),

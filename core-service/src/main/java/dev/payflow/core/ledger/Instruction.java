@@ -25,10 +25,12 @@ public sealed interface Instruction {
         /**
          * The movements that may touch no wallet: a payment's proceeds to the partner's settlement
          * account, a gateway's fee, the refund of such a payment (from settlement) and its reversal,
-         * and the part of a dispute the wallet did not cover (from settlement) and its reinstatement.
+         * and the part of a dispute the wallet did not cover (from settlement) and its reinstatement,
+         * and a payout's transfer (payouts in transit to gateway clearing, when the gateway takes it).
          */
         private static final java.util.Set<TransactionType> BETWEEN_SYSTEM_ACCOUNTS = java.util.EnumSet.of(TransactionType.PAYMENT,
-                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL, TransactionType.DISPUTE, TransactionType.DISPUTE_REVERSAL);
+                TransactionType.FEE, TransactionType.REFUND, TransactionType.REVERSAL, TransactionType.DISPUTE, TransactionType.DISPUTE_REVERSAL,
+                TransactionType.PAYOUT);
 
         public Post {
             Objects.requireNonNull(type, "type");

@@ -107,6 +107,11 @@ public final class PayflowServer implements AutoCloseable {
     private static final String DATABASE_NAME = "payflow";
     /** Waiting gateway events and open payments are looked at twice a minute: each run is a bounded batch. */
     private static final long PAYMENT_WORKERS_INTERVAL_MS = 30_000;
+    /**
+     * Payouts whose next step is due are looked for every two seconds, so a simulated payout is
+     * paid within two seconds of its arrival; a run with nothing due is one indexed query.
+     */
+    private static final long PAYOUT_WORKER_INTERVAL_MS = 2_000;
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -124,6 +129,7 @@ public final class PayflowServer implements AutoCloseable {
     private HoldExpiry holdExpiry;
     private StripeWebhooks stripeWebhooks;
     private PaymentRecovery paymentRecovery;
+    private dev.payflow.core.app.Payouts payouts;
     private ScheduledExecutorService workers;
     private ScheduledExecutorService webhookWorker;
     private WebhookDelivery webhookDelivery;
@@ -202,6 +208,11 @@ public final class PayflowServer implements AutoCloseable {
                 new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()), publicBaseUrl);
         stripeWebhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
                 config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments, connectAccounts);
+        payouts = new dev.payflow.core.app.Payouts(database, services, ledgerEngine, payoutProviders(config, breakers, services),
+                new dev.payflow.core.persistence.PayoutRepository(), new dev.payflow.core.persistence.ConnectedAccountRepository(),
+                new dev.payflow.core.webhook.PayoutEvents(partnerEvents, new dev.payflow.core.api.PayoutEventJson()),
+                java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
+        stripeWebhooks.withPayouts(new dev.payflow.core.app.StripePayoutEvents(payouts));
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
@@ -217,7 +228,8 @@ public final class PayflowServer implements AutoCloseable {
                 stripeWebhooks,
                 webhookEndpoints,
                 new WebhookEvents(database, webhookRepository, webhookDelivery),
-                connectAccounts);
+                connectAccounts,
+                payouts);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 
@@ -277,6 +289,8 @@ public final class PayflowServer implements AutoCloseable {
             // Payments and gateway events whose outcome is open, on the same worker thread (the hold-expiry switch turns all off).
             workers.scheduleWithFixedDelay(this::settleOpenPayments, PAYMENT_WORKERS_INTERVAL_MS, PAYMENT_WORKERS_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
+            workers.scheduleWithFixedDelay(this::advanceDuePayouts, PAYOUT_WORKER_INTERVAL_MS, PAYOUT_WORKER_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
         }
         if (webhookConfig.pollIntervalMs() > 0) {
             webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -302,6 +316,26 @@ public final class PayflowServer implements AutoCloseable {
                 .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies(),
                         breakers.circuitBreaker("stripe-live")));
         return new PaymentProviders(sandbox, production);
+    }
+
+    /**
+     * Payouts go through the gateway that holds their connected account: Stripe in each mode whose
+     * secret key is configured (on the mode's breaker), and in sandbox always the simulated bank
+     * too, for the simulated accounts made while no Stripe test key was configured.
+     */
+    private static dev.payflow.core.gateway.PayoutProviders payoutProviders(PayflowConfig config, CircuitBreakerRegistry breakers,
+            Services services) {
+        StripeConfig stripe = config.stripe();
+        List<dev.payflow.core.gateway.PayoutProvider> sandbox = new java.util.ArrayList<>();
+        sandbox.add(new dev.payflow.core.gateway.SimulatedPayouts(services.clock(),
+                java.time.Duration.ofMillis(config.payouts().sandboxPayoutDelayMs())));
+        stripe.secretKeyTest().ifPresent(key -> sandbox.add(new dev.payflow.core.gateway.StripePayouts(
+                StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-test"))));
+        List<dev.payflow.core.gateway.PayoutProvider> production = stripe.secretKeyLive()
+                .<List<dev.payflow.core.gateway.PayoutProvider>>map(key -> List.of(new dev.payflow.core.gateway.StripePayouts(
+                        StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-live"))))
+                .orElse(List.of());
+        return new dev.payflow.core.gateway.PayoutProviders(sandbox, production);
     }
 
     /** Stripe Connect in each mode whose secret key is configured (on the mode's breaker); otherwise simulated in sandbox and none in production. */
@@ -410,6 +444,20 @@ public final class PayflowServer implements AutoCloseable {
             // Logged and retried on the next tick: each step commits only what it finished.
             LOG.error("payment recovery run failed", e);
         }
+    }
+
+    private void advanceDuePayouts() {
+        try {
+            payouts.advanceDue();
+        } catch (RuntimeException e) {
+            // Logged and retried on the next tick: each step commits only what it finished.
+            LOG.error("payout worker run failed", e);
+        }
+    }
+
+    /** Payouts, for tests that run the payout worker ({@code advanceDue}) when their clock says so. */
+    public dev.payflow.core.app.Payouts payouts() {
+        return payouts;
     }
 
     /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */

@@ -56,6 +56,7 @@ class LedgerRulesTest {
             "wallet.proto DebitWallet", MovementKind.DEBIT,
             "transfer.proto CreateTransfer", MovementKind.TRANSFER,
             "hold.proto CreateHold", MovementKind.PLACE_HOLD,
+            "payout.proto CreatePayout", MovementKind.DEBIT,
             "hold.proto CaptureHold", MovementKind.CAPTURE_HOLD,
             "hold.proto VoidHold", MovementKind.RELEASE_HOLD);
     private static final String UNKNOWN_WALLET_ID = "wal_" + "0".repeat(26);

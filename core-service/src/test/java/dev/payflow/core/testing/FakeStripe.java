@@ -208,6 +208,48 @@ public final class FakeStripe implements AutoCloseable {
         return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor(urlPathEqualTo(path)));
     }
 
+    // --- Connect: transfers, reversals, payouts ------------------------------------------------
+
+    /** A Transfer as Stripe answers one, in our transfer group and with our metadata. */
+    public static String transfer(String id, long amountMinor, String destination, String payoutId) {
+        return "{\"id\":\"" + id + "\",\"object\":\"transfer\",\"amount\":" + amountMinor + ",\"amount_reversed\":0,\"currency\":\"usd\","
+                + "\"destination\":\"" + destination + "\",\"livemode\":false,\"reversed\":false,\"transfer_group\":\"" + payoutId
+                + "\",\"metadata\":{\"payflow_payout_id\":\"" + payoutId + "\"},\"reversals\":{\"object\":\"list\",\"data\":[],"
+                + "\"has_more\":false,\"url\":\"/v1/transfers/" + id + "/reversals\"}}";
+    }
+
+    /** A transfer that has been reversed, as {@code transfer.reversed} carries it. */
+    public static String reversedTransfer(String id, long amountMinor, String destination, String payoutId, String reversalId) {
+        return transfer(id, amountMinor, destination, payoutId).replace("\"reversed\":false", "\"reversed\":true")
+                .replace("\"amount_reversed\":0", "\"amount_reversed\":" + amountMinor)
+                .replace("\"data\":[]", "\"data\":[" + reversal(reversalId, id, amountMinor) + "]");
+    }
+
+    /** A TransferReversal as Stripe answers one. */
+    public static String reversal(String id, String transferId, long amountMinor) {
+        return "{\"id\":\"" + id + "\",\"object\":\"transfer_reversal\",\"amount\":" + amountMinor + ",\"currency\":\"usd\","
+                + "\"transfer\":\"" + transferId + "\",\"metadata\":{}}";
+    }
+
+    /** A Payout on a connected account as Stripe answers one; {@code failureCode} null for none. */
+    public static String payout(String id, String status, long amountMinor, String payoutId, long arrivalEpochSecond, String failureCode) {
+        return "{\"id\":\"" + id + "\",\"object\":\"payout\",\"amount\":" + amountMinor + ",\"currency\":\"usd\",\"status\":\""
+                + status + "\",\"arrival_date\":" + arrivalEpochSecond + ",\"automatic\":false,\"livemode\":false,\"method\":\"standard\","
+                + "\"type\":\"bank_account\",\"failure_code\":" + (failureCode == null ? "null" : "\"" + failureCode + "\"")
+                + ",\"failure_message\":" + (failureCode == null ? "null" : "\"The bank account has been closed.\"")
+                + ",\"metadata\":{\"payflow_payout_id\":\"" + payoutId + "\"}}";
+    }
+
+    /** A Stripe error body: {@code {"error": {"type", "code", "message"}}}. */
+    public static String error(String type, String code, String message) {
+        return "{\"error\":{\"type\":\"" + type + "\",\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
+    }
+
+    /** A list as Stripe answers one (transfers by group, and so on). */
+    public static String list(String url, String... objects) {
+        return "{\"object\":\"list\",\"url\":\"" + url + "\",\"has_more\":false,\"data\":[" + String.join(",", objects) + "]}";
+    }
+
     /** Forgets every stub and every request seen. */
     public void reset() {
         server.resetAll();

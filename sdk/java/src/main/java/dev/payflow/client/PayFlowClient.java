@@ -147,6 +147,10 @@ public final class PayFlowClient implements AutoCloseable {
     return new ConnectedAccounts();
   }
 
+  public Payouts payouts() {
+    return new Payouts();
+  }
+
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   public WebhookEndpoint webhookEndpoint() {
     return new WebhookEndpoint();
@@ -342,6 +346,31 @@ public final class PayFlowClient implements AutoCloseable {
     public dev.payflow.proto.v1.ConnectedAccountBalance balance(String id) {
       return call(dev.payflow.proto.v1.ConnectServiceGrpc.getGetConnectedAccountBalanceMethod(),
           dev.payflow.proto.v1.GetConnectedAccountBalanceRequest.newBuilder().setId(id).build());
+    }
+  }
+
+  /** PayoutService. */
+  public final class Payouts {
+    private Payouts() {}
+
+    /** Idempotent: without an {@code idempotencyKey} the client makes one, reused on every retry. */
+    public dev.payflow.proto.v1.Payout create(dev.payflow.proto.v1.CreatePayoutRequest request) {
+      return call(dev.payflow.proto.v1.PayoutServiceGrpc.getCreatePayoutMethod(), request);
+    }
+
+    public dev.payflow.proto.v1.Payout get(String id) {
+      return call(dev.payflow.proto.v1.PayoutServiceGrpc.getGetPayoutMethod(),
+          dev.payflow.proto.v1.GetPayoutRequest.newBuilder().setId(id).build());
+    }
+
+    public Iterable<dev.payflow.proto.v1.Payout> list(dev.payflow.proto.v1.ListPayoutsRequest request) {
+      return listAll(dev.payflow.proto.v1.PayoutServiceGrpc.getListPayoutsMethod(), request);
+    }
+
+    /** Cancels until the bank has taken it (PAYOUT_NOT_CANCELLABLE after); cancelling twice is one cancel. */
+    public dev.payflow.proto.v1.Payout cancel(String id) {
+      return call(dev.payflow.proto.v1.PayoutServiceGrpc.getCancelPayoutMethod(),
+          dev.payflow.proto.v1.CancelPayoutRequest.newBuilder().setId(id).build());
     }
   }
 
