@@ -29,7 +29,8 @@ public record PayflowConfig(
         OptionalInt adminPort,
         boolean docServiceEnabled,
         StripeConfig stripe,
-        WebhookConfig webhooks) {
+        WebhookConfig webhooks,
+        TrafficConfig traffic) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -75,7 +76,7 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults());
+                WebhookConfig.defaults(), TrafficConfig.defaults());
     }
 
     public PayflowConfig {
@@ -85,6 +86,7 @@ public record PayflowConfig(
             throw new ConfigException("PAYFLOW_STRIPE_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
         Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(traffic, "traffic");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -145,19 +147,26 @@ public record PayflowConfig(
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
                 StripeConfig.fromEnvironment(env, environment),
-                WebhookConfig.fromEnvironment(env));
+                WebhookConfig.fromEnvironment(env),
+                TrafficConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, traffic);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, traffic);
+    }
+
+    /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
+    public PayflowConfig withTraffic(TrafficConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other);
     }
 
     public boolean isProduction() {
