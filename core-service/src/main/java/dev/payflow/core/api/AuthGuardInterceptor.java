@@ -31,7 +31,10 @@ import java.util.Set;
  * (a token bucket per address); past that, every credentialed call from it is answered
  * RESOURCE_EXHAUSTED {@code RATE_LIMITED} with a {@code RetryInfo} before any key is looked at;</li>
  * <li>a key the database did not know (or knew as revoked) is remembered by its hash
- * ({@link #UNKNOWN_KEYS_MAX}, {@link #UNKNOWN_KEY_TTL}) and refused again without a query.</li>
+ * ({@link #UNKNOWN_KEYS_MAX}, {@link #UNKNOWN_KEY_TTL}) and refused again without a query;</li>
+ * <li>a key whose partner has no token left in its bucket is refused RATE_LIMITED at once, so a
+ * partner storming past its limit costs no database read per call
+ * ({@link PartnerRateLimiter#refuseBeforeAuthentication}).</li>
  * </ul>
  * The address is the connection's peer: behind Envoy that is Envoy, so Envoy's own per-client
  * limits (or {@code x-forwarded-for} trust) belong in front of it; see docs/rate-limits.md.
@@ -47,6 +50,7 @@ final class AuthGuardInterceptor implements ServerInterceptor {
 
     private final AccessRules rules;
     private final AuthFailures failures;
+    private final PartnerRateLimiter limiter;
     private final MeterRegistry meters;
     private final Clock clock;
     private final TimeMeter time;
@@ -54,7 +58,9 @@ final class AuthGuardInterceptor implements ServerInterceptor {
     private final Map<String, Bucket> addresses = lru(ADDRESSES_MAX);
     private final Map<String, Instant> unknownKeys = lru(UNKNOWN_KEYS_MAX);
 
-    AuthGuardInterceptor(AccessRules rules, AuthFailures failures, MeterRegistry meters, Clock clock, int failuresPerMinute) {
+    AuthGuardInterceptor(AccessRules rules, AuthFailures failures, PartnerRateLimiter limiter, MeterRegistry meters, Clock clock,
+            int failuresPerMinute) {
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.meters = Objects.requireNonNull(meters, "meters");
@@ -84,6 +90,17 @@ final class AuthGuardInterceptor implements ServerInterceptor {
             };
         }
         String presentedHash = presentedKeyHash(headers);
+        CallRecord record = CallRecord.KEY.get();
+        if (record != null) {
+            record.presentedKeyHash(presentedHash);
+        }
+        if (presentedHash != null) {
+            java.util.Optional<Duration> empty = limiter.refuseBeforeAuthentication(presentedHash);
+            if (empty.isPresent()) {
+                dev.payflow.core.domain.PartnerScope scope = limiter.scopeOfKey(presentedHash).orElseThrow();
+                return RateLimitInterceptor.refuse(call, meters, scope, empty.get());
+            }
+        }
         if (presentedHash != null && isKnownUnknown(presentedHash)) {
             bucket.tryConsume(1);
             PayflowException refused = PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid");

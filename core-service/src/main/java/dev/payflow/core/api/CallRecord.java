@@ -13,6 +13,16 @@ final class CallRecord {
     static final Context.Key<CallRecord> KEY = Context.key("payflow-call-record");
 
     private volatile PartnerScope partner;
+    private volatile String presentedKeyHash;
+
+    /** Written by {@link AuthGuardInterceptor}: the hash of the partner key presented, if one was. */
+    void presentedKeyHash(String hash) {
+        this.presentedKeyHash = hash;
+    }
+
+    String presentedKeyHash() {
+        return presentedKeyHash;
+    }
 
     void attribute(PartnerScope scope) {
         this.partner = scope;

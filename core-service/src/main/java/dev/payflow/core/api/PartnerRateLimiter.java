@@ -47,6 +47,17 @@ final class PartnerRateLimiter {
     private final Clock clock;
     private final TimeMeter time;
     private final Map<PartnerScope, Entry> buckets = new ConcurrentHashMap<>();
+    /** Which partner and mode a presented key (by hash) authenticated as last; bounded, least recently used first out. */
+    private final Map<String, PartnerScope> keys = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PartnerScope> eldest) {
+            return size() > KEYS_MAX;
+        }
+    });
+    /** Keys remembered for {@link #refuseBeforeAuthentication}: far more than are in use at once. */
+    static final int KEYS_MAX = 100_000;
 
     /**
      * @param settingsOf reads a partner's settings (a database read); called at most once per
@@ -71,6 +82,34 @@ final class PartnerRateLimiter {
             return new Decision(true, Duration.ZERO);
         }
         return new Decision(false, Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)));
+    }
+
+    /** Remembers which partner a key (by hash) authenticated as, for {@link #refuseBeforeAuthentication}. */
+    void remember(String keyHash, PartnerScope scope) {
+        if (keyHash != null && !scope.equals(keys.get(keyHash))) {
+            keys.put(keyHash, scope);
+        }
+    }
+
+    /**
+     * How long to wait, if this key's partner has no token left now: such a call is refused before
+     * authentication, so a partner storming past its limit costs no database read per call. It
+     * takes no token; a key now revoked is refused either way (RATE_LIMITED instead of
+     * INVALID_API_KEY while its partner's bucket is empty).
+     */
+    Optional<Duration> refuseBeforeAuthentication(String keyHash) {
+        PartnerScope scope = keyHash == null ? null : keys.get(keyHash);
+        Entry entry = scope == null ? null : buckets.get(scope);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        io.github.bucket4j.EstimationProbe probe = entry.bucket.estimateAbilityToConsume(1);
+        return probe.canBeConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)));
+    }
+
+    /** The partner and mode a key authenticated as last, if this replica remembers it. */
+    Optional<PartnerScope> scopeOfKey(String keyHash) {
+        return Optional.ofNullable(keyHash == null ? null : keys.get(keyHash));
     }
 
     /** The limits this replica enforces for the partner now, if it has seen a call of it. */

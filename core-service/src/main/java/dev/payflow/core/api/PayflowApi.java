@@ -87,7 +87,7 @@ public final class PayflowApi {
                 new RequestIdInterceptor(random),
                 new CallMetricsInterceptor(meters, traffic.callLog()),
                 new ErrorMappingInterceptor(),
-                new AuthGuardInterceptor(rules, failures, meters, traffic.clock(), traffic.authFailuresPerMinute()),
+                new AuthGuardInterceptor(rules, failures, limiter, meters, traffic.clock(), traffic.authFailuresPerMinute()),
                 new AuthenticationInterceptor(rules, authenticator, failures),
                 new AccessRuleInterceptor(rules, failures),
                 new RateLimitInterceptor(limiter, traffic.keyUsage(), meters),

@@ -35,18 +35,28 @@ final class RateLimitInterceptor implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         CallRecord.attributeCurrent(principal.scope());
+        CallRecord record = CallRecord.KEY.get();
+        if (record != null) {
+            limiter.remember(record.presentedKeyHash(), principal.scope());
+        }
         usage.used(principal.apiKeyId(), principal.scope().partnerId());
         PartnerRateLimiter.Decision decision = limiter.tryAcquire(principal.scope());
         if (decision.allowed()) {
             return next.startCall(call, headers);
         }
+        return refuse(call, meters, principal.scope(), decision.retryAfter());
+    }
+
+    /** Answers RATE_LIMITED for the partner, counted by partner and mode. */
+    static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, MeterRegistry meters, dev.payflow.core.domain.PartnerScope scope,
+            java.time.Duration retryAfter) {
         Counter.builder("payflow.rate.limit.rejections").description("Partner calls refused with RATE_LIMITED, by partner and mode")
-                .baseUnit("requests").tag("partner", principal.scope().partnerId())
-                .tag("mode", principal.scope().livemode() ? "production" : "sandbox").register(meters).increment();
-        long seconds = Math.max(1, (decision.retryAfter().toMillis() + 999) / 1000);
+                .baseUnit("requests").tag("partner", scope.partnerId())
+                .tag("mode", scope.livemode() ? "production" : "sandbox").register(meters).increment();
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         ErrorStatuses.Closing closing = ErrorStatuses.rateLimited(String.format(java.util.Locale.ROOT,
                 "rate limit exceeded for this partner in %s mode; retry after %d s",
-                principal.scope().livemode() ? "production" : "sandbox", seconds), decision.retryAfter(), CallContext.REQUEST_ID.get());
+                scope.livemode() ? "production" : "sandbox", seconds), retryAfter, CallContext.REQUEST_ID.get());
         call.close(closing.status(), closing.trailers());
         return new ServerCall.Listener<>() {
         };
