@@ -121,6 +121,31 @@ class RateLimitTest {
         }
     }
 
+    @Test
+    void theKeyListShowsEachKeysRequestCountAndLastUseOnceTheyAreFlushed() {
+        TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
+        for (int i = 0; i < 3; i++) {
+            list(partner.sandboxKey());
+        }
+        payflow.server().keyUsage().flush();
+        payflow.clock().advance(Duration.ofSeconds(30));
+        list(partner.sandboxKey());
+        list(partner.sandboxKey());
+        Instant lastUse = payflow.clock().instant();
+        payflow.server().keyUsage().flush();
+
+        java.util.List<dev.payflow.proto.v1.ApiKey> keys = payflow.admin().listApiKeys(dev.payflow.proto.v1.ListApiKeysRequest.newBuilder()
+                .setPartnerId(partner.partnerId()).build()).getApiKeysList();
+        dev.payflow.proto.v1.ApiKey sandbox = keys.stream().filter(k -> partner.sandboxKey().startsWith(k.getPrefix())).findFirst().orElseThrow();
+        dev.payflow.proto.v1.ApiKey production = keys.stream().filter(k -> partner.productionKey().startsWith(k.getPrefix())).findFirst().orElseThrow();
+        assertThat(sandbox.getRequestCount()).isEqualTo(5);
+        assertThat(Instant.ofEpochSecond(sandbox.getLastUsedAt().getSeconds(), sandbox.getLastUsedAt().getNanos())).isEqualTo(lastUse);
+        assertThat(production.getRequestCount()).isZero();
+        assertThat(production.hasLastUsedAt()).isFalse();
+        TestServer.Rest overRest = payflow.rest("GET", "/api/admin/partners/" + partner.partnerId() + "/api-keys", TestServer.ADMIN_TOKEN, null);
+        assertThat(overRest.body().toString()).contains("\"requestCount\":\"5\"");
+    }
+
     private static void list(String key) {
         payflow.wallets(key).listWallets(ListWalletsRequest.getDefaultInstance());
     }
