@@ -21,7 +21,9 @@ import java.util.Set;
 /**
  * Times every call and writes its log line. The timer {@code payflow.grpc.server.calls} is tagged
  * by service, method and the gRPC code the call closed with, with fixed buckets
- * ({@link #LATENCY_BUCKETS}) so that replicas' histograms add up in Prometheus. Idempotency-key
+ * ({@link #LATENCY_BUCKETS}) so that replicas' histograms add up in Prometheus. Failed calls are
+ * counted by their ErrorInfo reason ({@code payflow.grpc.server.errors}; invalid Stripe
+ * signatures are {@code reason="INVALID_SIGNATURE"} on the webhook service). Idempotency-key
  * conflicts are counted by reason ({@code payflow.idempotency.conflicts}). It sits outside error
  * mapping, so it counts the code and reason the caller saw, not the exception a service threw.
  */
@@ -72,6 +74,11 @@ final class CallMetricsInterceptor implements ServerInterceptor {
                     .tag("service", service == null ? "unknown" : service).tag("method", method).tag("code", code)
                     .serviceLevelObjectives(LATENCY_BUCKETS).register(meters).record(Duration.ofNanos(tookNanos));
             String reason = reasonOf(trailers);
+            if (reason != null) {
+                Counter.builder("payflow.grpc.server.errors").description("Failed calls by service, method and ErrorInfo reason")
+                        .baseUnit("requests").tag("service", service == null ? "unknown" : service).tag("method", method).tag("reason", reason)
+                        .register(meters).increment();
+            }
             if (reason != null && IDEMPOTENCY_CONFLICTS.contains(reason)) {
                 Counter.builder("payflow.idempotency.conflicts").description("Calls refused because of their idempotency key, by reason")
                         .baseUnit("requests").tag("reason", reason).register(meters).increment();

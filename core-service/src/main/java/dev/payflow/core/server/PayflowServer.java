@@ -201,7 +201,7 @@ public final class PayflowServer implements AutoCloseable {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
-                new PaymentEvents(partnerEvents, new PaymentEventJson()));
+                new PaymentEvents(partnerEvents, new PaymentEventJson())).countingStatusChangesIn(meters);
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         stripeWebhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),

@@ -109,7 +109,7 @@ class MetricsTest {
         assertThat(metric("payflow_ready")).isEqualTo(1);
         assertThat(scrape).contains("hikaricp_connections_active{pool=\"payflow\"}", "hikaricp_connections_pending{pool=\"payflow\"}",
                 "hikaricp_connections_max{pool=\"payflow\"}", "process_cpu_usage", "process_uptime_seconds", "jvm_memory_used_bytes",
-                "jvm_threads_live_threads", "jvm_gc_pause_seconds", "process_files_open_files");
+                "jvm_threads_live_threads", "jvm_gc_live_data_size_bytes", "process_files_open_files");
     }
 
     @Test

@@ -149,8 +149,13 @@ public final class TestServer implements AutoCloseable {
 
     /** A server with these traffic settings (call log, rate limits, failed-authentication limit), on the given clock. */
     public static TestServer startWithTraffic(TrafficConfig traffic, TestClock clock) {
+        return startWithTraffic(traffic, clock, dev.payflow.core.config.StripeConfig.NONE);
+    }
+
+    /** As {@link #startWithTraffic(TrafficConfig, TestClock)}, with these Stripe settings. */
+    public static TestServer startWithTraffic(TrafficConfig traffic, TestClock clock, dev.payflow.core.config.StripeConfig stripe) {
         return start(TestDatabases.fresh(), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true,
-                dev.payflow.core.config.StripeConfig.NONE, UrlGuard.HostResolver.SYSTEM, WebhookConfig.REQUEST_TIMEOUT_MS_MAX, traffic);
+                stripe, UrlGuard.HostResolver.SYSTEM, WebhookConfig.REQUEST_TIMEOUT_MS_MAX, traffic);
     }
 
     private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
