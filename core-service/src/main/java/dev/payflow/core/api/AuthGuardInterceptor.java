@@ -95,10 +95,9 @@ final class AuthGuardInterceptor implements ServerInterceptor {
             record.presentedKeyHash(presentedHash);
         }
         if (presentedHash != null) {
-            java.util.Optional<Duration> empty = limiter.refuseBeforeAuthentication(presentedHash);
+            java.util.Optional<PartnerRateLimiter.Refusal> empty = limiter.refuseBeforeAuthentication(presentedHash);
             if (empty.isPresent()) {
-                dev.payflow.core.domain.PartnerScope scope = limiter.scopeOfKey(presentedHash).orElseThrow();
-                return RateLimitInterceptor.refuse(call, meters, scope, empty.get());
+                return RateLimitInterceptor.refuse(call, meters, empty.get().scope(), empty.get().retryAfter());
             }
         }
         if (presentedHash != null && isKnownUnknown(presentedHash)) {

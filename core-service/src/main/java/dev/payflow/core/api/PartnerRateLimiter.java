@@ -97,19 +97,19 @@ final class PartnerRateLimiter {
      * takes no token; a key now revoked is refused either way (RATE_LIMITED instead of
      * INVALID_API_KEY while its partner's bucket is empty).
      */
-    Optional<Duration> refuseBeforeAuthentication(String keyHash) {
+    Optional<Refusal> refuseBeforeAuthentication(String keyHash) {
         PartnerScope scope = keyHash == null ? null : keys.get(keyHash);
         Entry entry = scope == null ? null : buckets.get(scope);
         if (entry == null) {
             return Optional.empty();
         }
         io.github.bucket4j.EstimationProbe probe = entry.bucket.estimateAbilityToConsume(1);
-        return probe.canBeConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)));
+        return probe.canBeConsumed() ? Optional.empty()
+                : Optional.of(new Refusal(scope, Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000))));
     }
 
-    /** The partner and mode a key authenticated as last, if this replica remembers it. */
-    Optional<PartnerScope> scopeOfKey(String keyHash) {
-        return Optional.ofNullable(keyHash == null ? null : keys.get(keyHash));
+    /** A call refused before authentication: whose bucket is empty, and for how long. */
+    record Refusal(PartnerScope scope, Duration retryAfter) {
     }
 
     /** The limits this replica enforces for the partner now, if it has seen a call of it. */

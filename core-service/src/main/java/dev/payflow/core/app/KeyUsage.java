@@ -54,17 +54,19 @@ public final class KeyUsage {
     }
 
     /** Writes what was counted since the last flush, in one transaction; counts made meanwhile wait for the next. */
-    public void flush() {
+    public synchronized void flush() {
         if (database == null || pending.isEmpty()) {
             return;
         }
         Map<String, ApiKeyUsageRepository.Delta> batch = new HashMap<>();
-        for (String id : pending.keySet()) {
-            Pending taken = pending.remove(id);
-            if (taken != null && taken.count.get() > 0) {
-                batch.put(id, new ApiKeyUsageRepository.Delta(taken.partnerId, taken.count.get(), taken.last.get()));
+        // Entries stay (one per key ever used here): taking the count with getAndSet loses none
+        // that a call adds meanwhile, which removing the entry could.
+        pending.forEach((id, entry) -> {
+            long count = entry.count.getAndSet(0);
+            if (count > 0) {
+                batch.put(id, new ApiKeyUsageRepository.Delta(entry.partnerId, count, entry.last.get()));
             }
-        }
+        });
         if (batch.isEmpty()) {
             return;
         }
