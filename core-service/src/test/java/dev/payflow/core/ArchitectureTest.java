@@ -34,7 +34,9 @@ class ArchitectureTest {
             .and().haveNameNotMatching("dev\\.payflow\\.core\\.api\\.LedgerGrpcService(\\$.*)?")
             .should().onlyDependOnClassesThat().resideInAnyPackage("java..", CORE + "api..", CORE + "app..", CORE + "domain..",
                     CORE + "ledger..", CORE + "webhook..", "dev.payflow.proto..", "io.grpc..", "com.google.protobuf..", "com.google.rpc..", "com.google.api..",
-                    "com.google.gson..", "io.micrometer..", "org.slf4j..")
+                    "com.google.gson..", "io.micrometer..", "org.slf4j..",
+                    // Rate limits are per call: their token buckets live beside the interceptors that apply them.
+                    "io.github.bucket4j..")
             .because("the API maps requests to use cases and results to replies; it reaches the database only through use cases");
 
     @ArchTest

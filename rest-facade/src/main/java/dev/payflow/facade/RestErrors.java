@@ -103,7 +103,26 @@ final class RestErrors implements UnframedGrpcErrorHandler, ServerErrorHandler {
     if (trailers != response.headers()) {
       copyPublic(trailers, headers);
     }
+    retryAfterSeconds(body).ifPresent(seconds -> headers.set(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds)));
     return json(headers, requestId, body).toHttpResponse();
+  }
+
+  /**
+   * The {@code RetryInfo} delay of a failed call (RATE_LIMITED carries one), in whole seconds
+   * rounded up, as HTTP's {@code Retry-After} wants it.
+   */
+  static java.util.Optional<Long> retryAfterSeconds(com.google.rpc.Status body) {
+    for (com.google.protobuf.Any detail : body.getDetailsList()) {
+      if (detail.is(com.google.rpc.RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration delay = detail.unpack(com.google.rpc.RetryInfo.class).getRetryDelay();
+          return java.util.Optional.of(Math.max(1, delay.getSeconds() + (delay.getNanos() > 0 ? 1 : 0)));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          return java.util.Optional.empty();
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**

@@ -121,4 +121,19 @@ final class ErrorStatuses {
     static boolean isInternal(Status status) {
         return status.getCode() == Status.Code.UNKNOWN || status.getCode() == Status.Code.INTERNAL;
     }
+
+    /**
+     * RESOURCE_EXHAUSTED {@code RATE_LIMITED} with a {@code google.rpc.RetryInfo} saying when a
+     * retry can succeed (the REST facade turns it into {@code Retry-After}).
+     */
+    static Closing rateLimited(String message, java.time.Duration retryAfter, String requestId) {
+        Status.Code code = code(ErrorReason.RATE_LIMITED);
+        com.google.rpc.Status proto = toProto(code, ErrorReason.RATE_LIMITED, message, requestId).toBuilder()
+                .addDetails(Any.pack(com.google.rpc.RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                        .setSeconds(retryAfter.getSeconds()).setNanos(retryAfter.getNano())).build()))
+                .build();
+        Metadata trailers = new Metadata();
+        trailers.put(DETAILS_KEY, proto);
+        return new Closing(Status.fromCode(code).withDescription(message), trailers);
+    }
 }

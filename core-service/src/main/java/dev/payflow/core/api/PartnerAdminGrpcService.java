@@ -38,6 +38,8 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
     private final PartnerAdministration partners;
     private final ApiKeyAdministration apiKeys;
     private final SystemStatistics statistics;
+    /** Each key's request count and last use, shown in the key list. */
+    private final dev.payflow.core.app.KeyUsage keyUsage;
 
     /** Told of each new partner (its onboarding webhookUrl becomes its sandbox endpoint). */
     private final java.util.function.Consumer<dev.payflow.core.domain.Partner> created;
@@ -49,6 +51,12 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
 
     PartnerAdminGrpcService(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             java.util.function.Consumer<dev.payflow.core.domain.Partner> created) {
+        this(partners, apiKeys, statistics, created, dev.payflow.core.app.KeyUsage.NONE);
+    }
+
+    PartnerAdminGrpcService(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
+            java.util.function.Consumer<dev.payflow.core.domain.Partner> created, dev.payflow.core.app.KeyUsage keyUsage) {
+        this.keyUsage = keyUsage;
         this.created = created;
         this.partners = partners;
         this.apiKeys = apiKeys;
@@ -124,9 +132,19 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
 
     @Override
     public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
+        java.util.List<dev.payflow.core.domain.ApiKey> keys = apiKeys.list(request.getPartnerId());
+        java.util.Map<String, dev.payflow.core.app.KeyUsage.Totals> usage = keyUsage.totalsOf(
+                keys.stream().map(dev.payflow.core.domain.ApiKey::id).toList());
         reply(response, ListApiKeysResponse.newBuilder()
-                .addAllApiKeys(apiKeys.list(request.getPartnerId()).stream().map(k -> ProtoMapping.apiKey(k, "")).toList())
+                .addAllApiKeys(keys.stream().map(k -> withUsage(ProtoMapping.apiKey(k, ""), usage.get(k.id()))).toList())
                 .build());
+    }
+
+    private static ApiKey withUsage(ApiKey key, dev.payflow.core.app.KeyUsage.Totals usage) {
+        if (usage == null) {
+            return key;
+        }
+        return key.toBuilder().setRequestCount(usage.requestCount()).setLastUsedAt(ProtoMapping.timestamp(usage.lastUsedAt())).build();
     }
 
     @Override

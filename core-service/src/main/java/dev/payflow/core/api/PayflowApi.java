@@ -34,6 +34,11 @@ public final class PayflowApi {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
+        return services(useCases, meters, random, TrafficControls.unlimited());
+    }
+
+    /** The services behind the chain, with the call log, rate limits and key-usage counts the controls give. */
+    public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random, TrafficControls traffic) {
         List<ServerServiceDefinition> plain = List.of(
                 new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits(), useCases.payments()).bindService(),
                 new LedgerGrpcService(useCases.ledger()).bindService(),
@@ -42,13 +47,14 @@ public final class PayflowApi {
                 new PayoutGrpcService(useCases.payouts()).bindService(),
                 new StripeWebhookGrpcService(useCases.stripeWebhooks()).bindService(),
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
-                        partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl())).bindService(),
+                        partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl()),
+                        traffic.keyUsage()).bindService(),
                 new PaymentGrpcService(useCases.payments()).bindService(),
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
                 new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
                 new ConnectGrpcService(useCases.connect()).bindService());
-        List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
+        List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random, traffic);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
     }
 
@@ -57,26 +63,36 @@ public final class PayflowApi {
      * what the ones before it put in the call context, so the order is fixed:
      * <ol>
      * <li>{@link RequestIdInterceptor}: the request id, first, so every reply and log line below has it;</li>
-     * <li>{@link CallMetricsInterceptor}: outside error mapping, so it counts the code the caller saw;</li>
+     * <li>{@link CallMetricsInterceptor}: outside error mapping, so it counts (and logs) the code the caller saw;</li>
      * <li>{@link ErrorMappingInterceptor}: every failure of the steps after it becomes a
      * {@code google.rpc.Status} with an ErrorInfo;</li>
+     * <li>{@link AuthGuardInterceptor}: refuses addresses that failed authentication too often, and keys known to be unknown;</li>
      * <li>{@link AuthenticationInterceptor}: who is calling, with the credential the access rule names;</li>
      * <li>{@link AccessRuleInterceptor}: whether that caller may call this RPC;</li>
+     * <li>{@link RateLimitInterceptor}: the partner's token bucket (after the access rule, so a call it may not
+     * make costs it nothing), and the key's use;</li>
      * <li>{@link IdempotencyKeyHeaderInterceptor}: the {@code Idempotency-Key} header for the services.</li>
      * </ol>
-     * A per-partner rate limiter belongs after the access rule (it needs the partner, and should
-     * not spend a partner's budget on calls it was never allowed to make); an operator-session
-     * check is another authentication step for {@link AccessRules.Operator} rules. Either is one
-     * more entry in this list.
+     * An operator-session check is another authentication step for {@link AccessRules.Operator}
+     * rules: one more entry in this list.
      */
     static List<ServerInterceptor> chain(AccessRules rules, Authenticator authenticator, MeterRegistry meters, SecureRandom random) {
+        return chain(rules, authenticator, meters, random, TrafficControls.unlimited());
+    }
+
+    static List<ServerInterceptor> chain(AccessRules rules, Authenticator authenticator, MeterRegistry meters, SecureRandom random,
+            TrafficControls traffic) {
         AuthFailures failures = new AuthFailures(meters);
+        PartnerRateLimiter limiter = new PartnerRateLimiter(traffic.settingsOf(), traffic.rateLimitPerSecond(), traffic.rateLimitBurst(),
+                traffic.replicas(), traffic.clock());
         return List.of(
                 new RequestIdInterceptor(random),
-                new CallMetricsInterceptor(meters),
+                new CallMetricsInterceptor(meters, traffic.callLog()),
                 new ErrorMappingInterceptor(),
+                new AuthGuardInterceptor(rules, failures, limiter, meters, traffic.clock(), traffic.authFailuresPerMinute()),
                 new AuthenticationInterceptor(rules, authenticator, failures),
                 new AccessRuleInterceptor(rules, failures),
+                new RateLimitInterceptor(limiter, traffic.keyUsage(), meters),
                 new IdempotencyKeyHeaderInterceptor());
     }
 }

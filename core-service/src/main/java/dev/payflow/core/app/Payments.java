@@ -932,6 +932,7 @@ public final class Payments {
      */
     private void update(DSLContext tx, Payment before, Payment changed, Optional<Payment.StatusChange> statusChange) {
         payments.update(tx, changed, statusChange);
+        statusChange.ifPresent(change -> statusChanges.accept(change.status()));
         events.paymentChanged(tx, before, changed, () -> payments.find(tx, changed.scope(), changed.id()).orElseThrow(),
                 () -> refunds.listForPayment(tx, changed.scope(), changed.id()));
     }
@@ -1037,5 +1038,20 @@ public final class Payments {
 
     private static Optional<String> optional(String text) {
         return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+
+    /** Told of each status a payment moves to (the metrics count them); nothing by default. */
+    private volatile java.util.function.Consumer<dev.payflow.core.domain.PaymentStatus> statusChanges = status -> {
+    };
+
+    /**
+     * Counts every status a payment moves to, by status ({@code payflow.payments.status.changes}),
+     * inside the change's transaction (a commit that then fails is counted once too often).
+     */
+    public Payments countingStatusChangesIn(io.micrometer.core.instrument.MeterRegistry meters) {
+        statusChanges = status -> io.micrometer.core.instrument.Counter.builder("payflow.payments.status.changes")
+                .description("Payments moving to a status (succeeded, failed, refunded, ...)").baseUnit("payments")
+                .tag("status", status.wireName()).register(meters).increment();
+        return this;
     }
 }

@@ -31,7 +31,8 @@ public record PayflowConfig(
         StripeConfig stripe,
         WebhookConfig webhooks,
         ConnectConfig connect,
-        PayoutConfig payouts) {
+        PayoutConfig payouts,
+        TrafficConfig traffic) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -77,7 +78,7 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults(), ConnectConfig.NONE, PayoutConfig.DEFAULTS);
+                WebhookConfig.defaults(), ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults());
     }
 
     public PayflowConfig {
@@ -89,6 +90,7 @@ public record PayflowConfig(
         Objects.requireNonNull(webhooks, "webhooks");
         Objects.requireNonNull(connect, "connect");
         Objects.requireNonNull(payouts, "payouts");
+        Objects.requireNonNull(traffic, "traffic");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -155,31 +157,38 @@ public record PayflowConfig(
                 StripeConfig.fromEnvironment(env, environment),
                 WebhookConfig.fromEnvironment(env),
                 ConnectConfig.fromEnvironment(env, environment),
-                PayoutConfig.fromEnvironment(env));
+                PayoutConfig.fromEnvironment(env),
+                TrafficConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic);
+    }
+
+    /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
+    public PayflowConfig withTraffic(TrafficConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other);
     }
 
     public boolean isProduction() {

@@ -21,4 +21,26 @@ public interface BookingObserver {
      *                      balances after it are in the booking's ledger entries)
      */
     void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore);
+
+    /** Told of a movement answered from its idempotency key (a replay), which booked nothing new. Nothing by default. */
+    default void replayed(PartnerScope scope, Movement movement) {
+    }
+
+    /** Both observers, this one first: a failure in either rolls the movement back. */
+    default BookingObserver andThen(BookingObserver next) {
+        BookingObserver first = this;
+        return new BookingObserver() {
+            @Override
+            public void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore) {
+                first.booked(tx, scope, movement, booking, walletsBefore);
+                next.booked(tx, scope, movement, booking, walletsBefore);
+            }
+
+            @Override
+            public void replayed(PartnerScope scope, Movement movement) {
+                first.replayed(scope, movement);
+                next.replayed(scope, movement);
+            }
+        };
+    }
 }

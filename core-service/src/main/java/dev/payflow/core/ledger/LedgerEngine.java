@@ -131,6 +131,7 @@ public final class LedgerEngine {
     private Outcome attempt(DSLContext tx, PartnerScope scope, Movement movement, Map<SystemAccountKey, String> created) {
         Optional<Outcome> earlier = claimOrReplay(tx, scope, movement);
         if (earlier.isPresent()) {
+            observer.replayed(scope, movement);
             return earlier.get();
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);

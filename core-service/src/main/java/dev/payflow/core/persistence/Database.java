@@ -95,4 +95,12 @@ public final class Database implements AutoCloseable {
     public void close() {
         dataSource.close();
     }
+
+    /**
+     * Publishes the pool's meters ({@code hikaricp_connections_*}: active, idle, pending, timeouts,
+     * acquire and usage times) through HikariCP's Micrometer tracker. Once per pool.
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry meters) {
+        dataSource.setMetricsTrackerFactory(new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(meters));
+    }
 }

@@ -1,6 +1,11 @@
 package dev.payflow.core.server;
 
+import dev.payflow.core.api.CallLog;
 import dev.payflow.core.api.PayflowApi;
+import dev.payflow.core.api.TrafficControls;
+import dev.payflow.core.app.KeyUsage;
+import dev.payflow.core.config.TrafficConfig;
+import dev.payflow.core.persistence.ApiKeyUsageRepository;
 import dev.payflow.core.app.ApiKeyAdministration;
 import dev.payflow.core.app.Authenticator;
 import dev.payflow.core.app.LedgerQueries;
@@ -68,8 +73,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
@@ -113,6 +116,9 @@ public final class PayflowServer implements AutoCloseable {
      */
     private static final long PAYOUT_WORKER_INTERVAL_MS = 2_000;
 
+    /** Each replica writes its keys' usage counts this often: one upsert per key used meanwhile. */
+    private static final long KEY_USAGE_FLUSH_MS = 10_000;
+
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String adminToken;
@@ -134,6 +140,8 @@ public final class PayflowServer implements AutoCloseable {
     private ScheduledExecutorService webhookWorker;
     private WebhookDelivery webhookDelivery;
     private WebhookSender webhookSender;
+    private KeyUsage keyUsage;
+    private ScheduledExecutorService keyUsageWorker;
 
     private PayflowServer(String adminToken) {
         this.adminToken = adminToken;
@@ -171,8 +179,8 @@ public final class PayflowServer implements AutoCloseable {
         database.migrate();
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
+        toCloseLast.add(new ServiceMeters(meters, databaseReachable::get, () -> !draining.get() && databaseReachable.get()));
+        database.bindMetrics(meters);
 
         PartnerRepository partnerRepository = new PartnerRepository();
         ApiKeyRepository apiKeyRepository = new ApiKeyRepository();
@@ -184,7 +192,8 @@ public final class PayflowServer implements AutoCloseable {
         PartnerEvents partnerEvents = new PartnerEvents(services.clock(), services.ids(), webhookRepository);
         LedgerEvents ledgerEvents = new LedgerEvents(partnerEvents, new LedgerEventJson());
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
-                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents);
+                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(),
+                ledgerEvents.andThen(new dev.payflow.core.ledger.LedgerMeters(meters)));
         WebhookConfig webhookConfig = config.webhooks();
         SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
                 .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
@@ -199,7 +208,7 @@ public final class PayflowServer implements AutoCloseable {
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
                 new PaymentEvents(partnerEvents, new PaymentEventJson()),
-                new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()));
+                new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson())).countingStatusChangesIn(meters);
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         java.util.function.Supplier<String> publicBaseUrl = () -> config.connect().publicBaseUrlOr(httpPort());
@@ -213,8 +222,9 @@ public final class PayflowServer implements AutoCloseable {
                 new dev.payflow.core.webhook.PayoutEvents(partnerEvents, new dev.payflow.core.api.PayoutEventJson()),
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         stripeWebhooks.withPayouts(new dev.payflow.core.app.StripePayoutEvents(payouts));
+        PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
-                new PartnerAdministration(database, services, partnerRepository, !config.isProduction()),
+                partnerAdministration,
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
                 new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository),
                 new WalletManagement(database, services, walletRepository, ledgerRepository, holdRepository),
@@ -231,7 +241,12 @@ public final class PayflowServer implements AutoCloseable {
                 connectAccounts,
                 payouts);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
-        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
+        keyUsage = new KeyUsage(database, new ApiKeyUsageRepository(), services.clock());
+        TrafficConfig traffic = config.traffic();
+        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random(), new TrafficControls(
+                traffic.callLog() ? CallLog.toStandardOutput() : CallLog.OFF, partnerId -> partnerAdministration.get(partnerId).settings(),
+                keyUsage, traffic.rateLimitPerSecond(), traffic.rateLimitBurst(), traffic.replicas(), traffic.authFailuresPerMinute(),
+                services.clock()));
 
         // The services block on the database: they run on these threads, never on an event loop.
         rpcExecutor = BlockingTaskExecutor.builder().numThreads(RPC_THREADS).threadNamePrefix("payflow-rpc").build();
@@ -251,12 +266,13 @@ public final class PayflowServer implements AutoCloseable {
                 .blockingTaskExecutor(rpcExecutor, false)
                 .service(grpc));
 
-        ServerBuilder rest = Listeners.rest(Server.builder().http(config.httpPort())).blockingTaskExecutor(rpcExecutor, false);
+        ServerBuilder rest = Listeners.rest(Server.builder().http(config.httpPort())).blockingTaskExecutor(rpcExecutor, false)
+                .decorator(RestMeters.decorator(meters, config.adminPort().isPresent() ? "rest" : "rest+admin"));
         ConnectPages.mountOn(rest, connectAccounts);
         if (config.adminPort().isPresent()) {
             RestApi.over(apiServices).mountOn(rest, RestApi.PUBLIC_PATHS);
             ServerBuilder admin = Listeners.rest(Server.builder().http(config.adminPort().getAsInt()))
-                    .blockingTaskExecutor(rpcExecutor, false);
+                    .blockingTaskExecutor(rpcExecutor, false).decorator(RestMeters.decorator(meters, "admin"));
             RestApi.over(apiServices).mountOn(admin, RestApi.ADMIN_PATHS);
             addDocService(admin, config);
             restServer = start(rest);
@@ -292,6 +308,12 @@ public final class PayflowServer implements AutoCloseable {
             workers.scheduleWithFixedDelay(this::advanceDuePayouts, PAYOUT_WORKER_INTERVAL_MS, PAYOUT_WORKER_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
         }
+        keyUsageWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "payflow-key-usage");
+            thread.setDaemon(true);
+            return thread;
+        });
+        keyUsageWorker.scheduleWithFixedDelay(this::flushKeyUsage, KEY_USAGE_FLUSH_MS, KEY_USAGE_FLUSH_MS, TimeUnit.MILLISECONDS);
         if (webhookConfig.pollIntervalMs() > 0) {
             webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "payflow-webhook-dispatch");
@@ -480,6 +502,20 @@ public final class PayflowServer implements AutoCloseable {
         }
     }
 
+    /** Per-key usage counts, for tests that flush them at a moment of their choosing. */
+    public KeyUsage keyUsage() {
+        return keyUsage;
+    }
+
+    private void flushKeyUsage() {
+        try {
+            keyUsage.flush();
+        } catch (RuntimeException e) {
+            // The counts stay buffered for the next flush.
+            LOG.warn("key usage flush failed: {}", e.toString());
+        }
+    }
+
     private void releaseExpiredHolds() {
         try {
             holdExpiry.releaseDue();
@@ -516,12 +552,19 @@ public final class PayflowServer implements AutoCloseable {
         if (webhookSender != null) {
             webhookSender.close();
         }
+        if (keyUsageWorker != null) {
+            keyUsageWorker.shutdownNow();
+        }
         // The API listeners first (each lets in-flight calls finish, bounded), management last so
         // probes and scrapes see the shutdown.
         stop(adminServer != restServer ? adminServer : null);
         stop(restServer);
         stop(grpcServer);
         stop(managementServer);
+        if (keyUsage != null) {
+            // What the API counted after the last flush; the listeners are closed, so nothing more comes.
+            flushKeyUsage();
+        }
         if (databaseCheck != null) {
             databaseCheck.shutdownNow();
         }

@@ -92,7 +92,7 @@ class OperationsTest {
         HttpResponse<String> metrics = get(payflow.server().managementPort(), "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
-                .contains("payflow_grpc_server_calls_seconds_count{code=\"OK\",method=\"payflow.v1.WalletService/ListWallets\"}")
+                .contains("payflow_grpc_server_calls_seconds_count{code=\"OK\",method=\"ListWallets\",service=\"payflow.v1.WalletService\"}")
                 .contains("payflow_auth_failures_total{reason=\"INVALID_API_KEY\"}")
                 .doesNotContain("sk_test_not-a-key");
         HttpResponse<String> health = get(payflow.server().managementPort(), "/health");

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.payflow.core.app.Services;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.config.TrafficConfig;
 import dev.payflow.core.config.WebhookConfig;
 import dev.payflow.core.webhook.UrlGuard;
 import dev.payflow.core.domain.Ids;
@@ -136,13 +137,38 @@ public final class TestServer implements AutoCloseable {
 
     private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
             boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs) {
+        return start(database, lockTimeout, clock, adminPort, docServiceEnabled, stripe, resolver, requestTimeoutMs, TRAFFIC);
+    }
+
+    /**
+     * Test servers log no calls and set limits no test reaches by accident; tests of the limits
+     * and the call log start a server with their own ({@link #startWithTraffic}).
+     */
+    public static final TrafficConfig TRAFFIC = TrafficConfig.defaults().withCallLog(false).withRateLimit(1_000_000, 1_000_000)
+            .withAuthFailuresPerMinute(1_000_000);
+
+    /** A server with these traffic settings (call log, rate limits, failed-authentication limit), on the given clock. */
+    public static TestServer startWithTraffic(TrafficConfig traffic, TestClock clock) {
+        return startWithTraffic(traffic, clock, dev.payflow.core.config.StripeConfig.NONE);
+    }
+
+    /** As {@link #startWithTraffic(TrafficConfig, TestClock)}, with these Stripe settings. */
+    public static TestServer startWithTraffic(TrafficConfig traffic, TestClock clock, dev.payflow.core.config.StripeConfig stripe) {
+        return start(TestDatabases.fresh(), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true,
+                stripe, UrlGuard.HostResolver.SYSTEM, WebhookConfig.REQUEST_TIMEOUT_MS_MAX, traffic);
+    }
+
+    private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
+            boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs,
+            TrafficConfig traffic) {
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
                 Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled)
                 .withStripe(stripe)
                 // No webhook worker of its own: tests deliver when their clock says so.
                 .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
-                        WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT));
+                        WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT))
+                .withTraffic(traffic);
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
     }
