@@ -29,7 +29,8 @@ public record PayflowConfig(
         OptionalInt adminPort,
         boolean docServiceEnabled,
         StripeConfig stripe,
-        WebhookConfig webhooks) {
+        WebhookConfig webhooks,
+        GroupCommitConfig groupCommit) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -75,7 +76,17 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults());
+                WebhookConfig.defaults(), GroupCommitConfig.defaults());
+    }
+
+    /** The configuration before group commit had a setting: group commit on, with its defaults. */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
+            Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
+            Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled, StripeConfig stripe,
+            WebhookConfig webhooks) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
+                GroupCommitConfig.defaults());
     }
 
     public PayflowConfig {
@@ -85,6 +96,7 @@ public record PayflowConfig(
             throw new ConfigException("PAYFLOW_STRIPE_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
         Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(groupCommit, "groupCommit");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -145,19 +157,26 @@ public record PayflowConfig(
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
                 StripeConfig.fromEnvironment(env, environment),
-                WebhookConfig.fromEnvironment(env));
+                WebhookConfig.fromEnvironment(env),
+                GroupCommitConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, groupCommit);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, groupCommit);
+    }
+
+    /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
+    public PayflowConfig withGroupCommit(GroupCommitConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other);
     }
 
     public boolean isProduction() {

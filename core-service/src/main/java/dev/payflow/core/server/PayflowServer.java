@@ -109,6 +109,7 @@ public final class PayflowServer implements AutoCloseable {
     private static final long PAYMENT_WORKERS_INTERVAL_MS = 30_000;
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
+    private LedgerEngine ledgerEngine;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String adminToken;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -178,7 +179,8 @@ public final class PayflowServer implements AutoCloseable {
         PartnerEvents partnerEvents = new PartnerEvents(services.clock(), services.ids(), webhookRepository);
         LedgerEvents ledgerEvents = new LedgerEvents(partnerEvents, new LedgerEventJson());
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
-                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents);
+                holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents, config.groupCommit());
+        this.ledgerEngine = ledgerEngine;
         WebhookConfig webhookConfig = config.webhooks();
         SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
                 .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
@@ -456,6 +458,9 @@ public final class PayflowServer implements AutoCloseable {
         stop(managementServer);
         if (databaseCheck != null) {
             databaseCheck.shutdownNow();
+        }
+        if (ledgerEngine != null) {
+            ledgerEngine.close();
         }
         if (rpcExecutor != null) {
             rpcExecutor.shutdownNow();
