@@ -161,7 +161,12 @@ public final class LedgerEngine {
         if (earlier.isPresent()) {
             return earlier.get();
         }
-        return afterClaim(tx, scope, movement, created);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Outcome outcome = afterClaim(tx, scope, movement, created, now);
+        if (outcome.booking().isPresent()) {
+            requireWithinDuration(now);
+        }
+        return outcome;
     }
 
     /** A key as it is claimed: in one order across partners, modes and keys, the order every batch claims in. */
@@ -197,23 +202,50 @@ public final class LedgerEngine {
      */
     private List<Outcome> commitTogether(List<GroupCommit.Member> members) {
         Map<SystemAccountKey, String> created = new HashMap<>();
-        List<Outcome> outcomes = database.inTransaction(tx -> {
-            Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
-            lockInOrder(tx, members);
-            List<Outcome> answers = new ArrayList<>(members.size());
-            java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
-            for (GroupCommit.Member member : members) {
-                ClaimedKey key = ClaimedKey.of(member);
-                if (claims.get(key) == IdempotencyRepository.Claim.CLAIMED && booked.add(key)) {
-                    answers.add(afterClaim(tx, member.scope(), member.movement(), created));
-                } else {
-                    answers.add(answerAsEarlierOrRefuse(tx, member.scope(), member.movement()));
-                }
-            }
-            return answers;
-        });
+        List<Outcome> outcomes;
+        try {
+            outcomes = database.inTransaction(tx -> bookTogether(tx, members, created));
+        } catch (BatchTooSlow tooSlow) {
+            // Every member was stamped when the batch began, so each outlasted the bound as a lone movement would have: each answers so.
+            return members.stream().map(member -> new Outcome(Optional.empty(), Optional.of(tooSlow.answer))).toList();
+        }
         systemAccountIds.putAll(created);
         return outcomes;
+    }
+
+    /** The bound of {@link #requireWithinDuration} broken by a whole batch, which has rolled back. */
+    private static final class BatchTooSlow extends RuntimeException {
+        final PayflowException answer;
+
+        BatchTooSlow(PayflowException answer) {
+            super(answer.getMessage(), null, false, false);
+            this.answer = answer;
+        }
+    }
+
+    private List<Outcome> bookTogether(DSLContext tx, List<GroupCommit.Member> members, Map<SystemAccountKey, String> created) {
+        // One stamp for the whole batch, taken before its first lock: the duration bound then covers every wait of every member.
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
+        lockInOrder(tx, members);
+        List<Outcome> answers = new ArrayList<>(members.size());
+        java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
+        for (GroupCommit.Member member : members) {
+            ClaimedKey key = ClaimedKey.of(member);
+            if (claims.get(key) == IdempotencyRepository.Claim.CLAIMED && booked.add(key)) {
+                answers.add(afterClaim(tx, member.scope(), member.movement(), created, now));
+            } else {
+                answers.add(answerAsEarlierOrRefuse(tx, member.scope(), member.movement()));
+            }
+        }
+        if (answers.stream().anyMatch(answer -> answer.booking().isPresent())) {
+            try {
+                requireWithinDuration(now);
+            } catch (PayflowException tooSlow) {
+                throw new BatchTooSlow(tooSlow);
+            }
+        }
+        return answers;
     }
 
     /** Claims each distinct key once, for its first member, in {@link ClaimedKey} order. A key still busy elsewhere fails the batch. */
@@ -268,8 +300,7 @@ public final class LedgerEngine {
     }
 
     /** The steps after the key is claimed: lock, rules, write, read back, tell the observer. */
-    private Outcome afterClaim(DSLContext tx, PartnerScope scope, Movement movement, Map<SystemAccountKey, String> created) {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    private Outcome afterClaim(DSLContext tx, PartnerScope scope, Movement movement, Map<SystemAccountKey, String> created, Instant now) {
         Locked locked = lock(tx, scope, movement.instruction());
         RuleContext context = ruleContext(movement.instruction(), locked, now);
         Optional<PayflowException> broken = LedgerRules.firstBroken(context);
@@ -281,7 +312,6 @@ public final class LedgerEngine {
         Booking booking = write(tx, scope, movement, locked, context, now, created);
         // In the same transaction as the money, so the events that announce it commit with it or not at all.
         observer.booked(tx, scope, movement, booking, locked.wallets());
-        requireWithinDuration(now);
         return new Outcome(Optional.of(booking), Optional.empty());
     }
 
