@@ -32,7 +32,8 @@ public record PayflowConfig(
         WebhookConfig webhooks,
         ConnectConfig connect,
         PayoutConfig payouts,
-        TrafficConfig traffic) {
+        TrafficConfig traffic,
+        GroupCommitConfig groupCommit) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -78,7 +79,17 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults(), ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults());
+                WebhookConfig.defaults());
+    }
+
+    /** The configuration before Connect, payouts, traffic and group commit had settings: each with its defaults. */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
+            Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
+            Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled, StripeConfig stripe,
+            WebhookConfig webhooks) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
+                ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults(), GroupCommitConfig.defaults());
     }
 
     public PayflowConfig {
@@ -91,6 +102,7 @@ public record PayflowConfig(
         Objects.requireNonNull(connect, "connect");
         Objects.requireNonNull(payouts, "payouts");
         Objects.requireNonNull(traffic, "traffic");
+        Objects.requireNonNull(groupCommit, "groupCommit");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -158,37 +170,44 @@ public record PayflowConfig(
                 WebhookConfig.fromEnvironment(env),
                 ConnectConfig.fromEnvironment(env, environment),
                 PayoutConfig.fromEnvironment(env),
-                TrafficConfig.fromEnvironment(env));
+                TrafficConfig.fromEnvironment(env),
+                GroupCommitConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit);
     }
 
     /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
     public PayflowConfig withTraffic(TrafficConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit);
+    }
+
+    /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
+    public PayflowConfig withGroupCommit(GroupCommitConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other);
     }
 
     public boolean isProduction() {

@@ -1,5 +1,6 @@
 package dev.payflow.core.ledger;
 
+import dev.payflow.core.config.GroupCommitConfig;
 import dev.payflow.core.domain.CurrencyUnit;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Hold;
@@ -71,6 +72,8 @@ public final class LedgerEngine {
     private final BookingObserver observer;
     /** System account ids never change once committed, so each is looked up once per process. */
     private final Map<SystemAccountKey, String> systemAccountIds = new ConcurrentHashMap<>();
+    /** Null when group commit is off: every {@link #book} then runs in a transaction of its own. */
+    private final GroupCommit groupCommit;
 
     public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
             IdempotencyRepository idempotency, SystemAccountRepository systemAccounts) {
@@ -80,6 +83,15 @@ public final class LedgerEngine {
     /** @param observer told of each booking inside its transaction (the partner events' outbox) */
     public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
             IdempotencyRepository idempotency, SystemAccountRepository systemAccounts, BookingObserver observer) {
+        this(database, clock, ids, wallets, ledger, holds, idempotency, systemAccounts, observer, GroupCommitConfig.OFF);
+    }
+
+    /**
+     * @param observer    told of each booking inside its transaction (the partner events' outbox)
+     * @param groupCommit whether (and how) concurrent {@link #book} calls share database transactions
+     */
+    public LedgerEngine(Database database, Clock clock, Ids ids, WalletRepository wallets, LedgerRepository ledger, HoldRepository holds,
+            IdempotencyRepository idempotency, SystemAccountRepository systemAccounts, BookingObserver observer, GroupCommitConfig groupCommit) {
         this.observer = Objects.requireNonNull(observer, "observer");
         this.database = Objects.requireNonNull(database, "database");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -89,6 +101,7 @@ public final class LedgerEngine {
         this.holds = Objects.requireNonNull(holds, "holds");
         this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
         this.systemAccounts = Objects.requireNonNull(systemAccounts, "systemAccounts");
+        this.groupCommit = Objects.requireNonNull(groupCommit, "groupCommit").enabled() ? new GroupCommit(groupCommit, this::commitTogether) : null;
     }
 
     /**
@@ -110,8 +123,23 @@ public final class LedgerEngine {
         }
     }
 
-    /** Books one movement in a database transaction of its own, committed before it answers (or throws the rule it broke). */
+    /**
+     * Books one movement, committed before it answers (or throws the rule it broke). With group
+     * commit on, the transaction may be shared with other movements booked at the same moment; the
+     * answer is the same as if it were the movement's own.
+     */
     public Booking book(PartnerScope scope, Movement movement) {
+        if (groupCommit != null) {
+            Optional<Outcome> together = groupCommit.submit(scope, movement);
+            if (together.isPresent()) {
+                return together.get().orThrow();
+            }
+        }
+        return bookAlone(scope, movement);
+    }
+
+    /** Books one movement in a database transaction of its own. */
+    private Booking bookAlone(PartnerScope scope, Movement movement) {
         Map<SystemAccountKey, String> created = new HashMap<>();
         Outcome outcome = database.inTransaction(tx -> attempt(tx, scope, movement, created));
         // Only now that the transaction has committed are the accounts it created sure to exist.
@@ -135,6 +163,145 @@ public final class LedgerEngine {
             return earlier.get();
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Outcome outcome = afterClaim(tx, scope, movement, created, now);
+        if (outcome.booking().isPresent()) {
+            requireWithinDuration(now);
+        }
+        return outcome;
+    }
+
+    /** A key as it is claimed: in one order across partners, modes and keys, the order every batch claims in. */
+    private record ClaimedKey(String partnerId, boolean livemode, String key) implements Comparable<ClaimedKey> {
+        static ClaimedKey of(GroupCommit.Member member) {
+            return new ClaimedKey(member.scope().partnerId(), member.scope().livemode(), member.movement().key().value());
+        }
+
+        @Override
+        public int compareTo(ClaimedKey other) {
+            int byPartner = partnerId.compareTo(other.partnerId);
+            if (byPartner != 0) {
+                return byPartner;
+            }
+            int byMode = Boolean.compare(livemode, other.livemode);
+            return byMode != 0 ? byMode : key.compareTo(other.key);
+        }
+    }
+
+    /**
+     * Books a batch of movements in one transaction, each answered as if it had been alone. The
+     * order of locks is the single-movement order applied to the batch as a whole: every key, in
+     * {@link ClaimedKey} order; then every hold, in id order; then every wallet, in id order. So a
+     * batch cannot deadlock with another batch nor with a movement booked alone, on this replica or
+     * another. Then each member in turn takes the rest of the single-movement steps against the
+     * books as the members before it left them. A member's rule refusal is its own answer (recorded
+     * on its key); a key reused or in use is its own answer too (it wrote nothing); anything else
+     * throws, and the batch rolls back whole, for the caller to split.
+     *
+     * <p>A key repeated inside the batch is claimed once, for its first member; the others then
+     * find the first one's record, in this same transaction, and answer as a replay of it (or as
+     * IDEMPOTENCY_KEY_REUSED if their parameters differ): one transaction, answered twice.
+     */
+    private List<Outcome> commitTogether(List<GroupCommit.Member> members) {
+        Map<SystemAccountKey, String> created = new HashMap<>();
+        List<Outcome> outcomes;
+        try {
+            outcomes = database.inTransaction(tx -> bookTogether(tx, members, created));
+        } catch (BatchTooSlow tooSlow) {
+            // Every member was stamped when the batch began, so each outlasted the bound as a lone movement would have: each answers so.
+            return members.stream().map(member -> new Outcome(Optional.empty(), Optional.of(tooSlow.answer))).toList();
+        }
+        systemAccountIds.putAll(created);
+        return outcomes;
+    }
+
+    /** The bound of {@link #requireWithinDuration} broken by a whole batch, which has rolled back. */
+    private static final class BatchTooSlow extends RuntimeException {
+        final PayflowException answer;
+
+        BatchTooSlow(PayflowException answer) {
+            super(answer.getMessage(), null, false, false);
+            this.answer = answer;
+        }
+    }
+
+    private List<Outcome> bookTogether(DSLContext tx, List<GroupCommit.Member> members, Map<SystemAccountKey, String> created) {
+        // One stamp for the whole batch, taken before its first lock: the duration bound then covers every wait of every member.
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
+        lockInOrder(tx, members);
+        List<Outcome> answers = new ArrayList<>(members.size());
+        java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
+        for (GroupCommit.Member member : members) {
+            ClaimedKey key = ClaimedKey.of(member);
+            if (claims.get(key) == IdempotencyRepository.Claim.CLAIMED && booked.add(key)) {
+                answers.add(afterClaim(tx, member.scope(), member.movement(), created, now));
+            } else {
+                answers.add(answerAsEarlierOrRefuse(tx, member.scope(), member.movement()));
+            }
+        }
+        if (answers.stream().anyMatch(answer -> answer.booking().isPresent())) {
+            try {
+                requireWithinDuration(now);
+            } catch (PayflowException tooSlow) {
+                throw new BatchTooSlow(tooSlow);
+            }
+        }
+        return answers;
+    }
+
+    /** Claims each distinct key once, for its first member, in {@link ClaimedKey} order. A key still busy elsewhere fails the batch. */
+    private Map<ClaimedKey, IdempotencyRepository.Claim> claimInOrder(DSLContext tx, List<GroupCommit.Member> members) {
+        TreeMap<ClaimedKey, GroupCommit.Member> firsts = new TreeMap<>();
+        members.forEach(member -> firsts.putIfAbsent(ClaimedKey.of(member), member));
+        Map<ClaimedKey, IdempotencyRepository.Claim> claims = new HashMap<>();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        firsts.forEach((key, first) -> {
+            IdempotencyRepository.Claim claim = idempotency.claim(tx, first.scope(), key.key(), first.movement().operation(),
+                    first.movement().fingerprint(), now);
+            if (claim == IdempotencyRepository.Claim.BUSY) {
+                // The lock timeout has aborted this transaction; alone, the member answers IDEMPOTENCY_KEY_IN_USE as it always did.
+                throw keyInUse();
+            }
+            claims.put(key, claim);
+        });
+        return claims;
+    }
+
+    /** Locks the batch's holds in id order, then the wallets of all its members (the holds' among them) in id order. */
+    private void lockInOrder(DSLContext tx, List<GroupCommit.Member> members) {
+        TreeMap<String, PartnerScope> holdIds = new TreeMap<>();
+        Map<PartnerScope, java.util.Set<String>> walletIds = new HashMap<>();
+        for (GroupCommit.Member member : members) {
+            holdIdOf(member.movement().instruction()).ifPresent(id -> holdIds.put(id, member.scope()));
+            java.util.Set<String> scoped = walletIds.computeIfAbsent(member.scope(), s -> new TreeSet<>());
+            Instruction instruction = member.movement().instruction();
+            if (instruction instanceof Instruction.Post post) {
+                walletIdOf(post.from()).ifPresent(scoped::add);
+                walletIdOf(post.to()).ifPresent(scoped::add);
+            } else if (instruction instanceof Instruction.PlaceHold place) {
+                scoped.add(place.walletId());
+            } else if (instruction instanceof Instruction.CaptureHold capture) {
+                capture.toWalletId().ifPresent(scoped::add);
+            }
+        }
+        holdIds.forEach((holdId, scope) -> holds.findForUpdate(tx, scope, holdId)
+                .ifPresent(hold -> walletIds.get(scope).add(hold.walletId())));
+        if (walletIds.values().stream().anyMatch(ids -> !ids.isEmpty())) {
+            wallets.lockAllInIdOrder(tx, walletIds);
+        }
+    }
+
+    /** A member whose key was used before (or by an earlier member of its batch): its earlier answer, or its own refusal. */
+    private Outcome answerAsEarlierOrRefuse(DSLContext tx, PartnerScope scope, Movement movement) {
+        try {
+            return answerAsEarlier(tx, scope, movement);
+        } catch (PayflowException refused) {
+            return new Outcome(Optional.empty(), Optional.of(refused));
+        }
+    }
+
+    /** The steps after the key is claimed: lock, rules, write, read back, tell the observer. */
+    private Outcome afterClaim(DSLContext tx, PartnerScope scope, Movement movement, Map<SystemAccountKey, String> created, Instant now) {
         Locked locked = lock(tx, scope, movement.instruction());
         RuleContext context = ruleContext(movement.instruction(), locked, now);
         Optional<PayflowException> broken = LedgerRules.firstBroken(context);
@@ -146,7 +313,6 @@ public final class LedgerEngine {
         Booking booking = write(tx, scope, movement, locked, context, now, created);
         // In the same transaction as the money, so the events that announce it commit with it or not at all.
         observer.booked(tx, scope, movement, booking, locked.wallets());
-        requireWithinDuration(now);
         return new Outcome(Optional.of(booking), Optional.empty());
     }
 
@@ -175,6 +341,12 @@ public final class LedgerEngine {
         if (claim == IdempotencyRepository.Claim.BUSY) {
             throw keyInUse();
         }
+        return Optional.of(answerAsEarlier(tx, scope, movement));
+    }
+
+    /** The answer of the request that first used this movement's key, or the reason this movement cannot have it. */
+    private Outcome answerAsEarlier(DSLContext tx, PartnerScope scope, Movement movement) {
+        String key = movement.key().value();
         IdempotencyRepository.Record earlier = idempotency.find(tx, scope, key).orElseThrow(
                 () -> new IllegalStateException("idempotency key " + key + " neither claimed nor found"));
         if (!earlier.operation().equals(movement.operation()) || !earlier.fingerprint().equals(movement.fingerprint())) {
@@ -182,15 +354,15 @@ public final class LedgerEngine {
                     "this idempotency key was already used for a different request (%s with other parameters)", earlier.operation());
         }
         if (earlier.errorReason().isPresent()) {
-            return Optional.of(new Outcome(Optional.empty(), Optional.of(
-                    new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse("")))));
+            return new Outcome(Optional.empty(), Optional.of(
+                    new PayflowException(ErrorReason.valueOf(earlier.errorReason().get()), earlier.errorMessage().orElse(""))));
         }
         if (earlier.transactionId().isEmpty() && earlier.holdId().isEmpty()) {
             throw keyInUse();
         }
         Optional<LedgerTransaction> transaction = earlier.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
         Optional<Hold> hold = earlier.holdId().map(id -> holds.find(tx, scope, id).orElseThrow());
-        return Optional.of(new Outcome(Optional.of(new Booking(transaction, hold)), Optional.empty()));
+        return new Outcome(Optional.of(new Booking(transaction, hold)), Optional.empty());
     }
 
     private static PayflowException keyInUse() {
@@ -444,4 +616,15 @@ public final class LedgerEngine {
         return account instanceof LedgerAccount.Wallet wallet ? Optional.of(wallet.walletId()) : Optional.empty();
     }
 
+    /** How group commit's batches went since start; all zero when it is off. */
+    GroupCommit.Stats groupCommitStats() {
+        return groupCommit == null ? new GroupCommit.Stats(0, 0, 0, 0) : groupCommit.stats();
+    }
+
+    /** Stops group commit's lanes; movements booked after this go alone. */
+    public void close() {
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
+    }
 }

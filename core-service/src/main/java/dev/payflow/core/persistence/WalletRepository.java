@@ -65,6 +65,21 @@ public final class WalletRepository {
                 .fetch(WalletRepository::toWallet);
     }
 
+    /**
+     * Locks the wallets of several scopes at once, in one id order across all of them (a group
+     * commit's batch spans partners). Each id is looked for in its own scope only; what is not there
+     * is simply not locked, and the rules answer for it.
+     */
+    public void lockAllInIdOrder(DSLContext tx, java.util.Map<PartnerScope, ? extends Collection<String>> idsByScope) {
+        Condition where = DSL.falseCondition();
+        for (var scoped : idsByScope.entrySet()) {
+            if (!scoped.getValue().isEmpty()) {
+                where = where.or(inScope(scoped.getKey()).and(WALLETS.ID.in(scoped.getValue())));
+            }
+        }
+        tx.select(WALLETS.ID).from(WALLETS).where(where).orderBy(WALLETS.ID).forUpdate().fetch();
+    }
+
     public Optional<Wallet> findByExternalId(DSLContext tx, PartnerScope scope, String externalWalletId) {
         return tx.selectFrom(WALLETS).where(inScope(scope)).and(WALLETS.EXTERNAL_WALLET_ID.eq(externalWalletId))
                 .fetchOptional().map(WalletRepository::toWallet);

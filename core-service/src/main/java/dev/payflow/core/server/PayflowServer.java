@@ -120,6 +120,7 @@ public final class PayflowServer implements AutoCloseable {
     private static final long KEY_USAGE_FLUSH_MS = 10_000;
 
     private final List<AutoCloseable> toCloseLast = new ArrayList<>();
+    private LedgerEngine ledgerEngine;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String adminToken;
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -193,7 +194,8 @@ public final class PayflowServer implements AutoCloseable {
         LedgerEvents ledgerEvents = new LedgerEvents(partnerEvents, new LedgerEventJson());
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository(),
-                ledgerEvents.andThen(new dev.payflow.core.ledger.LedgerMeters(meters)));
+                ledgerEvents.andThen(new dev.payflow.core.ledger.LedgerMeters(meters)), config.groupCommit());
+        this.ledgerEngine = ledgerEngine;
         WebhookConfig webhookConfig = config.webhooks();
         SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
                 .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
@@ -567,6 +569,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (databaseCheck != null) {
             databaseCheck.shutdownNow();
+        }
+        if (ledgerEngine != null) {
+            ledgerEngine.close();
         }
         if (rpcExecutor != null) {
             rpcExecutor.shutdownNow();

@@ -1,0 +1,177 @@
+package dev.payflow.bench;
+
+import com.google.rpc.ErrorInfo;
+import dev.payflow.proto.v1.CreateTransferRequest;
+import dev.payflow.proto.v1.CreditWalletRequest;
+import dev.payflow.proto.v1.GetWalletRequest;
+import dev.payflow.proto.v1.LedgerServiceGrpc;
+import dev.payflow.proto.v1.ListWalletTransactionsRequest;
+import dev.payflow.proto.v1.TransferServiceGrpc;
+import dev.payflow.proto.v1.WalletServiceGrpc;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The workloads' calls, over gRPC (one shared channel) and over REST (one shared HTTP/1.1 client, its own connection pool). */
+final class Clients {
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    /** A call slower than this is an error in this harness, not a latency. */
+    private static final long DEADLINE_MS = 30_000;
+    private static final Pattern REASON = Pattern.compile("\"reason\"\\s*:\\s*\"([A-Z_]+)\"");
+
+    /** A call answered with an error: its ErrorInfo reason (or status code, without one). */
+    static final class Refused extends Exception {
+        final String reason;
+
+        Refused(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private final WalletServiceGrpc.WalletServiceBlockingStub wallets;
+    private final TransferServiceGrpc.TransferServiceBlockingStub transfers;
+    private final LedgerServiceGrpc.LedgerServiceBlockingStub ledger;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final String restBase;
+    private final String bearer;
+    private final List<String> walletIds;
+
+    Clients(Channel channel, int httpPort, String apiKey, List<String> walletIds) {
+        this.wallets = withBearer(WalletServiceGrpc.newBlockingStub(channel), apiKey);
+        this.transfers = withBearer(TransferServiceGrpc.newBlockingStub(channel), apiKey);
+        this.ledger = withBearer(LedgerServiceGrpc.newBlockingStub(channel), apiKey);
+        this.restBase = "http://127.0.0.1:" + httpPort;
+        this.bearer = "Bearer " + apiKey;
+        this.walletIds = walletIds;
+    }
+
+    static <S extends AbstractStub<S>> S withBearer(S stub, String credential) {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + credential);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    Driver.Operation operation(String workload, String transport) {
+        boolean grpc = transport.equals("grpc");
+        return switch (workload) {
+            // Random pairs of all the wallets.
+            case "transfer-uniform" -> client -> {
+                int from = random(walletIds.size());
+                transfer(grpc, from, (from + 1 + random(walletIds.size() - 1)) % walletIds.size());
+            };
+            // Every transfer pays into wallet 0.
+            case "transfer-hot" -> client -> transfer(grpc, 1 + random(walletIds.size() - 1), 0);
+            // Credits to random wallets: every one posts to the partner's one gateway-clearing account.
+            case "credit-many" -> client -> credit(grpc, random(walletIds.size()));
+            // Two reads (a balance, a statement page) beside each transfer.
+            case "read-mix" -> client -> {
+                int pick = random(3);
+                int wallet = random(walletIds.size());
+                if (pick == 0) {
+                    transfer(grpc, wallet, (wallet + 1) % walletIds.size());
+                } else if (pick == 1) {
+                    getWallet(grpc, wallet);
+                } else {
+                    statement(grpc, wallet);
+                }
+            };
+            default -> throw new IllegalArgumentException("workload: " + workload);
+        };
+    }
+
+    private static int random(int bound) {
+        return ThreadLocalRandom.current().nextInt(bound);
+    }
+
+    private void transfer(boolean grpc, int from, int to) throws Refused, Exception {
+        String key = UUID.randomUUID().toString();
+        if (grpc) {
+            call(() -> transfers.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).createTransfer(CreateTransferRequest.newBuilder()
+                    .setFromWalletId(walletIds.get(from)).setToWalletId(walletIds.get(to)).setAmount("0.01").setCurrency("USD")
+                    .setIdempotencyKey(key).build()));
+        } else {
+            post("/api/v1/transfers", "{\"fromWalletId\":\"" + walletIds.get(from) + "\",\"toWalletId\":\"" + walletIds.get(to)
+                    + "\",\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"" + key + "\"}");
+        }
+    }
+
+    private void credit(boolean grpc, int wallet) throws Refused, Exception {
+        String key = UUID.randomUUID().toString();
+        if (grpc) {
+            call(() -> wallets.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).creditWallet(CreditWalletRequest.newBuilder()
+                    .setWalletId(walletIds.get(wallet)).setAmount("0.01").setCurrency("USD").setIdempotencyKey(key).build()));
+        } else {
+            post("/api/v1/wallets/" + walletIds.get(wallet) + "/credit", "{\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"" + key + "\"}");
+        }
+    }
+
+    private void getWallet(boolean grpc, int wallet) throws Refused, Exception {
+        if (grpc) {
+            call(() -> wallets.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).getWallet(GetWalletRequest.newBuilder()
+                    .setId(walletIds.get(wallet)).build()));
+        } else {
+            get("/api/v1/wallets/" + walletIds.get(wallet));
+        }
+    }
+
+    private void statement(boolean grpc, int wallet) throws Refused, Exception {
+        if (grpc) {
+            call(() -> ledger.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).listWalletTransactions(ListWalletTransactionsRequest.newBuilder()
+                    .setWalletId(walletIds.get(wallet)).setPageSize(20).build()));
+        } else {
+            get("/api/v1/wallets/" + walletIds.get(wallet) + "/transactions?pageSize=20");
+        }
+    }
+
+    private static void call(Runnable rpc) throws Refused {
+        try {
+            rpc.run();
+        } catch (StatusRuntimeException e) {
+            com.google.rpc.Status status = StatusProto.fromThrowable(e);
+            if (status != null) {
+                for (com.google.protobuf.Any detail : status.getDetailsList()) {
+                    if (detail.is(ErrorInfo.class)) {
+                        try {
+                            throw new Refused(detail.unpack(ErrorInfo.class).getReason());
+                        } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+                            break;
+                        }
+                    }
+                }
+            }
+            throw new Refused(e.getStatus().getCode().name());
+        }
+    }
+
+    private void post(String path, String json) throws Refused, Exception {
+        answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private void get(String path) throws Refused, Exception {
+        answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
+                .GET().build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private static void answer(HttpResponse<String> response) throws Refused {
+        if (response.statusCode() != 200) {
+            Matcher reason = REASON.matcher(response.body());
+            throw new Refused(reason.find() ? reason.group(1) : "HTTP_" + response.statusCode());
+        }
+    }
+}
