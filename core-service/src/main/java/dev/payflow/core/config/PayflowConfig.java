@@ -29,7 +29,8 @@ public record PayflowConfig(
         OptionalInt adminPort,
         boolean docServiceEnabled,
         StripeConfig stripe,
-        WebhookConfig webhooks) {
+        WebhookConfig webhooks,
+        ConsoleConfig console) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -75,7 +76,7 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults());
+                WebhookConfig.defaults(), ConsoleConfig.NONE);
     }
 
     public PayflowConfig {
@@ -85,6 +86,7 @@ public record PayflowConfig(
             throw new ConfigException("PAYFLOW_STRIPE_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
         Objects.requireNonNull(webhooks, "webhooks");
+        Objects.requireNonNull(console, "console");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -101,6 +103,10 @@ public record PayflowConfig(
             }
             if (adminToken.isEmpty()) {
                 throw new ConfigException("PAYFLOW_ADMIN_TOKEN is required when PAYFLOW_ENVIRONMENT=production");
+            }
+            if (console.sessionSecret().isEmpty()) {
+                throw new ConfigException("PAYFLOW_SESSION_SECRET is required when PAYFLOW_ENVIRONMENT=production (at least "
+                        + ConsoleConfig.SESSION_SECRET_LENGTH_MIN + " characters)");
             }
             if (webhooks.encryptionKey().isEmpty()) {
                 throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
@@ -145,19 +151,26 @@ public record PayflowConfig(
                         ? OptionalInt.of(integer(env, "PAYFLOW_ADMIN_PORT", 0)) : OptionalInt.empty(),
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
                 StripeConfig.fromEnvironment(env, environment),
-                WebhookConfig.fromEnvironment(env));
+                WebhookConfig.fromEnvironment(env),
+                ConsoleConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, console);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, console);
+    }
+
+    /** This configuration with other console settings (tests fix the session secret and the first admin). */
+    public PayflowConfig withConsole(ConsoleConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other);
     }
 
     public boolean isProduction() {

@@ -14,7 +14,9 @@ public enum IdPrefix {
     REQUEST("req_"),
     PAYMENT("pmt_"),
     REFUND("ref_"),
-    GATEWAY_EVENT("gwe_");
+    GATEWAY_EVENT("gwe_"),
+    OPERATOR("opr_"),
+    ADJUSTMENT("adj_");
 
     private final String prefix;
 

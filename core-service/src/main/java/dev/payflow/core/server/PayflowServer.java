@@ -27,6 +27,16 @@ import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
 import dev.payflow.core.config.WebhookConfig;
+import dev.payflow.core.config.ConsoleConfig;
+import dev.payflow.core.app.Adjustments;
+import dev.payflow.core.app.AuditTrail;
+import dev.payflow.core.app.OperatorAdministration;
+import dev.payflow.core.app.OperatorSessions;
+import dev.payflow.core.app.PasswordHasher;
+import dev.payflow.core.app.PersonalDataDigests;
+import dev.payflow.core.persistence.AdjustmentRepository;
+import dev.payflow.core.persistence.AuditLogRepository;
+import dev.payflow.core.persistence.OperatorRepository;
 import dev.payflow.core.api.LedgerEventJson;
 import dev.payflow.core.api.PaymentEventJson;
 import dev.payflow.core.persistence.WebhookRepository;
@@ -180,8 +190,9 @@ public final class PayflowServer implements AutoCloseable {
         LedgerEngine ledgerEngine = new LedgerEngine(database, services.clock(), services.ids(), walletRepository, ledgerRepository,
                 holdRepository, new IdempotencyRepository(), new SystemAccountRepository(), ledgerEvents);
         WebhookConfig webhookConfig = config.webhooks();
-        SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
-                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
+        byte[] encryptionKey = webhookConfig.encryptionKey()
+                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random()));
+        SecretBox secretBox = SecretBox.of(encryptionKey);
         UrlGuard urlGuard = new UrlGuard(resolver, config.isProduction());
         WebhookEndpoints webhookEndpoints = new WebhookEndpoints(database, services, webhookRepository, secretBox, urlGuard);
         webhookSender = new WebhookSender(Duration.ofMillis(webhookConfig.requestTimeoutMs()));
@@ -213,7 +224,8 @@ public final class PayflowServer implements AutoCloseable {
                 webhookEndpoints,
                 new WebhookEvents(database, webhookRepository, webhookDelivery));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
-        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
+        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases,
+                Optional.of(console(config, services, ledgerEngine, encryptionKey)), meters, services.random());
 
         // The services block on the database: they run on these threads, never on an event loop.
         rpcExecutor = BlockingTaskExecutor.builder().numThreads(RPC_THREADS).threadNamePrefix("payflow-rpc").build();
@@ -283,6 +295,46 @@ public final class PayflowServer implements AutoCloseable {
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
                 config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcPort(), httpPort(), adminPort(), managementPort());
+    }
+
+    /**
+     * The admin console's use cases, and its first admin. The audit trail's digest key is derived
+     * from the encryption key (which every deployment keeps and never rotates lightly), so digests
+     * of the same address stay comparable across restarts.
+     */
+    private PayflowApi.Console console(PayflowConfig config, Services services, LedgerEngine ledgerEngine, byte[] encryptionKey) {
+        ConsoleConfig console = config.console();
+        // Development without a secret: a fresh one per run, so console sessions end when the process does.
+        String sessionSecret = console.sessionSecret().orElseGet(() -> Text.randomBase62(services.random(), 43));
+        PersonalDataDigests digests = new PersonalDataDigests(PersonalDataDigests.derive(encryptionKey, "audit digests"));
+        OperatorRepository operatorRepository = new OperatorRepository();
+        PasswordHasher passwords = new PasswordHasher();
+        OperatorSessions sessions = new OperatorSessions(database, services, operatorRepository, passwords, digests, sessionSecret);
+        OperatorAdministration operators = new OperatorAdministration(database, services, operatorRepository, passwords, sessions);
+        bootstrapAdmin(config, services, operators);
+        return new PayflowApi.Console(sessions, operators, new AuditTrail(database, services, new AuditLogRepository(), digests),
+                new Adjustments(database, services, ledgerEngine, new AdjustmentRepository()), config.isProduction(), services.clock());
+    }
+
+    /** The first admin, from PAYFLOW_BOOTSTRAP_ADMIN_*; in development with a generated password, printed once, when it is created. */
+    private static void bootstrapAdmin(PayflowConfig config, Services services, OperatorAdministration operators) {
+        ConsoleConfig console = config.console();
+        if (config.isProduction() && console.bootstrapAdminEmail().isPresent() && console.bootstrapAdminPassword().isEmpty()) {
+            throw new PayflowConfig.ConfigException("PAYFLOW_BOOTSTRAP_ADMIN_PASSWORD is required with PAYFLOW_BOOTSTRAP_ADMIN_EMAIL in production");
+        }
+        if (config.isProduction() && console.bootstrapAdminEmail().isEmpty()) {
+            return;
+        }
+        String email = console.bootstrapAdminEmail().orElse(ConsoleConfig.DEVELOPMENT_ADMIN_EMAIL);
+        if (console.bootstrapAdminPassword().isPresent()) {
+            operators.bootstrapAdmin(email, console.bootstrapAdminPassword().get());
+        } else if (!operators.exists(email)) {
+            String generated = Text.randomBase62(services.random(), 24);
+            if (operators.bootstrapAdmin(email, generated)) {
+                // Printed once, on purpose: in development this is the only way to learn it.
+                System.out.println("The first console admin is " + email + "; this development password is shown once: " + generated);
+            }
+        }
     }
 
     /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.payflow.core.app.Services;
 import dev.payflow.core.config.PayflowConfig;
+import dev.payflow.core.config.ConsoleConfig;
 import dev.payflow.core.config.WebhookConfig;
 import dev.payflow.core.webhook.UrlGuard;
 import dev.payflow.core.domain.Ids;
@@ -52,6 +53,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestServer implements AutoCloseable {
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+    /** The console's first admin on every test server, and the key that signs its session cookies. */
+    public static final String BOOTSTRAP_ADMIN_EMAIL = "admin@payflow.test";
+    public static final String BOOTSTRAP_ADMIN_PASSWORD = "test-bootstrap-admin-password";
+    public static final String SESSION_SECRET = "test-session-secret-0123456789abcdefghijklmnop";
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final AtomicInteger PARTNERS = new AtomicInteger();
 
@@ -142,7 +147,8 @@ public final class TestServer implements AutoCloseable {
                 .withStripe(stripe)
                 // No webhook worker of its own: tests deliver when their clock says so.
                 .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
-                        WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT));
+                        WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT))
+                .withConsole(new ConsoleConfig(Optional.of(SESSION_SECRET), Optional.of(BOOTSTRAP_ADMIN_EMAIL), Optional.of(BOOTSTRAP_ADMIN_PASSWORD)));
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
     }
@@ -252,7 +258,7 @@ public final class TestServer implements AutoCloseable {
 
     public String issueKey(String partnerId, ApiKey.Environment environment, String... permissions) {
         return admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(environment)
-                .setName("test key").addAllPermissions(java.util.List.of(permissions)).build()).getKey();
+                .setName("test key").addAllPermissions(java.util.List.of(permissions)).setReason("a test needs it").build()).getKey();
     }
 
     public Partner changeStatus(String partnerId, Partner.Status status) {
