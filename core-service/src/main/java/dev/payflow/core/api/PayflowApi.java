@@ -40,7 +40,7 @@ public final class PayflowApi {
 
     /** The admin console's use cases: operators and their sessions, the audit trail, adjustments. */
     public record Console(OperatorSessions sessions, OperatorAdministration operators, AuditTrail audit, Adjustments adjustments,
-            boolean secureCookies, java.time.Clock clock) {
+            dev.payflow.core.app.WalletSupervision wallets, boolean secureCookies, java.time.Clock clock) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -66,6 +66,7 @@ public final class PayflowApi {
             plain.add(new OperatorGrpcService(c.sessions(), c.operators(), c.secureCookies()).bindService());
             plain.add(new AuditLogGrpcService(c.audit()).bindService());
             plain.add(new AdjustmentGrpcService(c.adjustments()).bindService());
+            plain.add(new WalletAdminGrpcService(c.wallets()).bindService());
         });
         AccessRules rules = AccessRules.of(plain);
         List<ServerInterceptor> chain = console.isPresent()
@@ -81,7 +82,8 @@ public final class PayflowApi {
                 dev.payflow.core.domain.IdPrefix.PARTNER.prefix(), id -> java.util.Optional.of(ProtoMapping.partner(useCases.partners().get(id))),
                 dev.payflow.core.domain.IdPrefix.OPERATOR.prefix(), id -> java.util.Optional.of(ConsoleMapping.operator(console.operators().get(id))),
                 dev.payflow.core.domain.IdPrefix.ADJUSTMENT.prefix(),
-                id -> java.util.Optional.of(ConsoleMapping.adjustment(console.adjustments().get(id))));
+                id -> java.util.Optional.of(ConsoleMapping.adjustment(console.adjustments().get(id))),
+                dev.payflow.core.domain.IdPrefix.WALLET.prefix(), id -> java.util.Optional.of(ProtoMapping.wallet(console.wallets().lookup(id))));
     }
 
     /**

@@ -104,13 +104,13 @@ public record PayflowConfig(
             if (adminToken.isEmpty()) {
                 throw new ConfigException("PAYFLOW_ADMIN_TOKEN is required when PAYFLOW_ENVIRONMENT=production");
             }
-            if (console.sessionSecret().isEmpty()) {
-                throw new ConfigException("PAYFLOW_SESSION_SECRET is required when PAYFLOW_ENVIRONMENT=production (at least "
-                        + ConsoleConfig.SESSION_SECRET_LENGTH_MIN + " characters)");
-            }
             if (webhooks.encryptionKey().isEmpty()) {
                 throw new ConfigException("PAYFLOW_ENCRYPTION_KEY is required when PAYFLOW_ENVIRONMENT=production"
                         + " (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)");
+            }
+            if (console.sessionSecret().isEmpty()) {
+                throw new ConfigException("PAYFLOW_SESSION_SECRET is required when PAYFLOW_ENVIRONMENT=production (at least "
+                        + ConsoleConfig.SESSION_SECRET_LENGTH_MIN + " characters)");
             }
         }
         adminToken.ifPresent(token -> {

@@ -225,7 +225,7 @@ public final class PayflowServer implements AutoCloseable {
                 new WebhookEvents(database, webhookRepository, webhookDelivery));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases,
-                Optional.of(console(config, services, ledgerEngine, encryptionKey)), meters, services.random());
+                Optional.of(console(config, services, ledgerEngine, encryptionKey, useCases.wallets())), meters, services.random());
 
         // The services block on the database: they run on these threads, never on an event loop.
         rpcExecutor = BlockingTaskExecutor.builder().numThreads(RPC_THREADS).threadNamePrefix("payflow-rpc").build();
@@ -252,12 +252,14 @@ public final class PayflowServer implements AutoCloseable {
                     .blockingTaskExecutor(rpcExecutor, false);
             RestApi.over(apiServices).mountOn(admin, RestApi.ADMIN_PATHS);
             addDocService(admin, config);
+            addConsole(admin);
             restServer = start(rest);
             adminServer = start(admin);
         } else {
             // Development: one listener for the public and the admin API.
             RestApi.over(apiServices).mountOn(rest, List.of());
             addDocService(rest, config);
+            addConsole(rest);
             restServer = start(rest);
             adminServer = restServer;
         }
@@ -302,7 +304,8 @@ public final class PayflowServer implements AutoCloseable {
      * from the encryption key (which every deployment keeps and never rotates lightly), so digests
      * of the same address stay comparable across restarts.
      */
-    private PayflowApi.Console console(PayflowConfig config, Services services, LedgerEngine ledgerEngine, byte[] encryptionKey) {
+    private PayflowApi.Console console(PayflowConfig config, Services services, LedgerEngine ledgerEngine, byte[] encryptionKey,
+            WalletManagement walletManagement) {
         ConsoleConfig console = config.console();
         // Development without a secret: a fresh one per run, so console sessions end when the process does.
         String sessionSecret = console.sessionSecret().orElseGet(() -> Text.randomBase62(services.random(), 43));
@@ -313,7 +316,9 @@ public final class PayflowServer implements AutoCloseable {
         OperatorAdministration operators = new OperatorAdministration(database, services, operatorRepository, passwords, sessions);
         bootstrapAdmin(config, services, operators);
         return new PayflowApi.Console(sessions, operators, new AuditTrail(database, services, new AuditLogRepository(), digests),
-                new Adjustments(database, services, ledgerEngine, new AdjustmentRepository()), config.isProduction(), services.clock());
+                new Adjustments(database, services, ledgerEngine, new AdjustmentRepository()),
+                new dev.payflow.core.app.WalletSupervision(database, walletManagement, new AdjustmentRepository()), config.isProduction(),
+                services.clock());
     }
 
     /** The first admin, from PAYFLOW_BOOTSTRAP_ADMIN_*; in development with a generated password, printed once, when it is created. */
@@ -347,6 +352,31 @@ public final class PayflowServer implements AutoCloseable {
                 .map(key -> new StripePayments(key, stripe.apiBase(), stripe.publishableKeyLive(), stripe.settlementCurrencies(),
                         breakers.circuitBreaker("stripe-live")));
         return new PaymentProviders(sandbox, production);
+    }
+
+    /** Where the console's static files live in the jar. */
+    private static final String CONSOLE_RESOURCES = "dev/payflow/console/";
+
+    /**
+     * The admin console: static files from the jar under {@code /admin} (exact routes, so the API
+     * browser under {@code /admin/docs/} keeps its own), each with a content security policy that
+     * allows nothing but this origin's own files. On the admin listener only; the console calls
+     * {@code /api/admin} and {@code /api/csrf-token} on the same listener.
+     */
+    private static void addConsole(ServerBuilder admin) {
+        ClassLoader loader = PayflowServer.class.getClassLoader();
+        admin.service("/admin", (ctx, req) -> HttpResponse.ofRedirect("/admin/"));
+        for (String[] file : new String[][] {{"/admin/", "index.html"}, {"/admin/console.js", "console.js"}, {"/admin/console.css", "console.css"}}) {
+            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, CONSOLE_RESOURCES + file[1]).asService()
+                    .decorate((delegate, ctx, req) -> {
+                        ctx.mutateAdditionalResponseHeaders(headers -> headers
+                                .set("content-security-policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+                                .set("x-content-type-options", "nosniff")
+                                .set("referrer-policy", "no-referrer")
+                                .set("cache-control", "no-cache"));
+                        return delegate.serve(ctx, req);
+                    }));
+        }
     }
 
     /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */

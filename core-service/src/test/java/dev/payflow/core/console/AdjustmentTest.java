@@ -142,6 +142,30 @@ class AdjustmentTest {
     }
 
     @Test
+    void anOperatorFreezesAndUnfreezesAnyPartnersWalletWithAReasonAndMoneyStopsMeanwhile() {
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String path = "/api/admin/wallets/" + wallet.getId();
+        assertThat(approver.call(payflow, "GET", path, null).body().get("partnerId").getAsString()).isEqualTo(partner.partnerId());
+        assertRestError(approver.call(payflow, "PATCH", path + "/status", "{\"status\": \"frozen\"}"), 400, "MISSING_FIELD");
+        assertRestError(approver.call(payflow, "PATCH", path + "/status", "{\"status\": \"closed\", \"reason\": \"r\"}"), 400, "INVALID_FIELD");
+
+        TestServer.Rest frozen = approver.call(payflow, "PATCH", path + "/status", "{\"status\": \"frozen\", \"reason\": \"court order 12\"}");
+
+        assertThat(frozen.body().get("status").getAsString()).isEqualTo("frozen");
+        TestServer.Rest credit = payflow.rest("POST", "/api/v1/wallets/" + wallet.getId() + "/credit", partner.sandboxKey(),
+                "{\"amount\": \"1.00\", \"currency\": \"USD\", \"idempotencyKey\": \"" + UUID.randomUUID() + "\"}");
+        assertRestError(credit, 400, "WALLET_FROZEN");
+        assertThat(approver.call(payflow, "PATCH", path + "/status", "{\"status\": \"active\", \"reason\": \"order lifted\"}").body()
+                .get("status").getAsString()).isEqualTo("active");
+        JsonObject record = payflow.rest("GET", "/api/admin/audit-log?target=" + wallet.getId(), TestServer.ADMIN_TOKEN, null).body()
+                .getAsJsonArray("records").get(1).getAsJsonObject();
+        assertThat(record.get("reason").getAsString()).isEqualTo("court order 12");
+        assertThat(record.get("before").getAsString()).contains("\"status\":\"active\"");
+        assertThat(record.get("after").getAsString()).contains("\"status\":\"frozen\"");
+        assertRestError(payflow.rest("GET", "/api/admin/wallets/wal_" + "0".repeat(26), TestServer.ADMIN_TOKEN, null), 404, "WALLET_NOT_FOUND");
+    }
+
+    @Test
     void bothOperatorsAreInTheAuditTrailAndAViewerCannotPropose() {
         Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         String id = propose(wallet.getId(), "6.00", "credit").get("id").getAsString();

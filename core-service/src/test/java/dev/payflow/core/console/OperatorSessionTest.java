@@ -227,6 +227,20 @@ class OperatorSessionTest {
     }
 
     @Test
+    void theConsoleIsServedUnderAdminFromTheJarWithAContentSecurityPolicyThatAllowsOnlyItsOwnFiles() {
+        TestServer.Rest redirect = payflow.rest("GET", "/admin", null, null);
+        assertThat(redirect.status()).isEqualTo(307);
+        for (String path : new String[] {"/admin/", "/admin/console.js", "/admin/console.css"}) {
+            java.net.http.HttpResponse<String> file = payflow.raw("GET", path);
+            assertThat(file.statusCode()).as(path).isEqualTo(200);
+            assertThat(file.headers().firstValue("content-security-policy").orElseThrow()).startsWith("default-src 'self'")
+                    .contains("frame-ancestors 'none'");
+            assertThat(file.body()).doesNotContain("https://").doesNotContain("http://");
+        }
+        assertThat(payflow.raw("GET", "/admin/").body()).contains("<label for=\"signin-email\">Email</label>");
+    }
+
+    @Test
     void operatorsAreCreatedWithAnArgonHashedPasswordOfTwelveCharactersAtLeast() {
         assertRestError(payflow.rest("POST", "/api/admin/operators", TestServer.ADMIN_TOKEN,
                 "{\"email\": \"" + uniqueEmail("short") + "\", \"displayName\": \"S\", \"role\": \"viewer\", \"password\": \"short\"}"), 400,

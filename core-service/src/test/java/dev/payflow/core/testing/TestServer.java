@@ -337,6 +337,20 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** A plain GET-style request without JSON parsing, for files and redirects. */
+    public HttpResponse<String> raw(String method, String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort() + path)).timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A restart: closes this server (the process is gone) and starts a new one on the same
      * database and clock, with these Stripe settings.
