@@ -123,3 +123,10 @@ CREATE TRIGGER audit_log_no_truncate
     BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
 /* [jooq ignore stop] */
+
+-- Retention: a wallet records when it was closed, and when its personal data was redacted
+-- (3 years after closing, by the retention job; its ledger rows are never touched).
+ALTER TABLE wallets ADD COLUMN closed_at timestamptz;
+ALTER TABLE wallets ADD COLUMN redacted_at timestamptz;
+-- The retention job's scan: closed wallets not yet redacted, oldest closing first.
+CREATE INDEX wallets_retention_due ON wallets (closed_at) WHERE closed_at IS NOT NULL AND redacted_at IS NULL;

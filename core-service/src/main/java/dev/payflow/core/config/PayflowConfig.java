@@ -30,7 +30,8 @@ public record PayflowConfig(
         boolean docServiceEnabled,
         StripeConfig stripe,
         WebhookConfig webhooks,
-        ConsoleConfig console) {
+        ConsoleConfig console,
+        RetentionConfig retention) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -76,7 +77,7 @@ public record PayflowConfig(
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, StripeConfig.NONE,
-                WebhookConfig.defaults(), ConsoleConfig.NONE);
+                WebhookConfig.defaults(), ConsoleConfig.NONE, RetentionConfig.DEFAULTS);
     }
 
     public PayflowConfig {
@@ -87,6 +88,7 @@ public record PayflowConfig(
         }
         Objects.requireNonNull(webhooks, "webhooks");
         Objects.requireNonNull(console, "console");
+        Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -152,25 +154,32 @@ public record PayflowConfig(
                 bool(env, "PAYFLOW_DOC_SERVICE_ENABLED", environment != DeploymentEnvironment.PRODUCTION),
                 StripeConfig.fromEnvironment(env, environment),
                 WebhookConfig.fromEnvironment(env),
-                ConsoleConfig.fromEnvironment(env));
+                ConsoleConfig.fromEnvironment(env),
+                RetentionConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, console);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, console, retention);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, console);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, console, retention);
     }
 
     /** This configuration with other console settings (tests fix the session secret and the first admin). */
     public PayflowConfig withConsole(ConsoleConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, retention);
+    }
+
+    /** This configuration with other retention settings (tests run the job when their clock says so). */
+    public PayflowConfig withRetention(RetentionConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, console, other);
     }
 
     public boolean isProduction() {

@@ -132,6 +132,8 @@ public final class PayflowServer implements AutoCloseable {
     private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
+    private dev.payflow.core.app.Retention retention;
+    private ScheduledExecutorService retentionWorker;
     private StripeWebhooks stripeWebhooks;
     private PaymentRecovery paymentRecovery;
     private ScheduledExecutorService workers;
@@ -224,6 +226,8 @@ public final class PayflowServer implements AutoCloseable {
                 webhookEndpoints,
                 new WebhookEvents(database, webhookRepository, webhookDelivery));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
+        retention = new dev.payflow.core.app.Retention(database, services, new dev.payflow.core.persistence.RetentionRepository(),
+                config.retention().walletYearsAfterClosing());
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases,
                 Optional.of(console(config, services, ledgerEngine, encryptionKey, useCases.wallets())), meters, services.random());
 
@@ -283,6 +287,15 @@ public final class PayflowServer implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             // Payments and gateway events whose outcome is open, on the same worker thread (the hold-expiry switch turns all off).
             workers.scheduleWithFixedDelay(this::settleOpenPayments, PAYMENT_WORKERS_INTERVAL_MS, PAYMENT_WORKERS_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+        }
+        if (config.retention().intervalMs() > 0) {
+            retentionWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-retention");
+                thread.setDaemon(true);
+                return thread;
+            });
+            retentionWorker.scheduleWithFixedDelay(this::applyRetention, config.retention().intervalMs(), config.retention().intervalMs(),
                     TimeUnit.MILLISECONDS);
         }
         if (webhookConfig.pollIntervalMs() > 0) {
@@ -459,6 +472,23 @@ public final class PayflowServer implements AutoCloseable {
         return holdExpiry;
     }
 
+    /** The retention job, for tests that run it when their clock says so. */
+    public dev.payflow.core.app.Retention retention() {
+        return retention;
+    }
+
+    private void applyRetention() {
+        try {
+            int redacted = retention.redactDue();
+            if (redacted > 0) {
+                LOG.info("retention: redacted the personal data of {} closed wallets", redacted);
+            }
+        } catch (RuntimeException e) {
+            // Retried on the next tick: each batch commits on its own.
+            LOG.error("retention run failed", e);
+        }
+    }
+
     /** Recovery of payments left open, for tests that run it when their clock says so. */
     public PaymentRecovery paymentRecovery() {
         return paymentRecovery;
@@ -522,6 +552,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (webhookWorker != null) {
             webhookWorker.shutdownNow();
+        }
+        if (retentionWorker != null) {
+            retentionWorker.shutdownNow();
         }
         if (webhookDelivery != null) {
             // Attempts cut short here were leased: another replica (or this one, restarted) makes them again.

@@ -148,7 +148,9 @@ public final class TestServer implements AutoCloseable {
                 // No webhook worker of its own: tests deliver when their clock says so.
                 .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
                         WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT))
-                .withConsole(new ConsoleConfig(Optional.of(SESSION_SECRET), Optional.of(BOOTSTRAP_ADMIN_EMAIL), Optional.of(BOOTSTRAP_ADMIN_PASSWORD)));
+                .withConsole(new ConsoleConfig(Optional.of(SESSION_SECRET), Optional.of(BOOTSTRAP_ADMIN_EMAIL), Optional.of(BOOTSTRAP_ADMIN_PASSWORD)))
+                // No retention job of its own: tests run it with server().retention().redactDue() when their clock says so.
+                .withRetention(dev.payflow.core.config.RetentionConfig.DEFAULTS.withIntervalMs(0));
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
     }
