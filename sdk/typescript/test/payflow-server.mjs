@@ -95,7 +95,7 @@ export async function startPayFlow() {
       email: `api${partners}@sdk-partner.example`, contactPerson: "Jane Smith", businessType: "Financial Services",
     });
     await admin("PATCH", `/api/admin/partners/${partner.id}/status`, { status: "approved", reason: "SDK tests" });
-    const key = await admin("POST", `/api/admin/partners/${partner.id}/api-keys`, { environment: "sandbox", name: "sdk" });
+    const key = await admin("POST", `/api/admin/partners/${partner.id}/api-keys`, { environment: "sandbox", name: "sdk", reason: "SDK tests" });
     return key.key;
   };
   return { baseUrl, onboard, stop };

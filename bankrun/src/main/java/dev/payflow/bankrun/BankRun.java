@@ -183,7 +183,7 @@ public final class BankRun {
                 .setEmail("bankrun@bankrun.example").build()).getId();
         admin.updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partnerId).setStatus(Partner.Status.approved)
                 .setReason("bank run").build());
-        apiKey = admin.createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
+        apiKey = admin.createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
                 .setName("bank run").build()).getKey();
         transport = new Transport(channel, http, service.httpPort, apiKey, settings.callDeadlineMs());
         WalletServiceGrpc.WalletServiceBlockingStub wallets = Transport.withBearer(WalletServiceGrpc.newBlockingStub(channel), apiKey);

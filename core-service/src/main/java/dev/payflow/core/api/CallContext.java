@@ -21,6 +21,17 @@ final class CallContext {
     /** Written by {@link IdempotencyKeyHeaderInterceptor}: the {@code Idempotency-Key} header, if sent. */
     static final Context.Key<String> IDEMPOTENCY_KEY_HEADER = Context.key("payflow-idempotency-key-header");
 
+    /** Written by {@link AuthenticationInterceptor} on operator RPCs: the operator (or the admin token's automation identity). */
+    static final Context.Key<dev.payflow.core.app.OperatorPrincipal> OPERATOR = Context.key("payflow-operator");
+    /** Written by {@link AuthenticationInterceptor}: the {@code payflow_session} cookie the call came with, if any. */
+    static final Context.Key<String> SESSION_COOKIE = Context.key("payflow-session-cookie");
+    /** Written by {@link AuditInterceptor}: the caller's address as the listener saw it. */
+    static final Context.Key<String> SOURCE_ADDRESS = Context.key("payflow-source-address");
+    /** Written by {@link AuditInterceptor}: what the audit record of this call collects on its way through the chain. */
+    static final Context.Key<AuditNote> AUDIT_NOTE = Context.key("payflow-audit-note");
+    /** Written by {@link SetCookieInterceptor}: where a service leaves a {@code set-cookie} value for the response. */
+    static final Context.Key<java.util.concurrent.atomic.AtomicReference<String>> SET_COOKIE = Context.key("payflow-set-cookie");
+
     private CallContext() {
     }
 
@@ -31,6 +42,15 @@ final class CallContext {
             throw new IllegalStateException("no authenticated partner in this call's context");
         }
         return principal.scope();
+    }
+
+    /** The operator calling an operator RPC. Only operator RPCs have one; asking elsewhere is a bug. */
+    static dev.payflow.core.app.OperatorPrincipal operator() {
+        dev.payflow.core.app.OperatorPrincipal operator = OPERATOR.get();
+        if (operator == null) {
+            throw new IllegalStateException("no authenticated operator in this call's context");
+        }
+        return operator;
     }
 
     static String idempotencyKeyHeader() {

@@ -157,7 +157,7 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
                     "environment: unknown value (expected one of: sandbox, production)");
         };
         ApiKeyAdministration.IssuedKey issued = apiKeys.issue(request.getPartnerId(), livemode, request.getName(),
-                ProtoMapping.permissions(request.getPermissionsList()));
+                ProtoMapping.permissions(request.getPermissionsList()), request.getReason());
         reply(response, ProtoMapping.apiKey(issued.key(), issued.secret()));
     }
 

@@ -1,7 +1,12 @@
 package dev.payflow.core.api;
 
 import dev.payflow.core.app.ApiKeyAdministration;
+import dev.payflow.core.app.Adjustments;
+import dev.payflow.core.app.AuditTrail;
 import dev.payflow.core.app.Authenticator;
+import dev.payflow.core.app.OperatorAdministration;
+import dev.payflow.core.app.OperatorSessions;
+import dev.payflow.proto.v1.OperatorServiceGrpc;
 import dev.payflow.core.app.LedgerQueries;
 import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
@@ -33,13 +38,27 @@ public final class PayflowApi {
             WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect, dev.payflow.core.app.Payouts payouts) {
     }
 
+    /** The admin console's use cases: operators and their sessions, the audit trail, adjustments. */
+    public record Console(OperatorSessions sessions, OperatorAdministration operators, AuditTrail audit, Adjustments adjustments,
+            dev.payflow.core.app.WalletSupervision wallets, boolean secureCookies, java.time.Clock clock) {
+    }
+
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
-        return services(useCases, meters, random, TrafficControls.unlimited());
+        return services(useCases, java.util.Optional.empty(), meters, random, TrafficControls.unlimited());
     }
 
     /** The services behind the chain, with the call log, rate limits and key-usage counts the controls give. */
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random, TrafficControls traffic) {
-        List<ServerServiceDefinition> plain = List.of(
+        return services(useCases, java.util.Optional.empty(), meters, random, traffic);
+    }
+
+    /**
+     * The services behind the chain: the partner and admin services, the console's when it is
+     * given, with the call log, rate limits and key-usage counts the controls give.
+     */
+    public static List<ServerServiceDefinition> services(UseCases useCases, java.util.Optional<Console> console, MeterRegistry meters,
+            SecureRandom random, TrafficControls traffic) {
+        List<ServerServiceDefinition> plain = new java.util.ArrayList<>(List.of(
                 new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits(), useCases.payments()).bindService(),
                 new LedgerGrpcService(useCases.ledger()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
@@ -53,9 +72,75 @@ public final class PayflowApi {
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
                 new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
-                new ConnectGrpcService(useCases.connect()).bindService());
-        List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random, traffic);
+                new ConnectGrpcService(useCases.connect()).bindService()));
+        console.ifPresent(c -> {
+            plain.add(new OperatorGrpcService(c.sessions(), c.operators(), c.secureCookies()).bindService());
+            plain.add(new AuditLogGrpcService(c.audit()).bindService());
+            plain.add(new AdjustmentGrpcService(c.adjustments()).bindService());
+            plain.add(new WalletAdminGrpcService(c.wallets()).bindService());
+        });
+        AccessRules rules = AccessRules.of(plain);
+        List<ServerInterceptor> chain = console.isPresent()
+                ? chain(rules, useCases.authenticator(), meters, random, traffic, console.get(), plain, beforeStateReaders(useCases, console.get()))
+                : chain(rules, useCases.authenticator(), meters, random, traffic);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
+    }
+
+    /** How the audit trail reads an object's state before a call changes it, by id prefix. */
+    private static java.util.Map<String, java.util.function.Function<String, java.util.Optional<com.google.protobuf.Message>>> beforeStateReaders(
+            UseCases useCases, Console console) {
+        return java.util.Map.of(
+                dev.payflow.core.domain.IdPrefix.PARTNER.prefix(), id -> java.util.Optional.of(ProtoMapping.partner(useCases.partners().get(id))),
+                dev.payflow.core.domain.IdPrefix.OPERATOR.prefix(), id -> java.util.Optional.of(ConsoleMapping.operator(console.operators().get(id))),
+                dev.payflow.core.domain.IdPrefix.ADJUSTMENT.prefix(),
+                id -> java.util.Optional.of(ConsoleMapping.adjustment(console.adjustments().get(id))),
+                dev.payflow.core.domain.IdPrefix.WALLET.prefix(), id -> java.util.Optional.of(ProtoMapping.wallet(console.wallets().lookup(id))));
+    }
+
+    /**
+     * The chain with the console's steps: the audit trail's outer part after call metrics (so it
+     * records the outcome the caller saw, after error mapping), the session cookie, operators'
+     * sessions as an authentication step, the CSRF check right after it, and the audit trail's
+     * inner part after the access rule (it notes request and reply).
+     */
+    static List<ServerInterceptor> chain(AccessRules rules, Authenticator authenticator, MeterRegistry meters, SecureRandom random,
+            TrafficControls traffic, Console console, List<ServerServiceDefinition> services,
+            java.util.Map<String, java.util.function.Function<String, java.util.Optional<com.google.protobuf.Message>>> readers) {
+        AuthFailures failures = new AuthFailures(meters);
+        java.util.Set<String> safe = new java.util.HashSet<>();
+        java.util.Set<String> audited = new java.util.HashSet<>();
+        java.util.Set<String> signIn = new java.util.HashSet<>();
+        for (ServerServiceDefinition service : services) {
+            for (io.grpc.ServerMethodDefinition<?, ?> method : service.getMethods()) {
+                String name = method.getMethodDescriptor().getFullMethodName();
+                boolean isSafe = HttpRules.isGet(method.getMethodDescriptor().getSchemaDescriptor());
+                if (isSafe) {
+                    safe.add(name);
+                }
+                AccessRules.Requirement requirement = rules.require(name);
+                if (name.equals(OperatorServiceGrpc.getCreateSessionMethod().getFullMethodName())) {
+                    signIn.add(name);
+                    audited.add(name);
+                } else if (requirement instanceof AccessRules.Operator && !isSafe) {
+                    audited.add(name);
+                }
+            }
+        }
+        PartnerRateLimiter limiter = new PartnerRateLimiter(traffic.settingsOf(), traffic.rateLimitPerSecond(), traffic.rateLimitBurst(),
+                traffic.replicas(), traffic.clock());
+        return List.of(
+                new RequestIdInterceptor(random),
+                new CallMetricsInterceptor(meters, traffic.callLog()),
+                new AuditInterceptor(audited, signIn, console.audit()),
+                new SetCookieInterceptor(),
+                new ErrorMappingInterceptor(),
+                new AuthGuardInterceptor(rules, failures, limiter, meters, traffic.clock(), traffic.authFailuresPerMinute()),
+                new AuthenticationInterceptor(rules, authenticator, failures, java.util.Optional.of(console.sessions()), console.clock()),
+                new CsrfInterceptor(safe, failures),
+                new AccessRuleInterceptor(rules, failures),
+                new RateLimitInterceptor(limiter, traffic.keyUsage(), meters),
+                new AuditInterceptor.Capture(new AuditJson(console.audit().digests()), readers),
+                new IdempotencyKeyHeaderInterceptor());
     }
 
     /**

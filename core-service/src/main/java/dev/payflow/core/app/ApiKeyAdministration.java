@@ -39,13 +39,16 @@ public final class ApiKeyAdministration {
     /**
      * @param livemode    true for a production key (sk_live_), false for sandbox (sk_test_)
      * @param permissions empty for every permission, also those added in later versions
+     * @param reasonText  why the key is issued, for the audit trail (required)
      */
-    public IssuedKey issue(String partnerIdText, Optional<Boolean> livemode, String nameText, Set<Permission> permissions) {
+    public IssuedKey issue(String partnerIdText, Optional<Boolean> livemode, String nameText, Set<Permission> permissions, String reasonText) {
         String partnerId = Ids.require(partnerIdText, IdPrefix.PARTNER, "partnerId");
         if (livemode.isEmpty()) {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "environment is required (expected: sandbox or production)");
         }
         String name = Fields.required(nameText, "name", Limits.NAME_LENGTH_MAX);
+        // Why the key exists goes to the audit trail (with the call); it is checked here so no key is issued without one.
+        Fields.required(reasonText, "reason", Limits.REASON_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());
         ApiKey key = new ApiKey(services.ids().next(IdPrefix.API_KEY), partnerId, name, livemode.get(), secret.displayPrefix(),
                 PermissionGrant.issued(permissions), services.now(), Optional.empty());

@@ -33,7 +33,9 @@ public record PayflowConfig(
         ConnectConfig connect,
         PayoutConfig payouts,
         TrafficConfig traffic,
-        GroupCommitConfig groupCommit) {
+        GroupCommitConfig groupCommit,
+        ConsoleConfig console,
+        RetentionConfig retention) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -82,14 +84,15 @@ public record PayflowConfig(
                 WebhookConfig.defaults());
     }
 
-    /** The configuration before Connect, payouts, traffic and group commit had settings: each with its defaults. */
+    /** The configuration before Connect, payouts, traffic, group commit, the console and retention had settings: each with its defaults. */
     public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
             Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
             Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled, StripeConfig stripe,
             WebhookConfig webhooks) {
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
-                ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults(), GroupCommitConfig.defaults());
+                ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults(), GroupCommitConfig.defaults(), ConsoleConfig.NONE,
+                RetentionConfig.DEFAULTS);
     }
 
     public PayflowConfig {
@@ -103,6 +106,8 @@ public record PayflowConfig(
         Objects.requireNonNull(payouts, "payouts");
         Objects.requireNonNull(traffic, "traffic");
         Objects.requireNonNull(groupCommit, "groupCommit");
+        Objects.requireNonNull(console, "console");
+        Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -127,6 +132,10 @@ public record PayflowConfig(
             if (connect.publicBaseUrl().isEmpty()) {
                 throw new ConfigException("PAYFLOW_PUBLIC_BASE_URL is required when PAYFLOW_ENVIRONMENT=production"
                         + " (where account holders reach PayFlow's Connect onboarding pages, e.g. https://api.example.com)");
+            }
+            if (console.sessionSecret().isEmpty()) {
+                throw new ConfigException("PAYFLOW_SESSION_SECRET is required when PAYFLOW_ENVIRONMENT=production (at least "
+                        + ConsoleConfig.SESSION_SECRET_LENGTH_MIN + " characters)");
             }
         }
         adminToken.ifPresent(token -> {
@@ -171,43 +180,57 @@ public record PayflowConfig(
                 ConnectConfig.fromEnvironment(env, environment),
                 PayoutConfig.fromEnvironment(env),
                 TrafficConfig.fromEnvironment(env),
-                GroupCommitConfig.fromEnvironment(env));
+                GroupCommitConfig.fromEnvironment(env),
+                ConsoleConfig.fromEnvironment(env),
+                RetentionConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention);
     }
 
     /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
     public PayflowConfig withTraffic(TrafficConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention);
     }
 
     /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
     public PayflowConfig withGroupCommit(GroupCommitConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention);
+    }
+
+    /** This configuration with other console settings (tests fix the session secret and the first admin). */
+    public PayflowConfig withConsole(ConsoleConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention);
+    }
+
+    /** This configuration with other retention settings (tests run the job when their clock says so). */
+    public PayflowConfig withRetention(RetentionConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other);
     }
 
     public boolean isProduction() {

@@ -15,7 +15,9 @@ public enum IdPrefix {
     PAYMENT("pmt_"),
     REFUND("ref_"),
     GATEWAY_EVENT("gwe_"),
-    CONNECTED_ACCOUNT("con_");
+    CONNECTED_ACCOUNT("con_"),
+    OPERATOR("opr_"),
+    ADJUSTMENT("adj_");
 
     private final String prefix;
 

@@ -12,7 +12,8 @@ public enum TransactionType {
     REFUND,
     DISPUTE,
     DISPUTE_REVERSAL,
-    FEE;
+    FEE,
+    ADJUSTMENT;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

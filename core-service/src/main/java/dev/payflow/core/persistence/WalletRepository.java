@@ -107,6 +107,9 @@ public final class WalletRepository {
                 .set(WALLETS.METADATA, JSONB.valueOf(metadataJson))
                 .set(WALLETS.STATUS, status.wireName())
                 .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
+                // The moment of closing, once: retention counts its years from it.
+                .set(WALLETS.CLOSED_AT, status == WalletStatus.CLOSED
+                        ? DSL.coalesce(WALLETS.CLOSED_AT, DSL.val(Timestamps.toColumn(now))) : WALLETS.CLOSED_AT)
                 .where(inScope(scope)).and(WALLETS.ID.eq(id))
                 .execute();
     }

@@ -32,6 +32,16 @@ import dev.payflow.core.app.SystemStatistics;
 import dev.payflow.core.app.WalletManagement;
 import dev.payflow.core.config.PayflowConfig;
 import dev.payflow.core.config.WebhookConfig;
+import dev.payflow.core.config.ConsoleConfig;
+import dev.payflow.core.app.Adjustments;
+import dev.payflow.core.app.AuditTrail;
+import dev.payflow.core.app.OperatorAdministration;
+import dev.payflow.core.app.OperatorSessions;
+import dev.payflow.core.app.PasswordHasher;
+import dev.payflow.core.app.PersonalDataDigests;
+import dev.payflow.core.persistence.AdjustmentRepository;
+import dev.payflow.core.persistence.AuditLogRepository;
+import dev.payflow.core.persistence.OperatorRepository;
 import dev.payflow.core.api.LedgerEventJson;
 import dev.payflow.core.api.PaymentEventJson;
 import dev.payflow.core.persistence.WebhookRepository;
@@ -134,6 +144,8 @@ public final class PayflowServer implements AutoCloseable {
     private BlockingTaskExecutor rpcExecutor;
     private Database database;
     private HoldExpiry holdExpiry;
+    private dev.payflow.core.app.Retention retention;
+    private ScheduledExecutorService retentionWorker;
     private StripeWebhooks stripeWebhooks;
     private PaymentRecovery paymentRecovery;
     private dev.payflow.core.app.Payouts payouts;
@@ -197,8 +209,9 @@ public final class PayflowServer implements AutoCloseable {
                 ledgerEvents.andThen(new dev.payflow.core.ledger.LedgerMeters(meters)), config.groupCommit());
         this.ledgerEngine = ledgerEngine;
         WebhookConfig webhookConfig = config.webhooks();
-        SecretBox secretBox = SecretBox.of(webhookConfig.encryptionKey()
-                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random())));
+        byte[] encryptionKey = webhookConfig.encryptionKey()
+                .orElseGet(() -> EncryptionKeyFile.loadOrCreate(config.dataDir().toAbsolutePath(), services.random()));
+        SecretBox secretBox = SecretBox.of(encryptionKey);
         UrlGuard urlGuard = new UrlGuard(resolver, config.isProduction());
         WebhookEndpoints webhookEndpoints = new WebhookEndpoints(database, services, webhookRepository, secretBox, urlGuard);
         webhookSender = new WebhookSender(Duration.ofMillis(webhookConfig.requestTimeoutMs()));
@@ -245,10 +258,13 @@ public final class PayflowServer implements AutoCloseable {
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         keyUsage = new KeyUsage(database, new ApiKeyUsageRepository(), services.clock());
         TrafficConfig traffic = config.traffic();
-        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random(), new TrafficControls(
-                traffic.callLog() ? CallLog.toStandardOutput() : CallLog.OFF, partnerId -> partnerAdministration.get(partnerId).settings(),
-                keyUsage, traffic.rateLimitPerSecond(), traffic.rateLimitBurst(), traffic.replicas(), traffic.authFailuresPerMinute(),
-                services.clock()));
+        retention = new dev.payflow.core.app.Retention(database, services, new dev.payflow.core.persistence.RetentionRepository(),
+                config.retention().walletYearsAfterClosing());
+        List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases,
+                Optional.of(console(config, services, ledgerEngine, encryptionKey, useCases.wallets())), meters, services.random(),
+                new TrafficControls(traffic.callLog() ? CallLog.toStandardOutput() : CallLog.OFF,
+                        partnerId -> partnerAdministration.get(partnerId).settings(), keyUsage, traffic.rateLimitPerSecond(),
+                        traffic.rateLimitBurst(), traffic.replicas(), traffic.authFailuresPerMinute(), services.clock()));
 
         // The services block on the database: they run on these threads, never on an event loop.
         rpcExecutor = BlockingTaskExecutor.builder().numThreads(RPC_THREADS).threadNamePrefix("payflow-rpc").build();
@@ -277,12 +293,14 @@ public final class PayflowServer implements AutoCloseable {
                     .blockingTaskExecutor(rpcExecutor, false).decorator(RestMeters.decorator(meters, "admin"));
             RestApi.over(apiServices).mountOn(admin, RestApi.ADMIN_PATHS);
             addDocService(admin, config);
+            addConsole(admin);
             restServer = start(rest);
             adminServer = start(admin);
         } else {
             // Development: one listener for the public and the admin API.
             RestApi.over(apiServices).mountOn(rest, List.of());
             addDocService(rest, config);
+            addConsole(rest);
             restServer = start(rest);
             adminServer = restServer;
         }
@@ -316,6 +334,15 @@ public final class PayflowServer implements AutoCloseable {
             return thread;
         });
         keyUsageWorker.scheduleWithFixedDelay(this::flushKeyUsage, KEY_USAGE_FLUSH_MS, KEY_USAGE_FLUSH_MS, TimeUnit.MILLISECONDS);
+        if (config.retention().intervalMs() > 0) {
+            retentionWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-retention");
+                thread.setDaemon(true);
+                return thread;
+            });
+            retentionWorker.scheduleWithFixedDelay(this::applyRetention, config.retention().intervalMs(), config.retention().intervalMs(),
+                    TimeUnit.MILLISECONDS);
+        }
         if (webhookConfig.pollIntervalMs() > 0) {
             webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "payflow-webhook-dispatch");
@@ -328,6 +355,49 @@ public final class PayflowServer implements AutoCloseable {
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
                 config.environment().name().toLowerCase(java.util.Locale.ROOT),
                 grpcPort(), httpPort(), adminPort(), managementPort());
+    }
+
+    /**
+     * The admin console's use cases, and its first admin. The audit trail's digest key is derived
+     * from the encryption key (which every deployment keeps and never rotates lightly), so digests
+     * of the same address stay comparable across restarts.
+     */
+    private PayflowApi.Console console(PayflowConfig config, Services services, LedgerEngine ledgerEngine, byte[] encryptionKey,
+            WalletManagement walletManagement) {
+        ConsoleConfig console = config.console();
+        // Development without a secret: a fresh one per run, so console sessions end when the process does.
+        String sessionSecret = console.sessionSecret().orElseGet(() -> Text.randomBase62(services.random(), 43));
+        PersonalDataDigests digests = new PersonalDataDigests(PersonalDataDigests.derive(encryptionKey, "audit digests"));
+        OperatorRepository operatorRepository = new OperatorRepository();
+        PasswordHasher passwords = new PasswordHasher();
+        OperatorSessions sessions = new OperatorSessions(database, services, operatorRepository, passwords, digests, sessionSecret);
+        OperatorAdministration operators = new OperatorAdministration(database, services, operatorRepository, passwords, sessions);
+        bootstrapAdmin(config, services, operators);
+        return new PayflowApi.Console(sessions, operators, new AuditTrail(database, services, new AuditLogRepository(), digests),
+                new Adjustments(database, services, ledgerEngine, new AdjustmentRepository()),
+                new dev.payflow.core.app.WalletSupervision(database, walletManagement, new AdjustmentRepository()), config.isProduction(),
+                services.clock());
+    }
+
+    /** The first admin, from PAYFLOW_BOOTSTRAP_ADMIN_*; in development with a generated password, printed once, when it is created. */
+    private static void bootstrapAdmin(PayflowConfig config, Services services, OperatorAdministration operators) {
+        ConsoleConfig console = config.console();
+        if (config.isProduction() && console.bootstrapAdminEmail().isPresent() && console.bootstrapAdminPassword().isEmpty()) {
+            throw new PayflowConfig.ConfigException("PAYFLOW_BOOTSTRAP_ADMIN_PASSWORD is required with PAYFLOW_BOOTSTRAP_ADMIN_EMAIL in production");
+        }
+        if (config.isProduction() && console.bootstrapAdminEmail().isEmpty()) {
+            return;
+        }
+        String email = console.bootstrapAdminEmail().orElse(ConsoleConfig.DEVELOPMENT_ADMIN_EMAIL);
+        if (console.bootstrapAdminPassword().isPresent()) {
+            operators.bootstrapAdmin(email, console.bootstrapAdminPassword().get());
+        } else if (!operators.exists(email)) {
+            String generated = Text.randomBase62(services.random(), 24);
+            if (operators.bootstrapAdmin(email, generated)) {
+                // Printed once, on purpose: in development this is the only way to learn it.
+                System.out.println("The first console admin is " + email + "; this development password is shown once: " + generated);
+            }
+        }
     }
 
     /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */
@@ -373,6 +443,31 @@ public final class PayflowServer implements AutoCloseable {
                 .map(key -> new dev.payflow.core.gateway.StripeConnect(StripePayments.client(key, stripe.apiBase()),
                         breakers.circuitBreaker("stripe-live")));
         return new dev.payflow.core.gateway.ConnectProviders(sandbox, production);
+    }
+
+    /** Where the console's static files live in the jar. */
+    private static final String CONSOLE_RESOURCES = "dev/payflow/console/";
+
+    /**
+     * The admin console: static files from the jar under {@code /admin} (exact routes, so the API
+     * browser under {@code /admin/docs/} keeps its own), each with a content security policy that
+     * allows nothing but this origin's own files. On the admin listener only; the console calls
+     * {@code /api/admin} and {@code /api/csrf-token} on the same listener.
+     */
+    private static void addConsole(ServerBuilder admin) {
+        ClassLoader loader = PayflowServer.class.getClassLoader();
+        admin.service("/admin", (ctx, req) -> HttpResponse.ofRedirect("/admin/"));
+        for (String[] file : new String[][] {{"/admin/", "index.html"}, {"/admin/console.js", "console.js"}, {"/admin/console.css", "console.css"}}) {
+            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, CONSOLE_RESOURCES + file[1]).asService()
+                    .decorate((delegate, ctx, req) -> {
+                        ctx.mutateAdditionalResponseHeaders(headers -> headers
+                                .set("content-security-policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+                                .set("x-content-type-options", "nosniff")
+                                .set("referrer-policy", "no-referrer")
+                                .set("cache-control", "no-cache"));
+                        return delegate.serve(ctx, req);
+                    }));
+        }
     }
 
     /** Armeria's API browser: every RPC listed, with a form to try it. On the admin listener only. */
@@ -453,6 +548,23 @@ public final class PayflowServer implements AutoCloseable {
     /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
     public HoldExpiry holdExpiry() {
         return holdExpiry;
+    }
+
+    /** The retention job, for tests that run it when their clock says so. */
+    public dev.payflow.core.app.Retention retention() {
+        return retention;
+    }
+
+    private void applyRetention() {
+        try {
+            int redacted = retention.redactDue();
+            if (redacted > 0) {
+                LOG.info("retention: redacted the personal data of {} closed wallets", redacted);
+            }
+        } catch (RuntimeException e) {
+            // Retried on the next tick: each batch commits on its own.
+            LOG.error("retention run failed", e);
+        }
     }
 
     /** Recovery of payments left open, for tests that run it when their clock says so. */
@@ -546,6 +658,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (webhookWorker != null) {
             webhookWorker.shutdownNow();
+        }
+        if (retentionWorker != null) {
+            retentionWorker.shutdownNow();
         }
         if (webhookDelivery != null) {
             // Attempts cut short here were leased: another replica (or this one, restarted) makes them again.

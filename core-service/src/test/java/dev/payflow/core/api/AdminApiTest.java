@@ -626,9 +626,9 @@ class AdminApiTest {
         Partner partner = newPartner();
 
         TestServer.Rest sandbox = adminRest("POST", "/api/admin/partners/" + partner.getId() + "/api-keys",
-                json("environment", "sandbox", "name", "backend server").toString());
+                json("reason", "test", "environment", "sandbox", "name", "backend server").toString());
         pauseForTheClockToTick();
-        ApiKey production = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+        ApiKey production = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironment(ApiKey.Environment.production).setName("live server").build());
 
         assertThat(sandbox.status()).as("HTTP status of %s", sandbox.body()).isEqualTo(200);
@@ -667,11 +667,11 @@ class AdminApiTest {
     void aKeyWithoutPermissionsGetsEveryPermissionAndAnExplicitSubsetIsKept() {
         Partner partner = newPartner();
 
-        ApiKey all = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+        ApiKey all = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("all").build());
         TestServer.Rest allOverRest = adminRest("POST", "/api/admin/partners/" + partner.getId() + "/api-keys",
-                json("environment", "sandbox", "name", "all again", "permissions", List.of()).toString());
-        ApiKey subset = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+                json("reason", "test", "environment", "sandbox", "name", "all again", "permissions", List.of()).toString());
+        ApiKey subset = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironment(ApiKey.Environment.production).setName("reader")
                 .addPermissions("wallets:read").addPermissions("transactions:read").build());
 
@@ -689,17 +689,17 @@ class AdminApiTest {
     void issuingAKeyWithBadInputIsRefusedWithTheReason() {
         Partner partner = newPartner();
         String path = "/api/admin/partners/" + partner.getId() + "/api-keys";
-        CreateApiKeyRequest valid = CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+        CreateApiKeyRequest valid = CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("k").build();
 
         assertGrpcError(() -> payflow.admin().createApiKey(valid.toBuilder().addPermissions("wallets:read").addPermissions("wallets:delete").build()),
                 Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
-        assertRestError(adminRest("POST", path, json("environment", "sandbox", "name", "k", "permissions", List.of("WALLETS:READ")).toString()),
+        assertRestError(adminRest("POST", path, json("reason", "test", "environment", "sandbox", "name", "k", "permissions", List.of("WALLETS:READ")).toString()),
                 400, "INVALID_FIELD");
         assertGrpcError(() -> payflow.admin().createApiKey(valid.toBuilder().clearEnvironment().build()),
                 Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
         assertRestError(adminRest("POST", path, json("name", "k").toString()), 400, "MISSING_FIELD");
-        assertRestError(adminRest("POST", path, json("environment", "staging", "name", "k").toString()), 400, "INVALID_FIELD");
+        assertRestError(adminRest("POST", path, json("reason", "test", "environment", "staging", "name", "k").toString()), 400, "INVALID_FIELD");
         assertGrpcError(() -> payflow.admin().createApiKey(valid.toBuilder().clearName().build()),
                 Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
         assertGrpcError(() -> payflow.admin().createApiKey(valid.toBuilder().setPartnerId("wal_" + "0".repeat(26)).build()),
@@ -713,16 +713,16 @@ class AdminApiTest {
     void aKeyForAnUnknownEnvironmentNumberOverGrpcIsInvalidField() {
         Partner partner = newPartner();
 
-        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironmentValue(7).setName("k").build()), Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
     }
 
     @Test
     void aKeyForAnUnknownPartnerIsPartnerNotFound() {
-        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(UNKNOWN_PARTNER_ID)
+        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(UNKNOWN_PARTNER_ID)
                 .setEnvironment(ApiKey.Environment.sandbox).setName("k").build()), Status.Code.NOT_FOUND, "PARTNER_NOT_FOUND");
         assertRestError(adminRest("POST", "/api/admin/partners/" + UNKNOWN_PARTNER_ID + "/api-keys",
-                json("environment", "production", "name", "k").toString()), 404, "PARTNER_NOT_FOUND");
+                json("reason", "test", "environment", "production", "name", "k").toString()), 404, "PARTNER_NOT_FOUND");
         assertGrpcError(() -> payflow.admin().listApiKeys(ListApiKeysRequest.newBuilder().setPartnerId(UNKNOWN_PARTNER_ID).build()),
                 Status.Code.NOT_FOUND, "PARTNER_NOT_FOUND");
         assertRestError(adminRest("GET", "/api/admin/partners/" + UNKNOWN_PARTNER_ID + "/api-keys", null), 404, "PARTNER_NOT_FOUND");
@@ -733,17 +733,17 @@ class AdminApiTest {
         Partner partner = newPartner();
         payflow.changeStatus(partner.getId(), Partner.Status.rejected);
 
-        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.getId())
+        assertGrpcError(() -> payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.getId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("k").build()), Status.Code.FAILED_PRECONDITION, "INVALID_STATUS_TRANSITION");
         assertRestError(adminRest("POST", "/api/admin/partners/" + partner.getId() + "/api-keys",
-                json("environment", "sandbox", "name", "k").toString()), 400, "INVALID_STATUS_TRANSITION");
+                json("reason", "test", "environment", "sandbox", "name", "k").toString()), 400, "INVALID_STATUS_TRANSITION");
         assertThat(payflow.admin().listApiKeys(ListApiKeysRequest.newBuilder().setPartnerId(partner.getId()).build()).getApiKeysList()).isEmpty();
     }
 
     @Test
     void aRevokedKeyShowsWhenItWasRevokedRevokingItAgainChangesNothingAndItStopsWorkingAtOnce() {
         TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
-        ApiKey issued = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partner.partnerId())
+        ApiKey issued = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partner.partnerId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("to revoke").build());
         assertThat(payflow.wallets(issued.getKey()).listWallets(ListWalletsRequest.getDefaultInstance()).getWalletsList()).isEmpty();
         Instant before = payflow.clock().instant().minusMillis(1);
@@ -794,7 +794,7 @@ class AdminApiTest {
         payflow.changeStatus(rejected.getId(), Partner.Status.rejected);
         TestServer.PartnerKeys suspended = payflow.onboard(Partner.Status.suspended);
         TestServer.PartnerKeys active = payflow.onboard(Partner.Status.active);
-        ApiKey revoked = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(pending.getId())
+        ApiKey revoked = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(pending.getId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("revoked").build());
         payflow.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(revoked.getId()).build());
         for (String external : List.of("stats-1", "stats-2")) {
@@ -840,7 +840,7 @@ class AdminApiTest {
                 Arguments.of("PATCH", partner + "/status", "{\"status\":\"approved\",\"reason\":\"x\"}"),
                 Arguments.of("PATCH", partner, "{\"platformFeeBasisPoints\":5}"),
                 Arguments.of("GET", partner + "/api-keys", null),
-                Arguments.of("POST", partner + "/api-keys", "{\"environment\":\"sandbox\",\"name\":\"k\"}"),
+                Arguments.of("POST", partner + "/api-keys", "{\"environment\":\"sandbox\",\"name\":\"k\",\"reason\":\"test\"}"),
                 Arguments.of("DELETE", "/api/admin/api-keys/" + UNKNOWN_KEY_ID, null),
                 Arguments.of("GET", "/api/admin/system/stats", null));
     }

@@ -103,7 +103,7 @@ class ApiKeyPermissionsTest {
     }
 
     private static ApiKey issue(String... permissions) {
-        return payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
+        return payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
                 .setName("permissions test").addAllPermissions(List.of(permissions)).build());
     }
 

@@ -35,8 +35,30 @@ class ContractTest {
                     .filter(p -> !p.isEmpty()).findFirst().orElseThrow();
             assertThat(path).as(method.getFullName()).matches("/api/(v1|admin)/.*");
             assertThat(method.getOptions().hasExtension(AccessProto.access)).as(method.getFullName()).isTrue();
-            boolean admin = method.getOptions().getExtension(AccessProto.access).getAdmin();
-            assertThat(admin).as("admin rule exactly on /api/admin paths: " + method.getFullName()).isEqualTo(path.startsWith("/api/admin/"));
+            var access = method.getOptions().getExtension(AccessProto.access);
+            boolean operator = access.getAdmin() || !access.getOperatorRole().isEmpty();
+            assertThat(operator).as("operator rule exactly on /api/admin paths: " + method.getFullName()).isEqualTo(path.startsWith("/api/admin/"));
+        }
+    }
+
+    @Test
+    void everyConsoleRpcIsOnTheAdminListenersPathsAndNeedsAnOperatorExceptSignIn() {
+        List<Descriptors.MethodDescriptor> methods = Stream.of(dev.payflow.proto.v1.OperatorProto.getDescriptor(),
+                dev.payflow.proto.v1.AuditProto.getDescriptor(), dev.payflow.proto.v1.AdjustmentProto.getDescriptor())
+                .flatMap(f -> f.getServices().stream()).flatMap(s -> s.getMethods().stream()).toList();
+
+        assertThat(methods).hasSize(15);
+        for (Descriptors.MethodDescriptor method : methods) {
+            var rule = method.getOptions().getExtension(AnnotationsProto.http);
+            String path = Stream.of(rule.getGet(), rule.getPost(), rule.getPatch(), rule.getDelete(), rule.getPut())
+                    .filter(p -> !p.isEmpty()).findFirst().orElseThrow();
+            assertThat(path).as(method.getFullName()).matches("/api/admin/.*|/api/csrf-token");
+            var access = method.getOptions().getExtension(AccessProto.access);
+            if (method.getName().equals("CreateSession")) {
+                assertThat(access.getPublic()).as("sign-in comes before any credential").isTrue();
+            } else {
+                assertThat(access.getOperatorRole()).as(method.getFullName()).isIn("viewer", "operator", "admin");
+            }
         }
     }
 

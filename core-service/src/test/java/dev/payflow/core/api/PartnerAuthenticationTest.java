@@ -129,7 +129,7 @@ class PartnerAuthenticationTest {
 
     @Test
     void aRevokedKeyIsInvalidApiKeyOnItsNextCall() {
-        ApiKey key = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(active.partnerId())
+        ApiKey key = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(active.partnerId())
                 .setEnvironment(ApiKey.Environment.production).setName("soon revoked").build());
         assertThat(payflow.rest("GET", "/api/v1/wallets", key.getKey(), null).status()).isEqualTo(200);
 
@@ -144,7 +144,7 @@ class PartnerAuthenticationTest {
 
     @Test
     void aRevokedKeyAnswersExactlyLikeAKeyThatWasNeverIssued() {
-        ApiKey key = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(active.partnerId())
+        ApiKey key = payflow.admin().createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(active.partnerId())
                 .setEnvironment(ApiKey.Environment.sandbox).setName("leaked, then revoked").build());
         payflow.admin().revokeApiKey(RevokeApiKeyRequest.newBuilder().setKeyId(key.getId()).build());
         String neverIssued = "sk_test_" + "N".repeat(key.getKey().length() - "sk_test_".length());

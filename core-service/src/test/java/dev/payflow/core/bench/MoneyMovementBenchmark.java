@@ -71,7 +71,7 @@ public final class MoneyMovementBenchmark {
             String partnerId = admin.createPartner(CreatePartnerRequest.newBuilder().setName("Bench").setCompanyName("Bench Inc")
                     .setEmail("bench@bench.example").build()).getId();
             admin.updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partnerId).setStatus(Partner.Status.approved).setReason("bench").build());
-            String key = admin.createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
+            String key = admin.createApiKey(CreateApiKeyRequest.newBuilder().setReason("test").setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
                     .setName("bench").build()).getKey();
             WalletServiceGrpc.WalletServiceBlockingStub wallets = TestServer.withBearer(WalletServiceGrpc.newBlockingStub(channel), key);
             TransferServiceGrpc.TransferServiceBlockingStub transfers = TestServer.withBearer(TransferServiceGrpc.newBlockingStub(channel), key);

@@ -52,7 +52,7 @@ class PayflowConfigTest {
     void productionPutsTheAdminApiOnAPortOfItsOwnAndTheApiBrowserOffUnlessEnabled() {
         Map<String, String> production = Map.of("PAYFLOW_ENVIRONMENT", "production",
                 "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY,
-                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example");
+                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example", "PAYFLOW_SESSION_SECRET", SESSION_SECRET);
         PayflowConfig config = PayflowConfig.fromEnvironment(production);
         assertThat(config.adminPort()).hasValue(PayflowConfig.ADMIN_PORT_PRODUCTION_DEFAULT);
         assertThat(config.docServiceEnabled()).isFalse();
@@ -72,7 +72,7 @@ class PayflowConfigTest {
 
         PayflowConfig production = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "PRODUCTION",
                 "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY,
-                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example/"));
+                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example/", "PAYFLOW_SESSION_SECRET", SESSION_SECRET));
         assertThat(production.isProduction()).isTrue();
         assertThat(production.connect().publicBaseUrlOr(8080)).isEqualTo("https://api.payflow.example");
     }
@@ -99,6 +99,18 @@ class PayflowConfigTest {
                 java.util.Base64.getEncoder().encodeToString(new byte[16]))))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_ENCRYPTION_KEY: 16 bytes");
         assertThat(PayflowConfig.fromEnvironment(Map.of()).webhooks().encryptionKey()).isEmpty();
+    }
+
+    private static final String SESSION_SECRET = "a-session-secret-of-at-least-32-characters";
+
+    @Test
+    void productionRefusesToStartWithoutASessionSecretOfThirtyTwoCharacters() {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_SESSION_SECRET is required");
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_SESSION_SECRET", "short")))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_SESSION_SECRET: 5 characters");
+        assertThat(PayflowConfig.fromEnvironment(Map.of()).console().sessionSecret()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}={1} is refused, naming {0}")

@@ -54,7 +54,7 @@ class RestartAfterKillTest {
         String partnerId = partner.get("id").getAsString();
         call("PATCH", "/api/admin/partners/" + partnerId + "/status", ADMIN_TOKEN, "{\"status\":\"approved\",\"reason\":\"test\"}");
         String key = call("POST", "/api/admin/partners/" + partnerId + "/api-keys", ADMIN_TOKEN,
-                "{\"environment\":\"sandbox\",\"name\":\"k\"}").get("key").getAsString();
+                "{\"environment\":\"sandbox\",\"name\":\"k\",\"reason\":\"test\"}").get("key").getAsString();
         String alice = call("POST", "/api/v1/wallets", key,
                 "{\"externalUserId\":\"alice\",\"externalWalletId\":\"alice-main\",\"name\":\"Alice\",\"currency\":\"USD\"}").get("id").getAsString();
         String bob = call("POST", "/api/v1/wallets", key,

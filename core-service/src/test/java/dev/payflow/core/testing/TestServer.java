@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import dev.payflow.core.app.Services;
 import dev.payflow.core.config.PayflowConfig;
 import dev.payflow.core.config.TrafficConfig;
+import dev.payflow.core.config.ConsoleConfig;
 import dev.payflow.core.config.WebhookConfig;
 import dev.payflow.core.webhook.UrlGuard;
 import dev.payflow.core.domain.Ids;
@@ -53,6 +54,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestServer implements AutoCloseable {
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+    /** The console's first admin on every test server, and the key that signs its session cookies. */
+    public static final String BOOTSTRAP_ADMIN_EMAIL = "admin@payflow.test";
+    public static final String BOOTSTRAP_ADMIN_PASSWORD = "test-bootstrap-admin-password";
+    public static final String SESSION_SECRET = "test-session-secret-0123456789abcdefghijklmnop";
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final AtomicInteger PARTNERS = new AtomicInteger();
 
@@ -168,7 +173,10 @@ public final class TestServer implements AutoCloseable {
                 // No webhook worker of its own: tests deliver when their clock says so.
                 .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
                         WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT))
-                .withTraffic(traffic);
+                .withTraffic(traffic)
+                .withConsole(new ConsoleConfig(Optional.of(SESSION_SECRET), Optional.of(BOOTSTRAP_ADMIN_EMAIL), Optional.of(BOOTSTRAP_ADMIN_PASSWORD)))
+                // No retention job of its own: tests run it with server().retention().redactDue() when their clock says so.
+                .withRetention(dev.payflow.core.config.RetentionConfig.DEFAULTS.withIntervalMs(0));
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
     }
@@ -282,7 +290,7 @@ public final class TestServer implements AutoCloseable {
 
     public String issueKey(String partnerId, ApiKey.Environment environment, String... permissions) {
         return admin().createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(environment)
-                .setName("test key").addAllPermissions(java.util.List.of(permissions)).build()).getKey();
+                .setName("test key").addAllPermissions(java.util.List.of(permissions)).setReason("a test needs it").build()).getKey();
     }
 
     public Partner changeStatus(String partnerId, Partner.Status status) {
@@ -353,6 +361,20 @@ public final class TestServer implements AutoCloseable {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             JsonObject body = response.body().isBlank() ? new JsonObject() : JsonParser.parseString(response.body()).getAsJsonObject();
             return new Rest(response.statusCode(), body, response.headers());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A plain GET-style request without JSON parsing, for files and redirects. */
+    public HttpResponse<String> raw(String method, String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.httpPort() + path)).timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + " failed", e);
         } catch (InterruptedException e) {

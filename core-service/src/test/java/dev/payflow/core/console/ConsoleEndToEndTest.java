@@ -1,0 +1,199 @@
+package dev.payflow.core.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.payflow.core.testing.ConsoleSessions;
+import dev.payflow.core.testing.TestServer;
+import dev.payflow.proto.v1.Wallet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real headless Chromium (Debian's chromium and chromedriver; no browser or
+ * driver is downloaded): one browser session, one flow through the pages an operator uses, with a
+ * screenshot of each page under target/console-screenshots. On a developer machine without
+ * Chromium it is skipped; in CI (CI=true, where .ci/run installs Chromium) a missing browser fails.
+ */
+class ConsoleEndToEndTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
+    private static final String PASSWORD = "correct horse battery staple";
+
+    private static TestServer payflow;
+    private static WebDriver browser;
+    private static WebDriverWait wait;
+    private static int screenshot;
+
+    @BeforeAll
+    static void start() throws IOException {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(present).as("CI installs chromium and chromium-driver (.ci/run); the console test must run there").isTrue();
+        }
+        Assumptions.assumeTrue(present, "no /usr/bin/chromium and /usr/bin/chromedriver here: apt-get install -y chromium chromium-driver");
+        payflow = TestServer.start();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        // Headless, and nothing that reaches out to the network on its own (the machines' network is closed).
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--window-size=1280,1600",
+                "--user-data-dir=" + Files.createTempDirectory("payflow-chromium"));
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build(), options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (payflow != null) {
+            payflow.close();
+        }
+    }
+
+    @Test
+    void anAdminOnboardsAPartnerIssuesAKeyFreezesAWalletAndASecondOperatorApprovesAnAdjustmentThatTheAuditLogShows() throws IOException {
+        String approverEmail = "approver-" + UUID.randomUUID() + "@payflow.test";
+        String viewerEmail = "viewer-" + UUID.randomUUID() + "@payflow.test";
+        ConsoleSessions.createOperator(payflow, approverEmail, "operator", PASSWORD);
+        ConsoleSessions.createOperator(payflow, viewerEmail, "viewer", PASSWORD);
+
+        browser.get("http://localhost:" + payflow.server().adminPort() + "/admin");
+        signIn(TestServer.BOOTSTRAP_ADMIN_EMAIL, TestServer.BOOTSTRAP_ADMIN_PASSWORD);
+        snap("sign-in-done");
+
+        // Partners: onboard, approve, issue a sandbox key (shown once).
+        type("partner-name", "RoSaBank");
+        type("partner-company", "Rosa Banking Solutions Inc");
+        type("partner-email", "api-" + UUID.randomUUID() + "@rosabank.example");
+        click("partner-create");
+        waitForMessage("created (pending)");
+        new Select(browser.findElement(By.id("status-value"))).selectByValue("approved");
+        type("status-reason", "KYB documents verified");
+        click("status-submit");
+        waitForMessage("is now approved");
+        type("key-name", "backend");
+        type("key-reason", "RoSaBank starts its integration");
+        click("key-submit");
+        waitForMessage("It is shown once");
+        String key = browser.findElement(By.id("key-value")).getText();
+        assertThat(key).startsWith("sk_test_");
+        snap("partners");
+
+        // The key works for the partner; its wallet is what the operator freezes next.
+        Wallet wallet = payflow.newWallet(key, "USD");
+
+        // CSRF: a request with the cookie but without the token is refused, right here in the browser.
+        Object status = ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "fetch('/api/admin/partners', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'},"
+                + " body: JSON.stringify({name: 'x', companyName: 'x', email: 'csrf@x.example'})}).then(r => done(r.status));");
+        assertThat(status).isEqualTo(403L);
+
+        // Wallets: look up, freeze, unfreeze.
+        click("nav-wallets");
+        type("wallet-id", wallet.getId());
+        click("wallet-lookup");
+        wait.until(ExpectedConditions.textToBe(By.id("wallet-current-status"), "active"));
+        new Select(browser.findElement(By.id("wallet-status"))).selectByValue("frozen");
+        type("wallet-reason", "suspicious activity, ticket 17");
+        click("wallet-status-submit");
+        waitForMessage("is now frozen");
+        wait.until(ExpectedConditions.textToBe(By.id("wallet-current-status"), "frozen"));
+        snap("wallets");
+        new Select(browser.findElement(By.id("wallet-status"))).selectByValue("active");
+        type("wallet-reason", "cleared");
+        click("wallet-status-submit");
+        waitForMessage("is now active");
+
+        // Adjustments: the admin proposes; it cannot approve its own.
+        click("nav-adjustments");
+        type("adjustment-wallet", wallet.getId());
+        type("adjustment-amount", "12.50");
+        type("adjustment-reason", "Goodwill credit for ticket 17");
+        click("adjustment-propose");
+        waitForMessage("proposed; another operator must approve it");
+        By approve = By.cssSelector("#adjustments-table button[aria-label^='Approve']");
+        wait.until(ExpectedConditions.elementToBeClickable(approve)).click();
+        waitForMessage("FOUR_EYES_REQUIRED");
+        snap("adjustments");
+
+        // A second operator approves.
+        click("sign-out");
+        waitForMessage("Signed out.");
+        signIn(approverEmail, PASSWORD);
+        click("nav-adjustments");
+        wait.until(ExpectedConditions.elementToBeClickable(approve)).click();
+        waitForMessage("is booked");
+        assertThat(payflow.balanceOf(key, wallet.getId())).isEqualTo("12.50");
+
+        // The audit log shows it, and the chain verifies.
+        click("nav-audit");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "AdjustmentService.ApproveAdjustment"));
+        click("audit-verify");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-verification"), "Intact"));
+        snap("audit-log");
+
+        // A viewer reads but cannot act.
+        click("sign-out");
+        waitForMessage("Signed out.");
+        signIn(viewerEmail, PASSWORD);
+        click("nav-partners");
+        type("partner-name", "Viewer's try");
+        type("partner-company", "Nope Inc");
+        type("partner-email", "nope-" + UUID.randomUUID() + "@example.com");
+        click("partner-create");
+        waitForMessage("MISSING_PERMISSION");
+        snap("viewer-refused");
+        click("nav-operators");
+        waitForMessage("MISSING_PERMISSION");
+    }
+
+    private static void signIn(String email, String password) {
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-email")));
+        type("signin-email", email);
+        type("signin-password", password);
+        click("signin-submit");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav")));
+    }
+
+    private static void type(String id, String text) {
+        var field = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    private static void click(String id) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.id(id))).click();
+    }
+
+    private static void waitForMessage(String part) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), part));
+    }
+
+    private static void snap(String name) throws IOException {
+        Path file = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(file, SCREENSHOTS.resolve(String.format("%02d-%s.png", ++screenshot, name)), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
