@@ -81,4 +81,19 @@ final class ConnectGrpcService extends ConnectServiceGrpc.ConnectServiceImplBase
         dev.payflow.core.domain.ConnectedAccountBalance balance = accounts.balance(scope, request.getId());
         WalletGrpcService.reply(response, ConnectMapping.balance(request.getId(), scope.livemode(), balance));
     }
+
+    @Override
+    public void createConnectOAuthUrl(dev.payflow.proto.v1.CreateConnectOAuthUrlRequest request,
+            StreamObserver<dev.payflow.proto.v1.ConnectOAuthUrl> response) {
+        dev.payflow.core.app.ConnectOAuth.AuthorizeUrl url = accounts.oauth().authorizeUrl(CallContext.scope(), request.getRedirectUri(),
+                request.getExternalUserId());
+        WalletGrpcService.reply(response, dev.payflow.proto.v1.ConnectOAuthUrl.newBuilder().setUrl(url.url()).setState(url.state())
+                .setExpiresAt(ProtoMapping.timestamp(url.expiresAt())).build());
+    }
+
+    @Override
+    public void completeConnectOAuth(dev.payflow.proto.v1.CompleteConnectOAuthRequest request,
+            StreamObserver<dev.payflow.proto.v1.ConnectedAccount> response) {
+        WalletGrpcService.reply(response, ConnectMapping.account(accounts.oauth().complete(request.getCode(), request.getState())));
+    }
 }

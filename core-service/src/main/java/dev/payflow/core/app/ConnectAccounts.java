@@ -71,6 +71,7 @@ public final class ConnectAccounts {
     private final ConnectEvents events;
     /** Known once the REST listener is bound (in development its port may be ephemeral). */
     private final java.util.function.Supplier<String> publicBaseUrl;
+    private final ConnectOAuth oauth;
 
     public ConnectAccounts(Database database, Services services, ConnectProviders providers, ConnectedAccountRepository accounts,
             ConnectEvents events, java.util.function.Supplier<String> publicBaseUrl) {
@@ -80,6 +81,13 @@ public final class ConnectAccounts {
         this.accounts = Objects.requireNonNull(accounts, "accounts");
         this.events = Objects.requireNonNull(events, "events");
         this.publicBaseUrl = Objects.requireNonNull(publicBaseUrl, "publicBaseUrl");
+        this.oauth = new ConnectOAuth(database, services, providers, accounts, new dev.payflow.core.persistence.ConnectOAuthStateRepository(),
+                events, publicBaseUrl);
+    }
+
+    /** Standard accounts by Stripe Connect OAuth. */
+    public ConnectOAuth oauth() {
+        return oauth;
     }
 
     /** A create request, validated. */
@@ -448,7 +456,7 @@ public final class ConnectAccounts {
         return PayflowException.of(ErrorReason.CONNECT_ACCOUNT_NOT_FOUND, "connected account %s not found", id);
     }
 
-    private static Optional<String> present(String value) {
+    static Optional<String> present(String value) {
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
     }
 
@@ -459,7 +467,7 @@ public final class ConnectAccounts {
         return value;
     }
 
-    private static Optional<String> url(String value, String field) {
+    static Optional<String> url(String value, String field) {
         Optional<String> url = present(Fields.optional(value, field, URL_LENGTH_MAX));
         if (url.isPresent() && !url.get().startsWith("https://") && !url.get().startsWith("http://")) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "%s: not an http(s) URL", field);

@@ -35,6 +35,16 @@ public interface ConnectProvider {
     /** The account's balance at the gateway, read as the account itself. */
     Outcome<ConnectedAccountBalance> balance(String providerAccountId);
 
+    /** Reads the account as the gateway has it now (a Standard account connected by OAuth is read after the code's exchange). */
+    default Outcome<ProviderAccount> retrieveAccount(String providerAccountId) {
+        return new Outcome.Refused<>("not_supported", "this gateway does not read accounts");
+    }
+
+    /** OAuth for Standard accounts, when this gateway is Stripe and the mode has a Connect client id. */
+    default Optional<StripeOAuth> oauth() {
+        return Optional.empty();
+    }
+
     /** Closes an Express account, or revokes a Standard account's authorisation of the platform. */
     Outcome<Boolean> disconnect(String providerAccountId, ConnectedAccount.Type type);
 

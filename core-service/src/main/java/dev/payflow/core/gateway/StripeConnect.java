@@ -28,10 +28,27 @@ import java.util.function.Supplier;
 public final class StripeConnect implements ConnectProvider {
     private final StripeClient client;
     private final CircuitBreaker breaker;
+    private final java.util.Optional<StripeOAuth> oauth;
 
     public StripeConnect(StripeClient client, CircuitBreaker breaker) {
+        this(client, breaker, java.util.Optional.empty());
+    }
+
+    /** With OAuth for Standard accounts when the mode has a Connect client id. */
+    public StripeConnect(StripeClient client, CircuitBreaker breaker, java.util.Optional<StripeOAuth> oauth) {
         this.client = Objects.requireNonNull(client, "client");
         this.breaker = Objects.requireNonNull(breaker, "breaker");
+        this.oauth = Objects.requireNonNull(oauth, "oauth");
+    }
+
+    @Override
+    public java.util.Optional<StripeOAuth> oauth() {
+        return oauth;
+    }
+
+    @Override
+    public Outcome<ProviderAccount> retrieveAccount(String providerAccountId) {
+        return guarded(() -> account(() -> client.v1().accounts().retrieve(providerAccountId)));
     }
 
     @Override
@@ -133,14 +150,18 @@ public final class StripeConnect implements ConnectProvider {
     public Outcome<Boolean> disconnect(String providerAccountId, ConnectedAccount.Type type) {
         if (type == ConnectedAccount.Type.STANDARD) {
             // Standard accounts belong to their holder: only the platform's access is revoked (OAuth deauthorize), which needs the
-            // Connect client id; OAuth-connected accounts are not built yet (see docs/connect.md).
-            return new Outcome.Refused<>("not_supported", "Standard accounts are disconnected by OAuth deauthorization, not built yet");
+            // mode's Connect client id.
+            if (oauth.isEmpty()) {
+                return new Outcome.Refused<>("not_configured", "Standard accounts are disconnected by OAuth deauthorization, which needs "
+                        + "the mode's Connect client id");
+            }
+            return guarded(() -> oauth.get().deauthorize(providerAccountId));
         }
         return guarded(() -> call(() -> Boolean.TRUE.equals(client.v1().accounts().delete(providerAccountId).getDeleted())));
     }
 
     @FunctionalInterface
-    private interface StripeCall<T> {
+    interface StripeCall<T> {
         T call() throws StripeException;
     }
 
@@ -152,7 +173,7 @@ public final class StripeConnect implements ConnectProvider {
         });
     }
 
-    private static <T> Outcome<T> call(StripeCall<T> call) {
+    static <T> Outcome<T> call(StripeCall<T> call) {
         try {
             return new Outcome.Answered<>(call.call());
         } catch (ApiConnectionException | RateLimitException | ApiException | IdempotencyException unknown) {

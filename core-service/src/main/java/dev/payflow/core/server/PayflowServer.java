@@ -228,7 +228,7 @@ public final class PayflowServer implements AutoCloseable {
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         java.util.function.Supplier<String> publicBaseUrl = () -> config.connect().publicBaseUrlOr(httpPort());
         dev.payflow.core.app.ConnectAccounts connectAccounts = new dev.payflow.core.app.ConnectAccounts(database, services,
-                connectProviders(config.stripe(), breakers, publicBaseUrl, services), new dev.payflow.core.persistence.ConnectedAccountRepository(),
+                connectProviders(config.stripe(), config.connect(), breakers, publicBaseUrl, services), new dev.payflow.core.persistence.ConnectedAccountRepository(),
                 new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson()), publicBaseUrl);
         stripeWebhooks = new StripeWebhooks(database, services, StripeWebhooks.signatures(config.stripe().webhookSecretsTest(),
                 config.stripe().webhookSecretsLive()), new GatewayEventRepository(), new PaymentRepository(), payments, connectAccounts);
@@ -433,16 +433,25 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     /** Stripe Connect in each mode whose secret key is configured (on the mode's breaker); otherwise simulated in sandbox and none in production. */
-    private static dev.payflow.core.gateway.ConnectProviders connectProviders(StripeConfig stripe, CircuitBreakerRegistry breakers,
+    private static dev.payflow.core.gateway.ConnectProviders connectProviders(StripeConfig stripe,
+            dev.payflow.core.config.ConnectConfig connect, CircuitBreakerRegistry breakers,
             java.util.function.Supplier<String> publicBaseUrl, Services services) {
         dev.payflow.core.gateway.ConnectProvider sandbox = stripe.secretKeyTest()
                 .<dev.payflow.core.gateway.ConnectProvider>map(key -> new dev.payflow.core.gateway.StripeConnect(
-                        StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-test")))
+                        StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-test"),
+                        connect.clientIdTest().map(clientId -> new dev.payflow.core.gateway.StripeOAuth(key, clientId, connectBase(connect)))))
                 .orElseGet(() -> new dev.payflow.core.gateway.SimulatedConnect(publicBaseUrl, services.clock()));
         Optional<dev.payflow.core.gateway.ConnectProvider> production = stripe.secretKeyLive()
                 .map(key -> new dev.payflow.core.gateway.StripeConnect(StripePayments.client(key, stripe.apiBase()),
-                        breakers.circuitBreaker("stripe-live")));
+                        breakers.circuitBreaker("stripe-live"),
+                        connect.clientIdLive().map(clientId -> new dev.payflow.core.gateway.StripeOAuth(key, clientId, connectBase(connect)))));
         return new dev.payflow.core.gateway.ConnectProviders(sandbox, production);
+    }
+
+    /** Stripe's Connect base for OAuth, or PAYFLOW_STRIPE_CONNECT_BASE (development only). */
+    private static String connectBase(dev.payflow.core.config.ConnectConfig connect) {
+        return connect.connectBase().map(base -> base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
+                .orElse(dev.payflow.core.gateway.StripeOAuth.CONNECT_BASE);
     }
 
     /** Where the console's static files live in the jar. */

@@ -198,23 +198,29 @@ class PartnerIsolationMatrixTest {
      * @param notBuilt the RPC answers UNIMPLEMENTED today, for every caller and object alike
      * @param liveRefusal a reason every production-key call answers before any object is looked up
      *        (so own, foreign and missing ids answer the same by construction)
+     * @param refusedInSandbox the live refusal is answered in sandbox too (the matrix's server has no Stripe key: what needs
+     *        Stripe itself, not a simulation, is refused in both modes)
      */
     record Entry(String method, List<Reference> references, Map<String, String> names, Body body, boolean notBuilt,
-            Optional<String> liveRefusal) {
+            Optional<String> liveRefusal, boolean refusedInSandbox) {
         static Entry of(String method, Body body, Reference... references) {
-            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty());
+            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty(), false);
         }
 
         Entry notBuiltYet() {
-            return new Entry(method, references, names, body, true, liveRefusal);
+            return new Entry(method, references, names, body, true, liveRefusal, refusedInSandbox);
         }
 
         Entry refusedInLivemode(String reason) {
-            return new Entry(method, references, names, body, notBuilt, Optional.of(reason));
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), refusedInSandbox);
         }
 
         Entry withNames(Map<String, String> why) {
-            return new Entry(method, references, why, body, notBuilt, liveRefusal);
+            return new Entry(method, references, why, body, notBuilt, liveRefusal, refusedInSandbox);
+        }
+
+        Entry refusedInBothModes(String reason) {
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), true);
         }
     }
 
@@ -344,7 +350,12 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.ConnectService/DeleteConnectedAccount", NOTHING_ELSE,
                     ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.ConnectService/GetConnectedAccountBalance", NOTHING_ELSE,
-                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
+                    ref("id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND")).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            // OAuth needs Stripe and a Connect client id, which the matrix's server has in neither mode (ConnectOAuthTest covers
+            // the state binding the partner); the callback is public and checked with the uncredentialed RPCs.
+            Entry.of("payflow.v1.ConnectService/CreateConnectOAuthUrl", request -> fields("external_user_id", "matrix-holder-" + UUID.randomUUID())
+                    .fill(request)).withNames(Map.of("external_user_id", "names the holder who connects, in the caller's own namespace"))
+                    .refusedInBothModes("GATEWAY_NOT_CONFIGURED"));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -676,7 +687,7 @@ class PartnerIsolationMatrixTest {
     }
 
     private static Optional<String> expectedWhenMissing(Entry entry, Reference reference, Caller caller) {
-        if (caller.livemode() && entry.liveRefusal().isPresent()) {
+        if ((caller.livemode() || entry.refusedInSandbox()) && entry.liveRefusal().isPresent()) {
             return entry.liveRefusal();
         }
         return reference.missingReason();
@@ -788,7 +799,7 @@ class PartnerIsolationMatrixTest {
         if (entry.notBuilt()) {
             return "NOT_IMPLEMENTED";
         }
-        if (caller.livemode() && entry.liveRefusal().isPresent()) {
+        if ((caller.livemode() || entry.refusedInSandbox()) && entry.liveRefusal().isPresent()) {
             return entry.liveRefusal().get();
         }
         return "";

@@ -79,4 +79,13 @@ class ConnectSandboxTest {
     void liveModeWithoutALiveGatewayIsRefused() {
         assertGrpcError(() -> create(partner.productionKey()), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
     }
+
+    @Test
+    void oauthWithoutAStripeKeyAndConnectClientIdForTheModeIsAFailedPrecondition() {
+        com.google.rpc.Status status = assertGrpcError(() -> payflow.connect(partner.sandboxKey()).createConnectOAuthUrl(
+                dev.payflow.proto.v1.CreateConnectOAuthUrlRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        assertThat(status.getMessage()).contains("PAYFLOW_STRIPE_CONNECT_CLIENT_ID_TEST");
+        assertGrpcError(() -> payflow.connect(partner.productionKey()).createConnectOAuthUrl(
+                dev.payflow.proto.v1.CreateConnectOAuthUrlRequest.getDefaultInstance()), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+    }
 }

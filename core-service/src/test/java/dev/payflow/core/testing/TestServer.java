@@ -170,6 +170,9 @@ public final class TestServer implements AutoCloseable {
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
                 Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled)
                 .withStripe(stripe)
+                // Connect OAuth against the same fake as the API, when there is one.
+                .withConnect(new dev.payflow.core.config.ConnectConfig(Optional.empty(), stripe.apiBase().map(base -> CONNECT_CLIENT_ID_TEST),
+                        stripe.apiBase().map(base -> CONNECT_CLIENT_ID_LIVE), stripe.apiBase()))
                 // No webhook worker of its own: tests deliver when their clock says so.
                 .withWebhooks(new WebhookConfig(Optional.of(WEBHOOK_ENCRYPTION_KEY), 0, requestTimeoutMs, WebhookConfig.DELIVERY_THREADS_DEFAULT,
                         WebhookConfig.ENDPOINT_CONCURRENCY_DEFAULT))
@@ -398,4 +401,8 @@ public final class TestServer implements AutoCloseable {
         channel.shutdownNow();
         server.close();
     }
+
+    /** The Connect client ids of a server whose Stripe is a fake. */
+    public static final String CONNECT_CLIENT_ID_TEST = "ca_test_fake_0123456789";
+    public static final String CONNECT_CLIENT_ID_LIVE = "ca_live_fake_0123456789";
 }
