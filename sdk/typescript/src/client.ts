@@ -146,6 +146,7 @@ export class PayFlowClient {
       onboardingLink: (id: string, init: Rest<typeof connect.createOnboardingLink, "id"> = {}) =>
         this.call(connect.createOnboardingLink, { ...init, id }),
       balance: (id: string) => this.call(connect.getConnectedAccountBalance, { id }),
+      oauthUrl: (init: Init<typeof connect.createConnectOAuthUrl> = {}) => this.call(connect.createConnectOAuthUrl, init),
     };
     const payout = PayoutService.method;
     this.payouts = {

@@ -347,6 +347,11 @@ public final class PayFlowClient implements AutoCloseable {
       return call(dev.payflow.proto.v1.ConnectServiceGrpc.getGetConnectedAccountBalanceMethod(),
           dev.payflow.proto.v1.GetConnectedAccountBalanceRequest.newBuilder().setId(id).build());
     }
+
+    /** Stripe's authorize URL through which an existing (Standard) Stripe account connects by OAuth, and its single-use state. */
+    public dev.payflow.proto.v1.ConnectOAuthUrl oauthUrl(dev.payflow.proto.v1.CreateConnectOAuthUrlRequest request) {
+      return call(dev.payflow.proto.v1.ConnectServiceGrpc.getCreateConnectOAuthUrlMethod(), request);
+    }
   }
 
   /** PayoutService. */
