@@ -294,7 +294,9 @@ public final class LedgerEngine {
     /** A member whose key was used before (or by an earlier member of its batch): its earlier answer, or its own refusal. */
     private Outcome answerAsEarlierOrRefuse(DSLContext tx, PartnerScope scope, Movement movement) {
         try {
-            return answerAsEarlier(tx, scope, movement);
+            Outcome earlier = answerAsEarlier(tx, scope, movement);
+            observer.replayed(scope, movement);
+            return earlier;
         } catch (PayflowException refused) {
             return new Outcome(Optional.empty(), Optional.of(refused));
         }

@@ -138,7 +138,7 @@ class PartnerIsolationMatrixTest {
         PAYMENT(IdPrefix.PAYMENT),
         /** A payment authorised and not captured ({@code capture: false}), which a capture or cancel uses up. */
         AUTHORISED_PAYMENT(IdPrefix.PAYMENT),
-        /** The matrix makes no payout yet (its callers have no connected accounts): an id nobody has stands in for theirs. */
+        /** A payout in transit from the caller's first wallet to its connected account (made in-process: see {@link #payout}). */
         PAYOUT(IdPrefix.PAYOUT),
         /** A partner event of the outbox (the fixture's transfer wrote some). */
         EVENT(IdPrefix.EVENT),
@@ -147,7 +147,9 @@ class PartnerIsolationMatrixTest {
         /** The partner's own {@code externalWalletId} of a wallet. */
         EXTERNAL_WALLET_ID(null),
         /** The partner's own {@code externalUserId} of a wallet's user. */
-        EXTERNAL_USER_ID(null);
+        EXTERNAL_USER_ID(null),
+        /** The partner's own {@code externalUserId} of the holder of an onboarded connected account (a payout's recipient). */
+        CONNECTED_USER(null);
 
         private final IdPrefix prefix;
 
@@ -155,8 +157,9 @@ class PartnerIsolationMatrixTest {
             this.prefix = prefix;
         }
 
+        /** Every kind has a fixture in {@link #caller}; a new kind without one answers false here until it gets one. */
         boolean creatable() {
-            return this != PAYOUT;
+            return true;
         }
 
         /** Pending holds are used up by capture and void, so the calls that must succeed get a fresh one each. */
@@ -197,30 +200,39 @@ class PartnerIsolationMatrixTest {
      *        caller's own namespace
      * @param notBuilt the RPC answers UNIMPLEMENTED today, for every caller and object alike
      * @param liveRefusal a reason every production-key call answers before any object is looked up
-     *        (so own, foreign and missing ids answer the same by construction)
-     * @param refusedInSandbox the live refusal is answered in sandbox too (the matrix's server has no Stripe key: what needs
-     *        Stripe itself, not a simulation, is refused in both modes)
+     *        (so own, foreign and missing ids answer the same by construction), but those of
+     *        {@code lookedUpFirst}
+     * @param lookedUpFirst reference fields looked up before the live refusal: a missing or foreign
+     *        one answers its own missing reason in live mode too
+     * @param ownRefusal what a call on the caller's own objects answers, when the contract refuses it
+     *        (a cancel of a payout the bank has taken) after finding them
      */
     record Entry(String method, List<Reference> references, Map<String, String> names, Body body, boolean notBuilt,
-            Optional<String> liveRefusal, boolean refusedInSandbox) {
+            Optional<String> liveRefusal, Set<String> lookedUpFirst, Optional<String> ownRefusal) {
         static Entry of(String method, Body body, Reference... references) {
-            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty(), false);
+            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty(), Set.of(), Optional.empty());
         }
 
         Entry notBuiltYet() {
-            return new Entry(method, references, names, body, true, liveRefusal, refusedInSandbox);
+            return new Entry(method, references, names, body, true, liveRefusal, lookedUpFirst, ownRefusal);
         }
 
         Entry refusedInLivemode(String reason) {
-            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), refusedInSandbox);
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), lookedUpFirst, ownRefusal);
+        }
+
+        /** Refused in live mode once these fields' objects are found (a missing or foreign one answers its missing reason). */
+        Entry refusedInLivemodeAfterLookingUp(String reason, String... fields) {
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), Set.of(fields), ownRefusal);
+        }
+
+        /** The caller's own objects are found and then refused with this reason, in both modes. */
+        Entry ownAnswers(String reason) {
+            return new Entry(method, references, names, body, notBuilt, liveRefusal, lookedUpFirst, Optional.of(reason));
         }
 
         Entry withNames(Map<String, String> why) {
-            return new Entry(method, references, why, body, notBuilt, liveRefusal, refusedInSandbox);
-        }
-
-        Entry refusedInBothModes(String reason) {
-            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), true);
+            return new Entry(method, references, why, body, notBuilt, liveRefusal, lookedUpFirst, ownRefusal);
         }
     }
 
@@ -234,7 +246,8 @@ class PartnerIsolationMatrixTest {
 
     /**
      * One of several references a request takes only one of at a time (a payment funds a wallet or
-     * is routed to a connected account, never both): it is left empty while another is under test.
+     * is routed to a connected account, never both): it is left empty while another is under test,
+     * and only the entry's first alternative is filled while a field that is not one is under test.
      */
     private static Reference alternativeRef(String field, Kind kind, String missingReason) {
         return new Reference(field, kind, 0, Optional.of(missingReason), true);
@@ -255,15 +268,6 @@ class PartnerIsolationMatrixTest {
         };
     }
 
-    /** A payout's body but its wallet: a dollar to the connected account of a user of the caller's. */
-    private static final Body PAYOUT_TO_A_USER = request -> {
-        set(request, "amount", "1.00");
-        set(request, "currency", "USD");
-        Descriptors.FieldDescriptor destination = request.getDescriptorForType().findFieldByName("destination");
-        DynamicMessage.Builder recipient = DynamicMessage.newBuilder(destination.getMessageType());
-        set(recipient, "external_user_id", "matrix-recipient");
-        request.setField(destination, recipient.build());
-    };
 
     /** Where sandbox callers' webhooks go: a loopback port nothing listens on, so a replay fails fast and harmlessly. */
     private static final String MATRIX_WEBHOOK_URL = "http://localhost:9/matrix";
@@ -312,12 +316,20 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.WebhookEndpointService/ListEvents", NOTHING_ELSE),
             Entry.of("payflow.v1.WebhookEndpointService/GetEvent", NOTHING_ELSE, ref("id", Kind.EVENT, "EVENT_NOT_FOUND")),
             Entry.of("payflow.v1.WebhookEndpointService/ReplayEvent", NOTHING_ELSE, ref("event_id", Kind.EVENT, "EVENT_NOT_FOUND")),
-            // No caller has a connected account yet (the kind has no fixture): the recipient is looked up before the wallet, so
-            // every wallet answers CONNECT_ACCOUNT_NOT_FOUND alike. Payouts themselves are not made here either: see docs/payouts.md.
-            Entry.of("payflow.v1.PayoutService/CreatePayout", PAYOUT_TO_A_USER, ref("wallet_id", Kind.WALLET, "CONNECT_ACCOUNT_NOT_FOUND")),
+            // A dollar to an onboarded connected account of the caller's, named by its id or by its holder's user id (one at a
+            // time). The recipient is looked up first, then (live) the gateway that holds it: the matrix's server has no live
+            // payout gateway, so a live payout to an own account is refused before the wallet is looked up.
+            Entry.of("payflow.v1.PayoutService/CreatePayout", fields("amount", "1.00", "currency", "USD"),
+                    ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
+                    alternativeRef("destination.connected_account_id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND"),
+                    alternativeRef("destination.external_user_id", Kind.CONNECTED_USER, "CONNECT_ACCOUNT_NOT_FOUND"))
+                    .refusedInLivemodeAfterLookingUp("GATEWAY_NOT_CONFIGURED", "destination.connected_account_id",
+                            "destination.external_user_id"),
             Entry.of("payflow.v1.PayoutService/ListPayouts", NOTHING_ELSE, filter("wallet_id", Kind.WALLET)),
             Entry.of("payflow.v1.PayoutService/GetPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "PAYOUT_NOT_FOUND")),
-            Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "PAYOUT_NOT_FOUND")),
+            // The fixture payout is in transit at the (simulated) bank, which has taken it: an own cancel is found and refused.
+            Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "PAYOUT_NOT_FOUND"))
+                    .ownAnswers("PAYOUT_NOT_CANCELLABLE"),
             // The matrix's server has no live gateway, and that is checked before the wallet is looked up.
             Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD", "payment_method", "pm_card_visa"),
                     alternativeRef("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
@@ -355,7 +367,7 @@ class PartnerIsolationMatrixTest {
             // the state binding the partner); the callback is public and checked with the uncredentialed RPCs.
             Entry.of("payflow.v1.ConnectService/CreateConnectOAuthUrl", request -> fields("external_user_id", "matrix-holder-" + UUID.randomUUID())
                     .fill(request)).withNames(Map.of("external_user_id", "names the holder who connects, in the caller's own namespace"))
-                    .refusedInBothModes("GATEWAY_NOT_CONFIGURED"));
+                    .ownAnswers("GATEWAY_NOT_CONFIGURED").refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -449,6 +461,12 @@ class PartnerIsolationMatrixTest {
     private static Payments livePayments;
     /** Connected accounts of both modes, simulated: the matrix's server has no live gateway. */
     private static dev.payflow.core.app.ConnectAccounts liveConnect;
+    /**
+     * Payouts of both modes to simulated connected accounts, whose simulated bank payout arrives in
+     * an hour: in transit for the whole run, so the server's payout worker does not touch them
+     * between the snapshots of the foreign calls (its own simulated payouts arrive in seconds).
+     */
+    private static dev.payflow.core.app.Payouts livePayouts;
 
     @BeforeAll
     static void start() {
@@ -466,6 +484,11 @@ class PartnerIsolationMatrixTest {
                 new dev.payflow.core.gateway.ConnectProviders(new dev.payflow.core.gateway.SimulatedConnect(base, Clock.systemUTC()),
                         Optional.of(new dev.payflow.core.gateway.SimulatedConnect(base, Clock.systemUTC()))),
                 new dev.payflow.core.persistence.ConnectedAccountRepository(), dev.payflow.core.webhook.ConnectEvents.NONE, base);
+        dev.payflow.core.gateway.SimulatedPayouts inAnHour = new dev.payflow.core.gateway.SimulatedPayouts(Clock.systemUTC(), java.time.Duration.ofHours(1));
+        livePayouts = new dev.payflow.core.app.Payouts(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS), engine,
+                new dev.payflow.core.gateway.PayoutProviders(List.of(inAnHour), List.of(inAnHour)), new dev.payflow.core.persistence.PayoutRepository(),
+                new dev.payflow.core.persistence.ConnectedAccountRepository(), dev.payflow.core.webhook.PayoutEvents.NONE,
+                dev.payflow.core.app.Payouts.STEP_LEASE);
         for (String name : List.of("A", "B", "C")) {
             TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
             CALLERS.add(caller(name + "/sandbox", partner, false));
@@ -498,7 +521,10 @@ class PartnerIsolationMatrixTest {
         objects.put(Kind.PAYMENT, List.of(livePayments.create(new PartnerScope(partner.partnerId(), livemode),
                 Payments.CreateTerms.of("2.00", "USD", "pm_card_visa", "", "", "matrix payment", first.getId(), true, Metadata.EMPTY),
                 IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id()));
-        objects.put(Kind.CONNECTED_ACCOUNT, List.of(connectedAccount(new PartnerScope(partner.partnerId(), livemode))));
+        dev.payflow.core.domain.ConnectedAccount recipient = onboardedAccount(new PartnerScope(partner.partnerId(), livemode));
+        objects.put(Kind.CONNECTED_ACCOUNT, List.of(recipient.id()));
+        objects.put(Kind.CONNECTED_USER, List.of(recipient.externalUserId().orElseThrow()));
+        objects.put(Kind.PAYOUT, List.of(payout(new PartnerScope(partner.partnerId(), livemode), first.getId(), recipient.id())));
         objects.put(Kind.EVENT, List.of(payflow.webhooks(key).listEvents(dev.payflow.proto.v1.ListEventsRequest.getDefaultInstance())
                 .getEvents(0).getId()));
         if (!livemode) {
@@ -509,14 +535,42 @@ class PartnerIsolationMatrixTest {
         return new Caller(name, partner, livemode, objects);
     }
 
-    /** A connected account; in sandbox onboarded (its simulated onboarding followed), so payments can be routed to it. */
+    /** An onboarded connected account, so payments can be routed to it and payouts made to it. */
     private static String connectedAccount(PartnerScope scope) {
+        return onboardedAccount(scope).id();
+    }
+
+    /**
+     * A simulated connected account, onboarded: in sandbox its simulated onboarding followed, as
+     * its onboarding page does; in production, which has no such page (and no live gateway here),
+     * marked onboarded in the database as the gateway's answer would.
+     */
+    private static dev.payflow.core.domain.ConnectedAccount onboardedAccount(PartnerScope scope) {
         dev.payflow.core.domain.ConnectedAccount account = liveConnect.create(scope, dev.payflow.core.app.ConnectAccounts.CreateTerms.of(
                 "matrix-holder-" + UUID.randomUUID(), "US", "holder@matrix.example", "", "", "", Metadata.EMPTY)).account();
+        String providerAccountId = account.providerAccountId().orElseThrow();
         if (!scope.livemode()) {
-            liveConnect.completeSimulatedOnboarding(account.providerAccountId().orElseThrow()).orElseThrow();
+            liveConnect.completeSimulatedOnboarding(providerAccountId).orElseThrow();
+            return account;
         }
-        return account.id();
+        dev.payflow.core.persistence.ConnectedAccountRepository accounts = new dev.payflow.core.persistence.ConnectedAccountRepository();
+        return payflow.server().database().inTransaction(tx -> {
+            dev.payflow.core.domain.ConnectedAccount locked = accounts.findForUpdateFromGateway(tx,
+                    dev.payflow.core.gateway.SimulatedConnect.NAME, true, providerAccountId).orElseThrow();
+            dev.payflow.core.domain.ConnectedAccount onboarded = locked.withGateway(dev.payflow.core.gateway.SimulatedConnect.onboarded(),
+                    java.time.Instant.now());
+            accounts.update(tx, onboarded);
+            return onboarded;
+        });
+    }
+
+    /** A dollar paid out from the wallet to the account: transferred and in transit at the simulated bank for an hour. */
+    private static String payout(PartnerScope scope, String walletId, String connectedAccountId) {
+        dev.payflow.core.domain.Payout payout = livePayouts.create(scope, dev.payflow.core.app.Payouts.CreateTerms.of(walletId, "1.00", "USD",
+                "matrix payout", true, connectedAccountId, "", Metadata.EMPTY), IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()),
+                "matrix");
+        assertThat(payout.status()).as("the fixture payout %s", payout.id()).isEqualTo(dev.payflow.core.domain.PayoutStatus.IN_TRANSIT);
+        return payout.id();
     }
 
     private static String authorisedPayment(PartnerScope scope, String walletId) {
@@ -608,7 +662,7 @@ class PartnerIsolationMatrixTest {
             }
         }
         for (String field : classified) {
-            if (rpc.method().getInputType().findFieldByName(field) == null) {
+            if (fieldAt(rpc.method().getInputType(), field) == null) {
                 problems.add(rpc.name() + ": the matrix names a field " + field + " the request does not have");
             }
         }
@@ -687,7 +741,7 @@ class PartnerIsolationMatrixTest {
     }
 
     private static Optional<String> expectedWhenMissing(Entry entry, Reference reference, Caller caller) {
-        if ((caller.livemode() || entry.refusedInSandbox()) && entry.liveRefusal().isPresent()) {
+        if (caller.livemode() && entry.liveRefusal().isPresent() && !entry.lookedUpFirst().contains(reference.field())) {
             return entry.liveRefusal();
         }
         return reference.missingReason();
@@ -799,10 +853,10 @@ class PartnerIsolationMatrixTest {
         if (entry.notBuilt()) {
             return "NOT_IMPLEMENTED";
         }
-        if ((caller.livemode() || entry.refusedInSandbox()) && entry.liveRefusal().isPresent()) {
+        if (caller.livemode() && entry.liveRefusal().isPresent()) {
             return entry.liveRefusal().get();
         }
-        return "";
+        return entry.ownRefusal().orElse("");
     }
 
     /** Every {@code partner_id} and {@code livemode} in a response must be the caller's. */
@@ -915,8 +969,10 @@ class PartnerIsolationMatrixTest {
             Target targetKind) {
         DynamicMessage.Builder request = DynamicMessage.newBuilder(rpc.method().getInputType());
         entry.body().fill(request);
+        Reference firstAlternative = entry.references().stream().filter(Reference::alternative).findFirst().orElse(null);
+        boolean alternativeUnderTest = underTest != null && underTest.alternative();
         for (Reference reference : entry.references()) {
-            if (reference.alternative() && reference != underTest && underTest != null) {
+            if (reference.alternative() && reference != underTest && (alternativeUnderTest || reference != firstAlternative)) {
                 continue;
             }
             String value = reference == underTest ? target : caller.object(reference.kind(), reference.instance());
@@ -1050,7 +1106,30 @@ class PartnerIsolationMatrixTest {
         }
     }
 
+    /** The field a name or dotted path ({@code destination.connected_account_id}) names, or null. */
+    private static Descriptors.FieldDescriptor fieldAt(Descriptors.Descriptor type, String path) {
+        int dot = path.indexOf('.');
+        Descriptors.FieldDescriptor field = type.findFieldByName(dot < 0 ? path : path.substring(0, dot));
+        if (dot < 0 || field == null) {
+            return field;
+        }
+        return field.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE ? fieldAt(field.getMessageType(), path.substring(dot + 1))
+                : null;
+    }
+
     private static void set(DynamicMessage.Builder request, String name, Object value) {
+        int dot = name.indexOf('.');
+        if (dot >= 0) {
+            Descriptors.FieldDescriptor outer = request.getDescriptorForType().findFieldByName(name.substring(0, dot));
+            if (outer == null || outer.getJavaType() != Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+                throw new IllegalStateException(request.getDescriptorForType().getFullName() + " has no message field " + name.substring(0, dot));
+            }
+            DynamicMessage.Builder nested = request.hasField(outer) ? ((DynamicMessage) request.getField(outer)).toBuilder()
+                    : DynamicMessage.newBuilder(outer.getMessageType());
+            set(nested, name.substring(dot + 1), value);
+            request.setField(outer, nested.build());
+            return;
+        }
         Descriptors.FieldDescriptor field = request.getDescriptorForType().findFieldByName(name);
         if (field == null) {
             throw new IllegalStateException(request.getDescriptorForType().getFullName() + " has no field " + name);

@@ -106,7 +106,8 @@ class PayflowConfigTest {
     @Test
     void productionRefusesToStartWithoutASessionSecretOfThirtyTwoCharacters() {
         assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_ENVIRONMENT", "production",
-                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY)))
+                "PAYFLOW_DATABASE_URL", "jdbc:postgresql://db/payflow", "PAYFLOW_ADMIN_TOKEN", TOKEN, "PAYFLOW_ENCRYPTION_KEY", ENCRYPTION_KEY,
+                "PAYFLOW_PUBLIC_BASE_URL", "https://api.payflow.example")))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_SESSION_SECRET is required");
         assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of("PAYFLOW_SESSION_SECRET", "short")))
                 .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining("PAYFLOW_SESSION_SECRET: 5 characters");
