@@ -30,6 +30,8 @@ final class AuthenticationInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> STRIPE_SIGNATURE = Metadata.Key.of("stripe-signature", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "bearer ";
+    /** The other way to present a partner key or the admin token, for clients that cannot set Authorization. */
+    private static final Metadata.Key<String> X_API_KEY = Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final Metadata.Key<String> COOKIE = Metadata.Key.of("cookie", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -97,6 +99,9 @@ final class AuthenticationInterceptor implements ServerInterceptor {
      */
     private OperatorPrincipal operator(Metadata headers, String sessionCookie) {
         String authorization = headers.get(AUTHORIZATION);
+        if (authorization == null || authorization.isBlank()) {
+            authorization = headers.get(X_API_KEY);
+        }
         if ((authorization == null || authorization.isBlank()) && sessionCookie != null && sessions.isPresent()) {
             return sessions.get().authenticate(sessionCookie);
         }
@@ -128,7 +133,12 @@ final class AuthenticationInterceptor implements ServerInterceptor {
     private static String bearer(Metadata headers) {
         String authorization = headers.get(AUTHORIZATION);
         if (authorization == null || authorization.isBlank()) {
-            throw PayflowException.of(ErrorReason.MISSING_CREDENTIALS, "missing credentials (expected: an Authorization: Bearer header)");
+            String apiKey = headers.get(X_API_KEY);
+            if (apiKey != null && !apiKey.isBlank()) {
+                return apiKey.trim();
+            }
+            throw PayflowException.of(ErrorReason.MISSING_CREDENTIALS,
+                    "missing credentials (expected: an Authorization: Bearer header or an x-api-key header)");
         }
         String value = authorization.trim();
         if (value.length() < BEARER.length() || !value.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {

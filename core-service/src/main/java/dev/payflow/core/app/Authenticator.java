@@ -18,11 +18,17 @@ public final class Authenticator {
     private final Database database;
     private final ApiKeyRepository apiKeys;
     private final byte[] adminToken;
+    private final java.time.Clock clock;
 
     public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken) {
+        this(database, apiKeys, adminToken, java.time.Clock.systemUTC());
+    }
+
+    public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken, java.time.Clock clock) {
         this.database = database;
         this.apiKeys = apiKeys;
         this.adminToken = Objects.requireNonNull(adminToken, "adminToken").getBytes(StandardCharsets.UTF_8);
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** The partner behind a presented API key. Every check reads the database, so revocation and suspension act at once. */
@@ -34,6 +40,11 @@ public final class Authenticator {
         if (found.key().isRevoked()) {
             // The caller hears what a never-issued key hears, so a leaked key is not confirmed as real; the log knows.
             LOG.info("refused revoked API key {} ({})", found.key().id(), found.key().prefix());
+            throw invalidKey();
+        }
+        if (found.key().isExpiredAt(clock.instant())) {
+            // A rolled key past its grace period: the same answer as a revoked key.
+            LOG.info("refused expired API key {} ({})", found.key().id(), found.key().prefix());
             throw invalidKey();
         }
         if (found.key().livemode() != livemode) {
