@@ -108,8 +108,9 @@ final class AuthenticationInterceptor implements ServerInterceptor {
         if ((authorization == null || authorization.isBlank()) && sessionCookie != null) {
             throw PayflowException.of(ErrorReason.SESSION_EXPIRED, "operator sessions are not served here");
         }
-        authenticator.authenticateAdmin(bearer(headers));
-        return new OperatorPrincipal(Operator.automation(clock.instant()), java.util.Optional.empty());
+        String tokenName = authenticator.authenticateAdmin(bearer(headers));
+        CallRecord.attributeAdminTokenCurrent(tokenName);
+        return new OperatorPrincipal(Operator.automation(clock.instant(), tokenName), java.util.Optional.empty());
     }
 
     /** The value of the {@code payflow_session} cookie, or null. */
