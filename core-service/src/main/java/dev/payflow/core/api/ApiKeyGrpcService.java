@@ -5,6 +5,7 @@ import static dev.payflow.core.api.WalletGrpcService.reply;
 import dev.payflow.core.app.ApiKeyAdministration;
 import dev.payflow.proto.v1.ApiKeyServiceGrpc;
 import dev.payflow.proto.v1.RollApiKeyResponse;
+import dev.payflow.proto.v1.RollOwnApiKeyResponse;
 import dev.payflow.proto.v1.RollOwnApiKeyRequest;
 import io.grpc.stub.StreamObserver;
 import java.util.OptionalInt;
@@ -18,10 +19,11 @@ final class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
     }
 
     @Override
-    public void rollOwnApiKey(RollOwnApiKeyRequest request, StreamObserver<RollApiKeyResponse> response) {
+    public void rollOwnApiKey(RollOwnApiKeyRequest request, StreamObserver<RollOwnApiKeyResponse> response) {
         // The key is the caller's own, as authenticated: no id in the request, so no other key can be named.
         String ownKeyId = CallContext.PRINCIPAL.get().apiKeyId();
-        reply(response, PartnerAdminGrpcService.rolled(apiKeys.roll(ownKeyId,
-                request.hasExpiresInHours() ? OptionalInt.of(request.getExpiresInHours()) : OptionalInt.empty())));
+        RollApiKeyResponse rolled = PartnerAdminGrpcService.rolled(apiKeys.roll(ownKeyId,
+                request.hasExpiresInHours() ? OptionalInt.of(request.getExpiresInHours()) : OptionalInt.empty()));
+        reply(response, RollOwnApiKeyResponse.newBuilder().setApiKey(rolled.getApiKey()).setPreviousApiKey(rolled.getPreviousApiKey()).build());
     }
 }
