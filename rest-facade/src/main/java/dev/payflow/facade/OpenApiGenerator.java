@@ -457,7 +457,8 @@ public final class OpenApiGenerator {
     if (scheme != null) {
       JsonObject requirement = new JsonObject();
       JsonArray scopes = new JsonArray();
-      if (rule.getRuleCase() == AccessRule.RuleCase.PARTNER_PERMISSION) {
+      // An empty permission (any valid partner key, e.g. RollOwnApiKey) needs no scope.
+      if (rule.getRuleCase() == AccessRule.RuleCase.PARTNER_PERMISSION && !rule.getPartnerPermission().isEmpty()) {
         scopes.add(rule.getPartnerPermission());
       }
       requirement.add(scheme, scopes);

@@ -41,8 +41,9 @@ final class AccessRuleInterceptor implements ServerInterceptor {
         // An if-chain over the sealed requirement: pattern matching for switch needs Java 21.
         if (requirement instanceof AccessRules.PartnerPermission needed) {
             PartnerPrincipal principal = present(CallContext.PRINCIPAL.get(), "partner");
-            if (!principal.permissions().contains(needed.permission())) {
-                throw PayflowException.of(ErrorReason.MISSING_PERMISSION, "this API key lacks the permission %s", needed.permission().wireName());
+            if (needed.permission().isPresent() && !principal.permissions().contains(needed.permission().get())) {
+                throw PayflowException.of(ErrorReason.MISSING_PERMISSION, "this API key lacks the permission %s",
+                        needed.permission().get().wireName());
             }
         } else if (requirement instanceof AccessRules.Operator needed) {
             OperatorRole role = present(CallContext.OPERATOR_ROLE.get(), "operator");

@@ -24,10 +24,14 @@ final class AccessRules {
     sealed interface Requirement permits PartnerPermission, Operator, SignedBySender, Public {
     }
 
-    /** A partner API key carrying this permission. */
-    record PartnerPermission(Permission permission) implements Requirement {
+    /** A partner API key carrying this permission; none: any valid partner key (an empty permission in the rule). */
+    record PartnerPermission(java.util.Optional<Permission> permission) implements Requirement {
         PartnerPermission {
             Objects.requireNonNull(permission, "permission");
+        }
+
+        PartnerPermission(Permission permission) {
+            this(java.util.Optional.of(permission));
         }
     }
 
@@ -92,8 +96,10 @@ final class AccessRules {
     /** Parses one rule; anything it cannot read exactly stops the server from starting. */
     static Requirement requirementOf(String name, AccessRule rule) {
         return switch (rule.getRuleCase()) {
-            case PARTNER_PERMISSION -> new PartnerPermission(Permission.fromWireName(rule.getPartnerPermission()).orElseThrow(
-                    () -> new IllegalStateException(name + ": unknown permission '" + rule.getPartnerPermission() + "'")));
+            case PARTNER_PERMISSION -> rule.getPartnerPermission().isEmpty()
+                    ? new PartnerPermission(java.util.Optional.empty())
+                    : new PartnerPermission(Permission.fromWireName(rule.getPartnerPermission()).orElseThrow(
+                            () -> new IllegalStateException(name + ": unknown permission '" + rule.getPartnerPermission() + "'")));
             case ADMIN -> {
                 requireTrue(name, "admin", rule.getAdmin());
                 yield new Operator(OperatorRole.ADMIN);

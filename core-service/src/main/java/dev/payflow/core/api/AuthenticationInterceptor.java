@@ -30,6 +30,8 @@ final class AuthenticationInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> STRIPE_SIGNATURE = Metadata.Key.of("stripe-signature", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "bearer ";
+    /** The other way to present a partner key or the admin token, for clients that cannot set Authorization. */
+    private static final Metadata.Key<String> X_API_KEY = Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final Metadata.Key<String> COOKIE = Metadata.Key.of("cookie", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -97,14 +99,18 @@ final class AuthenticationInterceptor implements ServerInterceptor {
      */
     private OperatorPrincipal operator(Metadata headers, String sessionCookie) {
         String authorization = headers.get(AUTHORIZATION);
+        if (authorization == null || authorization.isBlank()) {
+            authorization = headers.get(X_API_KEY);
+        }
         if ((authorization == null || authorization.isBlank()) && sessionCookie != null && sessions.isPresent()) {
             return sessions.get().authenticate(sessionCookie);
         }
         if ((authorization == null || authorization.isBlank()) && sessionCookie != null) {
             throw PayflowException.of(ErrorReason.SESSION_EXPIRED, "operator sessions are not served here");
         }
-        authenticator.authenticateAdmin(bearer(headers));
-        return new OperatorPrincipal(Operator.automation(clock.instant()), java.util.Optional.empty());
+        String tokenName = authenticator.authenticateAdmin(bearer(headers));
+        CallRecord.attributeAdminTokenCurrent(tokenName);
+        return new OperatorPrincipal(Operator.automation(clock.instant(), tokenName), java.util.Optional.empty());
     }
 
     /** The value of the {@code payflow_session} cookie, or null. */
@@ -128,7 +134,12 @@ final class AuthenticationInterceptor implements ServerInterceptor {
     private static String bearer(Metadata headers) {
         String authorization = headers.get(AUTHORIZATION);
         if (authorization == null || authorization.isBlank()) {
-            throw PayflowException.of(ErrorReason.MISSING_CREDENTIALS, "missing credentials (expected: an Authorization: Bearer header)");
+            String apiKey = headers.get(X_API_KEY);
+            if (apiKey != null && !apiKey.isBlank()) {
+                return apiKey.trim();
+            }
+            throw PayflowException.of(ErrorReason.MISSING_CREDENTIALS,
+                    "missing credentials (expected: an Authorization: Bearer header or an x-api-key header)");
         }
         String value = authorization.trim();
         if (value.length() < BEARER.length() || !value.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {

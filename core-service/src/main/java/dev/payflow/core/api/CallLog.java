@@ -7,7 +7,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * One JSON line per call: time, requestId, partnerId, mode, method, status, reason, latencyMs.
+ * One JSON line per call: time, requestId, partnerId, mode, method, status, reason, adminToken (the
+ * admin token's name, never its secret), latencyMs.
  * Nothing else is ever written: no credential, no header, no request or response body, so no key,
  * secret or card number can reach the log through it.
  */
@@ -40,7 +41,8 @@ public final class CallLog {
         return this == OFF;
     }
 
-    void record(Instant time, String requestId, PartnerScope partner, String method, String status, String reason, double latencyMs) {
+    void record(Instant time, String requestId, PartnerScope partner, String method, String status, String reason, String adminToken,
+            double latencyMs) {
         StringBuilder line = new StringBuilder(256).append('{');
         field(line, "time", time.toString()).append(',');
         field(line, "requestId", requestId).append(',');
@@ -49,6 +51,7 @@ public final class CallLog {
         field(line, "method", method).append(',');
         field(line, "status", status).append(',');
         field(line, "reason", reason).append(',');
+        field(line, "adminToken", adminToken).append(',');
         line.append("\"latencyMs\":").append(String.format(java.util.Locale.ROOT, "%.3f", latencyMs)).append('}');
         sink.accept(line.toString());
     }

@@ -40,4 +40,19 @@ final class CallRecord {
             record.attribute(scope);
         }
     }
+
+    private volatile String adminTokenName;
+
+    /** Written by {@link AuthenticationInterceptor}: the name of the admin token that authenticated the call. */
+    static void attributeAdminTokenCurrent(String name) {
+        CallRecord record = KEY.get();
+        if (record != null) {
+            record.adminTokenName = name;
+        }
+    }
+
+    /** The admin token's name, or null for calls not made with one. */
+    String adminTokenName() {
+        return adminTokenName;
+    }
 }

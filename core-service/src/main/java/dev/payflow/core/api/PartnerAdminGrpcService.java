@@ -167,6 +167,19 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
     }
 
     @Override
+    public void rollApiKey(dev.payflow.proto.v1.RollApiKeyRequest request, StreamObserver<dev.payflow.proto.v1.RollApiKeyResponse> response) {
+        reply(response, rolled(apiKeys.roll(request.getKeyId(),
+                request.hasExpiresInHours() ? OptionalInt.of(request.getExpiresInHours()) : OptionalInt.empty())));
+    }
+
+    static dev.payflow.proto.v1.RollApiKeyResponse rolled(ApiKeyAdministration.RolledKey rolled) {
+        return dev.payflow.proto.v1.RollApiKeyResponse.newBuilder()
+                .setApiKey(ProtoMapping.apiKey(rolled.successor().key(), rolled.successor().secret()))
+                .setPreviousApiKey(ProtoMapping.apiKey(rolled.previous(), ""))
+                .build();
+    }
+
+    @Override
     public void getSystemStats(GetSystemStatsRequest request, StreamObserver<SystemStats> response) {
         reply(response, ProtoMapping.stats(statistics.collect()));
     }

@@ -72,7 +72,8 @@ public final class PayflowApi {
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
                 new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
-                new ConnectGrpcService(useCases.connect()).bindService()));
+                new ConnectGrpcService(useCases.connect()).bindService(),
+                new ApiKeyGrpcService(useCases.apiKeys()).bindService()));
         console.ifPresent(c -> {
             plain.add(new OperatorGrpcService(c.sessions(), c.operators(), c.secureCookies()).bindService());
             plain.add(new AuditLogGrpcService(c.audit()).bindService());

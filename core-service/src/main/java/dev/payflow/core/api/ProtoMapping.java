@@ -232,6 +232,7 @@ final class ProtoMapping {
                 .setKey(secret)
                 .setCreatedAt(timestamp(k.createdAt()));
         k.revokedAt().ifPresent(at -> builder.setRevokedAt(timestamp(at)));
+        k.expiresAt().ifPresent(at -> builder.setExpiresAt(timestamp(at)));
         return builder.build();
     }
 

@@ -51,7 +51,7 @@ public final class ApiKeyAdministration {
         Fields.required(reasonText, "reason", Limits.REASON_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());
         ApiKey key = new ApiKey(services.ids().next(IdPrefix.API_KEY), partnerId, name, livemode.get(), secret.displayPrefix(),
-                PermissionGrant.issued(permissions), services.now(), Optional.empty());
+                PermissionGrant.issued(permissions), services.now(), Optional.empty(), Optional.empty(), Optional.empty());
         return database.inTransaction(tx -> {
             Partner partner = partners.findForUpdate(tx, partnerId).orElseThrow(() -> PartnerAdministration.notFound(partnerId));
             if (partner.status() == PartnerStatus.REJECTED) {
@@ -80,6 +80,41 @@ public final class ApiKeyAdministration {
                     .orElseThrow(() -> PayflowException.of(ErrorReason.API_KEY_NOT_FOUND, "API key %s not found", keyId));
             apiKeys.revoke(tx, keyId, services.now());
             return apiKeys.findForUpdate(tx, keyId).orElseThrow();
+        });
+    }
+
+    /** A roll's outcome: the key issued in place of the old one (its secret shown once), and the old key with its expiry. */
+    public record RolledKey(IssuedKey successor, ApiKey previous) {
+    }
+
+    public static final int ROLL_GRACE_HOURS_DEFAULT = 24;
+    public static final int ROLL_GRACE_HOURS_MAX = 168;
+
+    /**
+     * Issues a key with the same partner, name, environment and permissions as {@code keyIdText};
+     * the old key keeps working for {@code expiresInHours} (default 24, 0 = stops at once) and then
+     * is refused as a revoked key is. A key is rolled once: a rolled or revoked key cannot be.
+     */
+    public RolledKey roll(String keyIdText, java.util.OptionalInt expiresInHours) {
+        String keyId = Ids.require(keyIdText, IdPrefix.API_KEY, "keyId");
+        int hours = expiresInHours.orElse(ROLL_GRACE_HOURS_DEFAULT);
+        if (hours < 0 || hours > ROLL_GRACE_HOURS_MAX) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "expiresInHours must be 0..%d (got %d)", ROLL_GRACE_HOURS_MAX, hours);
+        }
+        return database.inTransaction(tx -> {
+            ApiKey old = apiKeys.findForUpdate(tx, keyId)
+                    .orElseThrow(() -> PayflowException.of(ErrorReason.API_KEY_NOT_FOUND, "API key %s not found", keyId));
+            java.time.Instant now = services.now();
+            if (old.isRevoked() || old.isRolled() || old.isExpiredAt(now)) {
+                throw PayflowException.of(ErrorReason.INVALID_STATUS_TRANSITION, "API key %s is already %s; only an active key can be rolled",
+                        keyId, old.isRevoked() ? "revoked" : "rolled");
+            }
+            ApiKeySecrets.Secret secret = ApiKeySecrets.generate(old.livemode(), services.random());
+            ApiKey successor = new ApiKey(services.ids().next(IdPrefix.API_KEY), old.partnerId(), old.name(), old.livemode(),
+                    secret.displayPrefix(), old.grant(), now, Optional.empty(), Optional.empty(), Optional.empty());
+            apiKeys.insert(tx, successor, secret.hashHex());
+            apiKeys.markRolled(tx, keyId, successor.id(), now.plus(java.time.Duration.ofHours(hours)));
+            return new RolledKey(new IssuedKey(successor, secret.value()), apiKeys.findForUpdate(tx, keyId).orElseThrow());
         });
     }
 }

@@ -6,8 +6,6 @@ import dev.payflow.core.domain.PartnerStatus;
 import dev.payflow.core.domain.PayflowException;
 import dev.payflow.core.persistence.ApiKeyRepository;
 import dev.payflow.core.persistence.Database;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,12 +15,18 @@ public final class Authenticator {
     private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
     private final Database database;
     private final ApiKeyRepository apiKeys;
-    private final byte[] adminToken;
+    private final AdminTokens adminTokens;
+    private final java.time.Clock clock;
 
     public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken) {
+        this(database, apiKeys, adminToken, java.time.Clock.systemUTC());
+    }
+
+    public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken, java.time.Clock clock) {
         this.database = database;
         this.apiKeys = apiKeys;
-        this.adminToken = Objects.requireNonNull(adminToken, "adminToken").getBytes(StandardCharsets.UTF_8);
+        this.adminTokens = AdminTokens.parse(Objects.requireNonNull(adminToken, "adminToken"));
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** The partner behind a presented API key. Every check reads the database, so revocation and suspension act at once. */
@@ -34,6 +38,11 @@ public final class Authenticator {
         if (found.key().isRevoked()) {
             // The caller hears what a never-issued key hears, so a leaked key is not confirmed as real; the log knows.
             LOG.info("refused revoked API key {} ({})", found.key().id(), found.key().prefix());
+            throw invalidKey();
+        }
+        if (found.key().isExpiredAt(clock.instant())) {
+            // A rolled key past its grace period: the same answer as a revoked key.
+            LOG.info("refused expired API key {} ({})", found.key().id(), found.key().prefix());
             throw invalidKey();
         }
         if (found.key().livemode() != livemode) {
@@ -54,13 +63,12 @@ public final class Authenticator {
         return PayflowException.of(ErrorReason.INVALID_API_KEY, "the API key is not valid");
     }
 
-    /** Nothing if the presented token is the admin token; compared in constant time. */
-    public void authenticateAdmin(String presentedToken) {
+    /** The name of the admin token presented (see {@link AdminTokens}); compared in constant time. */
+    public String authenticateAdmin(String presentedToken) {
         if (ApiKeySecrets.livemodeOf(presentedToken).isPresent()) {
             throw PayflowException.of(ErrorReason.ADMIN_CREDENTIALS_REQUIRED, "partner API keys are not accepted on admin paths");
         }
-        if (!MessageDigest.isEqual(adminToken, presentedToken.getBytes(StandardCharsets.UTF_8))) {
-            throw PayflowException.of(ErrorReason.INVALID_ADMIN_TOKEN, "the admin token is not valid");
-        }
+        return adminTokens.nameOf(presentedToken)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.INVALID_ADMIN_TOKEN, "the admin token is not valid"));
     }
 }

@@ -139,8 +139,10 @@ public record PayflowConfig(
             }
         }
         adminToken.ifPresent(token -> {
-            if (token.length() < ADMIN_TOKEN_LENGTH_MIN) {
-                throw new ConfigException("PAYFLOW_ADMIN_TOKEN: " + token.length() + " characters (expected: at least " + ADMIN_TOKEN_LENGTH_MIN + ")");
+            try {
+                dev.payflow.core.app.AdminTokens.parse(token);
+            } catch (IllegalArgumentException malformed) {
+                throw new ConfigException("PAYFLOW_ADMIN_TOKEN: " + malformed.getMessage());
             }
         });
         if (databasePoolSize < 1 || databasePoolSize > 200) {

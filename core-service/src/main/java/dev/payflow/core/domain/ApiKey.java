@@ -14,7 +14,9 @@ public record ApiKey(
         String prefix,
         PermissionGrant grant,
         Instant createdAt,
-        Optional<Instant> revokedAt) {
+        Optional<Instant> revokedAt,
+        Optional<Instant> expiresAt,
+        Optional<String> rolledTo) {
 
     public ApiKey {
         Objects.requireNonNull(grant, "grant");
@@ -27,5 +29,14 @@ public record ApiKey(
 
     public boolean isRevoked() {
         return revokedAt.isPresent();
+    }
+
+    /** True once the key's grace period after a roll is over: it is refused as a revoked key is. */
+    public boolean isExpiredAt(Instant now) {
+        return expiresAt.isPresent() && !now.isBefore(expiresAt.get());
+    }
+
+    public boolean isRolled() {
+        return rolledTo.isPresent();
     }
 }

@@ -38,4 +38,13 @@ public record Operator(String id, String email, String displayName, OperatorRole
     public static Operator automation(Instant now) {
         return new Operator(AUTOMATION_ID, "", "Automation (admin token)", OperatorRole.ADMIN, Status.ACTIVE, now, now);
     }
+
+    /** The identity of one named admin token: the token named {@code default} (a bare secret) is the automation actor as before. */
+    public static Operator automation(Instant now, String tokenName) {
+        if (tokenName.equals("default")) {
+            return automation(now);
+        }
+        return new Operator(AUTOMATION_ID + ":" + tokenName, "", "Automation (admin token " + tokenName + ")", OperatorRole.ADMIN,
+                Status.ACTIVE, now, now);
+    }
 }

@@ -60,6 +60,12 @@ public final class ApiKeyRepository {
         tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, Timestamps.toColumn(now)).where(API_KEYS.ID.eq(id)).and(API_KEYS.REVOKED_AT.isNull()).execute();
     }
 
+    /** Marks a key as rolled: it names its successor and stops working at {@code expiresAt}. */
+    public void markRolled(DSLContext tx, String id, String successorId, Instant expiresAt) {
+        tx.update(API_KEYS).set(API_KEYS.ROLLED_TO, successorId).set(API_KEYS.EXPIRES_AT, Timestamps.toColumn(expiresAt))
+                .where(API_KEYS.ID.eq(id)).and(API_KEYS.ROLLED_TO.isNull()).execute();
+    }
+
     public long countActive(DSLContext tx) {
         return tx.fetchCount(API_KEYS, API_KEYS.REVOKED_AT.isNull());
     }
@@ -75,6 +81,7 @@ public final class ApiKeyRepository {
             grant = new PermissionGrant(false, named);
         }
         return new ApiKey(r.getId(), r.getPartnerId(), r.getName(), r.getLivemode(), r.getPrefix(), grant,
-                Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getRevokedAt())));
+                Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getRevokedAt())),
+                Optional.ofNullable(Timestamps.fromColumn(r.getExpiresAt())), Optional.ofNullable(r.getRolledTo()));
     }
 }

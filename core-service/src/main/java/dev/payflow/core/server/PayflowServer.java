@@ -248,7 +248,7 @@ public final class PayflowServer implements AutoCloseable {
                 new Transfers(ledgerEngine),
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
-                new Authenticator(database, apiKeyRepository, adminToken),
+                new Authenticator(database, apiKeyRepository, adminToken, services.clock()),
                 payments,
                 stripeWebhooks,
                 webhookEndpoints,

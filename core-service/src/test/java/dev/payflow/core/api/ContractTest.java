@@ -20,14 +20,15 @@ import org.junit.jupiter.api.Test;
 /** Checks of the contract itself: what partners read in the .proto files is what the server does. */
 class ContractTest {
     private static final List<Descriptors.FileDescriptor> FILES = List.of(WalletProto.getDescriptor(), LedgerProto.getDescriptor(),
-            TransferProto.getDescriptor(), PayoutProto.getDescriptor(), WebhookProto.getDescriptor(), AdminProto.getDescriptor());
+            TransferProto.getDescriptor(), PayoutProto.getDescriptor(), WebhookProto.getDescriptor(), AdminProto.getDescriptor(),
+            dev.payflow.proto.v1.ApiKeyProto.getDescriptor());
 
     @Test
     void everyRpcHasAnHttpRuleUnderTheDocumentedPrefixAndAnAccessRule() {
         List<Descriptors.MethodDescriptor> methods = FILES.stream().flatMap(f -> f.getServices().stream())
                 .flatMap(s -> s.getMethods().stream()).toList();
 
-        assertThat(methods).hasSize(27);
+        assertThat(methods).hasSize(29);
         for (Descriptors.MethodDescriptor method : methods) {
             assertThat(method.getOptions().hasExtension(AnnotationsProto.http)).as(method.getFullName()).isTrue();
             var rule = method.getOptions().getExtension(AnnotationsProto.http);

@@ -208,31 +208,36 @@ class PartnerIsolationMatrixTest {
      *        (a cancel of a payout the bank has taken) after finding them
      */
     record Entry(String method, List<Reference> references, Map<String, String> names, Body body, boolean notBuilt,
-            Optional<String> liveRefusal, Set<String> lookedUpFirst, Optional<String> ownRefusal) {
+            Optional<String> liveRefusal, Set<String> lookedUpFirst, Optional<String> ownRefusal, Optional<String> repeatRefusal) {
         static Entry of(String method, Body body, Reference... references) {
-            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty(), Set.of(), Optional.empty());
+            return new Entry(method, List.of(references), Map.of(), body, false, Optional.empty(), Set.of(), Optional.empty(), Optional.empty());
         }
 
         Entry notBuiltYet() {
-            return new Entry(method, references, names, body, true, liveRefusal, lookedUpFirst, ownRefusal);
+            return new Entry(method, references, names, body, true, liveRefusal, lookedUpFirst, ownRefusal, repeatRefusal);
         }
 
         Entry refusedInLivemode(String reason) {
-            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), lookedUpFirst, ownRefusal);
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), lookedUpFirst, ownRefusal, repeatRefusal);
         }
 
         /** Refused in live mode once these fields' objects are found (a missing or foreign one answers its missing reason). */
         Entry refusedInLivemodeAfterLookingUp(String reason, String... fields) {
-            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), Set.of(fields), ownRefusal);
+            return new Entry(method, references, names, body, notBuilt, Optional.of(reason), Set.of(fields), ownRefusal, repeatRefusal);
         }
 
         /** The caller's own objects are found and then refused with this reason, in both modes. */
         Entry ownAnswers(String reason) {
-            return new Entry(method, references, names, body, notBuilt, liveRefusal, lookedUpFirst, Optional.of(reason));
+            return new Entry(method, references, names, body, notBuilt, liveRefusal, lookedUpFirst, Optional.of(reason), repeatRefusal);
         }
 
         Entry withNames(Map<String, String> why) {
-            return new Entry(method, references, why, body, notBuilt, liveRefusal, lookedUpFirst, ownRefusal);
+            return new Entry(method, references, why, body, notBuilt, liveRefusal, lookedUpFirst, ownRefusal, repeatRefusal);
+        }
+
+        /** The RPC works once per caller: the REST call after the gRPC one answers this reason (a key rolls once). */
+        Entry refusedWhenRepeated(String reason) {
+            return new Entry(method, references, names, body, notBuilt, liveRefusal, lookedUpFirst, ownRefusal, Optional.of(reason));
         }
     }
 
@@ -314,6 +319,8 @@ class PartnerIsolationMatrixTest {
                     .refusedInLivemode("WEBHOOK_URL_NOT_ALLOWED"),
             Entry.of("payflow.v1.WebhookEndpointService/RollWebhookSecret", NOTHING_ELSE).refusedInLivemode("WEBHOOK_ENDPOINT_NOT_FOUND"),
             Entry.of("payflow.v1.WebhookEndpointService/ListEvents", NOTHING_ELSE),
+            // No id to name: the caller's own key is rolled, by gRPC; the REST call after it finds that key rolled already.
+            Entry.of("payflow.v1.ApiKeyService/RollOwnApiKey", NOTHING_ELSE).refusedWhenRepeated("INVALID_STATUS_TRANSITION"),
             Entry.of("payflow.v1.WebhookEndpointService/GetEvent", NOTHING_ELSE, ref("id", Kind.EVENT, "EVENT_NOT_FOUND")),
             Entry.of("payflow.v1.WebhookEndpointService/ReplayEvent", NOTHING_ELSE, ref("event_id", Kind.EVENT, "EVENT_NOT_FOUND")),
             // A dollar to an onboarded connected account of the caller's, named by its id or by its holder's user id (one at a
@@ -802,7 +809,7 @@ class PartnerIsolationMatrixTest {
                         reference.instance()), Target.OWN);
                 String expected = expectedForOwn(entry, caller);
                 String where = rpc.name() + (reference == null ? "" : " " + reference.field()) + " by " + caller.name() + " on its own";
-                if (!grpc.answers(expected) || !rest.answers(expected)) {
+                if (!grpc.answers(expected) || !rest.answers(entry.repeatRefusal().orElse(expected))) {
                     problems.add(where + ": " + grpc + " / " + rest + " (expected: " + (expected.isEmpty() ? "OK" : expected) + ")");
                 }
                 problems.addAll(outsideTheCallersScope(where, grpc.response(), caller));

@@ -150,10 +150,16 @@ class MetricsTest {
                     assertThat(call.get("mode").getAsString()).isEqualTo("sandbox");
                     assertThat(call.get("requestId").getAsString()).startsWith("req_");
                     assertThat(call.get("latencyMs").getAsDouble()).isPositive();
-                    assertThat(call.keySet()).containsExactly("time", "requestId", "partnerId", "mode", "method", "status", "reason", "latencyMs");
+                    assertThat(call.keySet()).containsExactly("time", "requestId", "partnerId", "mode", "method", "status", "reason", "adminToken",
+                            "latencyMs");
+                    assertThat(call.get("adminToken").isJsonNull()).as("no admin token on a partner call").isTrue();
                 })
                 .extracting(call -> call.get("status").getAsString() + "/" + (call.get("reason").isJsonNull() ? "" : call.get("reason").getAsString()))
                 .containsExactly("OK/", "OK/", "OK/", "INVALID_ARGUMENT/IDEMPOTENCY_KEY_REUSED");
+        assertThat(calls).filteredOn(call -> call.get("method").getAsString().startsWith("payflow.v1.PartnerAdminService/"))
+                .as("admin calls (the fixture's onboarding) name their admin token, a bare secret being 'default'")
+                .isNotEmpty()
+                .allSatisfy(call -> assertThat(call.get("adminToken").getAsString()).isEqualTo("default"));
         assertThat(calls).filteredOn(call -> call.get("status").getAsString().equals("UNAUTHENTICATED")).singleElement()
                 .satisfies(call -> {
                     assertThat(call.get("reason").getAsString()).isEqualTo("INVALID_API_KEY");
