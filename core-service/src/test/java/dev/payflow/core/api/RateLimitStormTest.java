@@ -32,6 +32,14 @@ class RateLimitStormTest {
     private static final int LIMIT_PER_SECOND = 20;
     private static final int STORM_PER_SECOND = 5 * LIMIT_PER_SECOND;
     private static final int SAMPLES = 100;
+    /**
+     * Each measurement lasts at least this long, and the storm runs this long before its
+     * measurement begins, so its burst is spent and the storm is mostly refused whatever the
+     * machine's speed (a fast machine made 100 samples in 0.3 s, inside the storm's burst).
+     */
+    private static final long MEASURE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Tolerant: the machine is shared; the limiter refusing before authentication gave 1.05 to 1.87 here, without it 2.63. */
+    private static final double RATIO_MAX = 2.5;
     private static TestServer payflow;
     private static TestServer.PartnerKeys storming;
     private static TestServer.PartnerKeys quiet;
@@ -81,6 +89,7 @@ class RateLimitStormTest {
                 }, callers), 0, 1_000_000 / STORM_PER_SECOND, TimeUnit.MICROSECONDS);
         long with;
         try {
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(MEASURE_NANOS) / 2);
             with = quietMedianMicros(SAMPLES);
         } finally {
             storm.cancel(false);
@@ -93,17 +102,18 @@ class RateLimitStormTest {
         System.out.printf("storm: quiet partner's median %d us without, %d us with a %d/s storm against %d/s (ratio %.2f); "
                 + "storm calls allowed %d, limited %d%n", without, with, STORM_PER_SECOND, LIMIT_PER_SECOND, ratio, allowed.get(), limited.get());
         assertThat(limited.get()).as("the storm was mostly refused").isGreaterThan(allowed.get());
-        assertThat(ratio).as("with / without").isLessThan(2.0);
+        assertThat(ratio).as("with / without").isLessThan(RATIO_MAX);
     }
 
     private static long quietMedianMicros(int samples) {
         List<Long> micros = new ArrayList<>(samples);
-        for (int i = 0; i < samples; i++) {
+        long until = System.nanoTime() + MEASURE_NANOS;
+        while (micros.size() < samples || System.nanoTime() < until) {
             long started = System.nanoTime();
             payflow.wallets(quiet.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance());
             micros.add((System.nanoTime() - started) / 1_000);
         }
         Collections.sort(micros);
-        return micros.get(samples / 2);
+        return micros.get(micros.size() / 2);
     }
 }
