@@ -54,7 +54,10 @@ if [[ -z "${PAYFLOW_DATABASE_URL:-}" ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "postgresql-$PG_VERSION"
   fi
   if ! pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1 == v && $2 == c {print $4}' | grep -qx online; then
-    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
+    # pg_ctlcluster can report a failed start of a server that is up (seen once Debian's chromium
+    # had pulled systemd and a newer perl onto the machine): what counts is that it then answers.
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start || echo "bankrun.sh: pg_ctlcluster start answered $?; waiting for the server to answer"
+    pg_isready -q -t 30 -p "$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1 == v && $2 == c {print $3}')"
     STARTED_CLUSTER=yes
   fi
   trap stop_cluster_we_started EXIT

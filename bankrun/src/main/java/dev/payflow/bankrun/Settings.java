@@ -87,6 +87,8 @@ record Settings(
                 databaseUrl,
                 env.get("PAYFLOW_DATABASE_USER"),
                 env.get("PAYFLOW_DATABASE_PASSWORD"),
-                System.getProperty("bankrun.postgresRestartCommand", "pg_ctlcluster 15 main restart -m immediate"));
+                System.getProperty("bankrun.postgresRestartCommand",
+                        // pg_ctlcluster can report a failed start of a server that is up: what counts is that it answers.
+                        "pg_ctlcluster 15 main restart -m immediate; pg_isready -q -t 30 -p 5432"));
     }
 }
