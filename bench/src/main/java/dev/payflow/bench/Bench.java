@@ -121,7 +121,7 @@ public final class Bench {
                 .setEmail("bench@bench.example").build()).getId();
         admin.updatePartnerStatus(UpdatePartnerStatusRequest.newBuilder().setId(partnerId).setStatus(Partner.Status.approved)
                 .setReason("bench").build());
-        return admin.createApiKey(CreateApiKeyRequest.newBuilder().setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
+        return admin.createApiKey(CreateApiKeyRequest.newBuilder().setReason("bench").setPartnerId(partnerId).setEnvironment(ApiKey.Environment.sandbox)
                 .setName("bench").build()).getKey();
     }
 
