@@ -45,7 +45,7 @@ public final class ApiKeyAdministration {
         if (livemode.isEmpty()) {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "environment is required (expected: sandbox or production)");
         }
-        String name = Fields.required(nameText, "name", Limits.NAME_LENGTH_MAX);
+        String name = Fields.requiredFreeText(nameText, "name", Limits.NAME_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());
         ApiKey key = new ApiKey(services.ids().next(IdPrefix.API_KEY), partnerId, name, livemode.get(), secret.displayPrefix(),
                 PermissionGrant.issued(permissions), services.now(), Optional.empty());

@@ -67,7 +67,8 @@ public enum ErrorReason {
     GATEWAY_UNAVAILABLE(Category.UNAVAILABLE),
     INVALID_SIGNATURE(Category.INVALID_ARGUMENT),
     GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND),
-    REFUND_AMOUNT_EXCEEDED(Category.FAILED_PRECONDITION);
+    REFUND_AMOUNT_EXCEEDED(Category.FAILED_PRECONDITION),
+    CARD_DATA_NOT_ACCEPTED(Category.INVALID_ARGUMENT);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {
