@@ -6,6 +6,7 @@ import dev.payflow.core.app.LedgerQueries;
 import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.PaymentMethods;
 import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.StripeWebhooks;
 import dev.payflow.core.app.Transfers;
@@ -30,7 +31,7 @@ public final class PayflowApi {
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
             Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
-            WebhookEvents webhookEvents) {
+            WebhookEvents webhookEvents, PaymentMethods paymentMethods) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -43,10 +44,11 @@ public final class PayflowApi {
                 new StripeWebhookGrpcService(useCases.stripeWebhooks()).bindService(),
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
                         partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl())).bindService(),
-                new PaymentGrpcService(useCases.payments()).bindService(),
+                new PaymentGrpcService(useCases.payments(), useCases.paymentMethods()).bindService(),
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
-                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService());
+                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
+                new PaymentMethodGrpcService(useCases.paymentMethods()).bindService());
         List<ServerInterceptor> chain = chain(AccessRules.of(plain), useCases.authenticator(), meters, random);
         return plain.stream().map(service -> ServerInterceptors.interceptForward(service, chain)).toList();
     }

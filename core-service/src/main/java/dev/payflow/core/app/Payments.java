@@ -146,7 +146,7 @@ public final class Payments {
 
         private static String paymentMethod(String text) {
             // A card number is not a token: refused as card data before the token's format is checked.
-            String method = CardData.refuseIn(Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX), "paymentMethod");
+            String method = CardData.refuseAsToken(Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX), "paymentMethod");
             if (!method.matches("[A-Za-z0-9_]+")) {
                 throw PayflowException.of(ErrorReason.INVALID_FIELD, "paymentMethod: letters, digits and '_' only (a gateway token such as pm_card_visa)");
             }

@@ -30,6 +30,39 @@ public final class CardData {
         return text;
     }
 
+    /**
+     * A token that is a card number, or CARD_DATA_NOT_ACCEPTED naming only the field. A token is
+     * refused only when it is one as a whole ({@link #isCardNumber}): a provider's random id may
+     * hold a long digit run by chance, but never consists of one.
+     */
+    public static String refuseAsToken(String token, String field) {
+        if (token != null && isCardNumber(token)) {
+            throw PayflowException.of(ErrorReason.CARD_DATA_NOT_ACCEPTED,
+                    "%s: a card number is not a payment method token: make a token with the provider's SDK (the value is neither stored nor logged)",
+                    field);
+        }
+        return token;
+    }
+
+    /** Whether the whole text, less surrounding blanks, is one card number (its digit groups separated by single spaces or dashes). */
+    public static boolean isCardNumber(String text) {
+        String trimmed = text.strip();
+        if (trimmed.isEmpty() || !isDigit(trimmed.charAt(0)) || !isDigit(trimmed.charAt(trimmed.length() - 1))) {
+            return false;
+        }
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if (!isDigit(c) && c != ' ' && c != '-') {
+                return false;
+            }
+        }
+        if (trimmed.contains("  ") || trimmed.contains("--") || trimmed.contains(" -") || trimmed.contains("- ")) {
+            return false;
+        }
+        String digits = trimmed.replace(" ", "").replace("-", "");
+        return digits.length() >= DIGITS_MIN && digits.length() <= DIGITS_MAX && looksLikeCardNumber(digits.toCharArray(), digits.length());
+    }
+
     /** Whether the text holds a Luhn-valid 13 to 19 digit run with a card network's first digit. */
     public static boolean holdsCardNumber(String text) {
         int i = 0;

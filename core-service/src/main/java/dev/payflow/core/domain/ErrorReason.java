@@ -68,7 +68,10 @@ public enum ErrorReason {
     INVALID_SIGNATURE(Category.INVALID_ARGUMENT),
     GATEWAY_EVENT_NOT_FOUND(Category.NOT_FOUND),
     REFUND_AMOUNT_EXCEEDED(Category.FAILED_PRECONDITION),
-    CARD_DATA_NOT_ACCEPTED(Category.INVALID_ARGUMENT);
+    CARD_DATA_NOT_ACCEPTED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_NOT_FOUND(Category.NOT_FOUND),
+    PAYMENT_METHOD_REFUSED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_DETACHED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

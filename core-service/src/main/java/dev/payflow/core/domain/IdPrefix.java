@@ -14,7 +14,8 @@ public enum IdPrefix {
     REQUEST("req_"),
     PAYMENT("pmt_"),
     REFUND("ref_"),
-    GATEWAY_EVENT("gwe_");
+    GATEWAY_EVENT("gwe_"),
+    PAYMENT_METHOD("pmd_");
 
     private final String prefix;
 

@@ -8,6 +8,7 @@ import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.PaymentMethods;
 import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.PaymentRecovery;
 import dev.payflow.core.app.StripeWebhooks;
@@ -19,6 +20,7 @@ import dev.payflow.core.gateway.SimulatedPayments;
 import dev.payflow.core.gateway.StripePayments;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import dev.payflow.core.persistence.PaymentMethodRepository;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
@@ -190,7 +192,8 @@ public final class PayflowServer implements AutoCloseable {
         // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
-        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
+        PaymentProviders paymentProviders = paymentProviders(config.stripe(), breakers);
+        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders, new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
                 new PaymentEvents(partnerEvents, new PaymentEventJson()));
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
@@ -211,7 +214,8 @@ public final class PayflowServer implements AutoCloseable {
                 payments,
                 stripeWebhooks,
                 webhookEndpoints,
-                new WebhookEvents(database, webhookRepository, webhookDelivery));
+                new WebhookEvents(database, webhookRepository, webhookDelivery),
+                new PaymentMethods(database, services, paymentProviders, new PaymentMethodRepository()));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases, meters, services.random());
 

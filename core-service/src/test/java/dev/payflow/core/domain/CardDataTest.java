@@ -60,4 +60,25 @@ class CardDataTest {
     void theLuhnCheckFollowsIso7812(String digits, boolean valid) {
         assertThat(CardData.luhnValid(digits.toCharArray(), digits.length())).isEqualTo(valid);
     }
+
+    @ParameterizedTest(name = "the token \"{0}\" is a card number: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "4242424242424242|true",
+            "4242 4242 4242 4242|true",
+            "' 4242-4242-4242-4242 '|true",
+            "pm_1a2b4242424242424242|false",
+            "pm_matrix_4242424242424242abc|false",
+            "4242424242424241|false",
+            "42424242424242424242|false",
+            "12 4242424242424242|false",
+    })
+    void aTokenIsRefusedOnlyWhenItIsACardNumberAsAWhole(String token, boolean cardNumber) {
+        assertThat(CardData.isCardNumber(token)).isEqualTo(cardNumber);
+        if (cardNumber) {
+            assertThatThrownBy(() -> CardData.refuseAsToken(token, "providerToken")).isInstanceOfSatisfying(PayflowException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ErrorReason.CARD_DATA_NOT_ACCEPTED));
+        } else {
+            assertThat(CardData.refuseAsToken(token, "providerToken")).isEqualTo(token);
+        }
+    }
 }
