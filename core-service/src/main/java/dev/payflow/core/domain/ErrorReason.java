@@ -86,7 +86,12 @@ public enum ErrorReason {
     OPERATOR_NOT_FOUND(Category.NOT_FOUND),
     OPERATOR_ALREADY_EXISTS(Category.ALREADY_EXISTS),
     ADJUSTMENT_NOT_FOUND(Category.NOT_FOUND),
-    FOUR_EYES_REQUIRED(Category.PERMISSION_DENIED);
+    FOUR_EYES_REQUIRED(Category.PERMISSION_DENIED),
+
+    CARD_DATA_NOT_ACCEPTED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_NOT_FOUND(Category.NOT_FOUND),
+    PAYMENT_METHOD_REFUSED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_DETACHED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {
