@@ -123,10 +123,55 @@ class EnvoyConfigTest {
     assertThat(routes.get(0).getDirectResponse().getStatus()).isEqualTo(200);
     assertThat(routes.get(0).getDirectResponse().getBody().getFilename()).isEqualTo("/etc/envoy/payflow-openapi.json");
     assertThat(hcm.getRouteConfig().getMaxDirectResponseBodySizeBytes().getValue()).isGreaterThanOrEqualTo(512 * 1024);
-    // ... then everything else under /api/ to core-service.
+    // ... then the public API, and only it, to core-service.
     assertThat(routes.get(1).getRoute().getCluster()).isEqualTo("core-service");
-    assertThat(routes.get(1).getMatch().getPrefix()).isEqualTo("/api/");
+    assertThat(routes.get(1).getMatch().getPrefix()).isEqualTo("/api/v1/");
     assertThat(routes.get(1).getRoute().getTimeout().getSeconds()).isPositive();
+  }
+
+  @Test
+  void thePublicEdgeForwardsThePublicApiButNeverTheAdminListenersPaths() throws IOException {
+    // The admin API, the console and its CSRF token live on core-service's admin listener
+    // (PAYFLOW_ADMIN_PORT), behind a ClusterIP Service: this LoadBalancer-facing listener must not
+    // forward them. The paths are the ones rest-facade's RestApi.ADMIN_PATHS mounts there.
+    HttpConnectionManager hcm = hcm(listener("payflow_rest"));
+    assertThat(hcm.getNormalizePath().getValue()).as("/api/v1/../admin is /api/admin before routing").isTrue();
+    assertThat(hcm.getMergeSlashes()).isTrue();
+    assertThat(hcm.getPathWithEscapedSlashesAction())
+        .as("an encoded slash could read as /api/v1/... to the router and otherwise to the transcoder")
+        .isEqualTo(HttpConnectionManager.PathWithEscapedSlashesAction.REJECT_REQUEST);
+    List<Route> routes = hcm.getRouteConfig().getVirtualHostsList().stream()
+        .filter(v -> v.getDomainsList().contains("*"))
+        .findFirst().orElseThrow().getRoutesList();
+    for (String adminPath : List.of("/api/admin/partners", "/api/admin/session", "/api/admin/", "/api/csrf-token",
+        "/admin", "/admin/", "/admin/docs/", "/API/admin/partners")) {
+      assertThat(forwarded(routes, adminPath)).as("%s reaches core-service through the public edge", adminPath).isFalse();
+    }
+    for (String publicPath : List.of("/api/v1/wallets", "/api/v1/webhooks/stripe", "/api/v1/api-keys/self/roll")) {
+      assertThat(forwarded(routes, publicPath)).as("%s reaches core-service", publicPath).isTrue();
+    }
+  }
+
+  /**
+   * Whether Envoy's first matching route for this path (prefix, path or regex match, in order,
+   * as Envoy picks them) sends it to a cluster rather than answering it itself.
+   */
+  private static boolean forwarded(List<Route> routes, String path) {
+    for (Route route : routes) {
+      var match = route.getMatch();
+      boolean caseSensitive = !match.hasCaseSensitive() || match.getCaseSensitive().getValue();
+      String candidate = caseSensitive ? path : path.toLowerCase(java.util.Locale.ROOT);
+      boolean matches = switch (match.getPathSpecifierCase()) {
+        case PREFIX -> candidate.startsWith(caseSensitive ? match.getPrefix() : match.getPrefix().toLowerCase(java.util.Locale.ROOT));
+        case PATH -> candidate.equals(caseSensitive ? match.getPath() : match.getPath().toLowerCase(java.util.Locale.ROOT));
+        case SAFE_REGEX -> path.matches(match.getSafeRegex().getRegex());
+        default -> throw new AssertionError("route match not understood by this test: " + match);
+      };
+      if (matches) {
+        return route.hasRoute();
+      }
+    }
+    return false; // no route: Envoy's 404
   }
 
   @Test

@@ -97,7 +97,7 @@ final class AuthGuardInterceptor implements ServerInterceptor {
         if (presentedHash != null) {
             java.util.Optional<PartnerRateLimiter.Refusal> empty = limiter.refuseBeforeAuthentication(presentedHash);
             if (empty.isPresent()) {
-                return RateLimitInterceptor.refuse(call, meters, empty.get().scope(), empty.get().retryAfter());
+                return RateLimitInterceptor.refuse(call, meters, empty.get().scope(), empty.get().retryAfter(), empty.get().byKey());
             }
         }
         if (presentedHash != null && isKnownUnknown(presentedHash)) {

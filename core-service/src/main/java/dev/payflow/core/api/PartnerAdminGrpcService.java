@@ -156,8 +156,11 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
             case UNRECOGNIZED -> throw PayflowException.of(ErrorReason.INVALID_FIELD,
                     "environment: unknown value (expected one of: sandbox, production)");
         };
+        Optional<dev.payflow.core.domain.KeyRateLimit> rateLimit = dev.payflow.core.domain.KeyRateLimit.of(
+                request.hasRateLimitPerSecond() ? java.util.OptionalInt.of(request.getRateLimitPerSecond()) : java.util.OptionalInt.empty(),
+                request.hasRateLimitBurst() ? java.util.OptionalInt.of(request.getRateLimitBurst()) : java.util.OptionalInt.empty());
         ApiKeyAdministration.IssuedKey issued = apiKeys.issue(request.getPartnerId(), livemode, request.getName(),
-                ProtoMapping.permissions(request.getPermissionsList()), request.getReason());
+                ProtoMapping.permissions(request.getPermissionsList()), request.getReason(), rateLimit);
         reply(response, ProtoMapping.apiKey(issued.key(), issued.secret()));
     }
 

@@ -1,5 +1,6 @@
 package dev.payflow.core.api;
 
+import dev.payflow.core.domain.KeyRateLimit;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.PartnerSettings;
 import io.github.bucket4j.Bucket;
@@ -18,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * One token bucket per partner and mode, in this process (Bucket4j, local). A bucket holds
+ * One token bucket per partner and mode, in this process (Bucket4j, local), and one per API key
+ * that was issued with a rate limit of its own ({@link KeyRateLimit}): a call of such a key needs
+ * a token from both, so the lower limit wins. A bucket holds
  * {@code rateLimitBurst} tokens and refills {@code rateLimitPerSecond} a second: the partner's own
  * settings if an operator set them, else the configured default. Across replicas each enforces
  * its share ({@code 1/replicas} of both, at least one), so the sum over replicas behind a
@@ -36,8 +39,11 @@ final class PartnerRateLimiter {
     record Limits(long perSecond, long burst) {
     }
 
-    /** A call that may proceed, or how long until one can. */
-    record Decision(boolean allowed, Duration retryAfter) {
+    /** A call that may proceed, or how long until one can, and whether the key's own limit (not the partner's) refused it. */
+    record Decision(boolean allowed, Duration retryAfter, boolean byKey) {
+        Decision(boolean allowed, Duration retryAfter) {
+            this(allowed, retryAfter, false);
+        }
     }
 
     private final Function<String, PartnerSettings> settingsOf;
@@ -47,15 +53,20 @@ final class PartnerRateLimiter {
     private final Clock clock;
     private final TimeMeter time;
     private final Map<PartnerScope, Entry> buckets = new ConcurrentHashMap<>();
-    /** Which partner and mode a presented key (by hash) authenticated as last; bounded, least recently used first out. */
-    private final Map<String, PartnerScope> keys = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+    /** The buckets of keys with a limit of their own, by key id (only such keys have one). */
+    private final Map<String, KeyEntry> keyBuckets = new ConcurrentHashMap<>();
+    /** Which partner and mode, and which key id, a presented key (by hash) authenticated as last; bounded, least recently used first out. */
+    private final Map<String, Remembered> keys = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, PartnerScope> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
             return size() > KEYS_MAX;
         }
     });
+
+    private record Remembered(PartnerScope scope, String keyId) {
+    }
     /** Keys remembered for {@link #refuseBeforeAuthentication}: far more than are in use at once. */
     static final int KEYS_MAX = 100_000;
 
@@ -84,10 +95,42 @@ final class PartnerRateLimiter {
         return new Decision(false, Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)));
     }
 
+    /**
+     * Takes one token from the key's own bucket, if it has a limit of its own, and one from its
+     * partner's bucket in this mode: both, or neither (a key token taken before the partner's
+     * bucket refuses is given back).
+     */
+    Decision tryAcquire(PartnerScope scope, String keyId, Optional<KeyRateLimit> keyLimit) {
+        if (keyLimit.isEmpty()) {
+            return tryAcquire(scope);
+        }
+        Limits limits = new Limits(share(keyLimit.get().perSecond()), share(keyLimit.get().burst()));
+        KeyEntry key = keyBuckets.computeIfAbsent(keyId, id -> new KeyEntry(limits));
+        key.use(limits);
+        ConsumptionProbe probe = key.bucket.tryConsumeAndReturnRemaining(1);
+        if (!probe.isConsumed()) {
+            return new Decision(false, Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)), true);
+        }
+        Decision partner = tryAcquire(scope);
+        if (!partner.allowed()) {
+            key.bucket.addTokens(1);
+        }
+        return partner;
+    }
+
     /** Remembers which partner a key (by hash) authenticated as, for {@link #refuseBeforeAuthentication}. */
     void remember(String keyHash, PartnerScope scope) {
-        if (keyHash != null && !scope.equals(keys.get(keyHash))) {
-            keys.put(keyHash, scope);
+        remember(keyHash, scope, null);
+    }
+
+    /** Remembers which partner and key id a presented key (by hash) authenticated as, for {@link #refuseBeforeAuthentication}. */
+    void remember(String keyHash, PartnerScope scope, String keyId) {
+        if (keyHash == null) {
+            return;
+        }
+        Remembered remembered = new Remembered(scope, keyId);
+        if (!remembered.equals(keys.get(keyHash))) {
+            keys.put(keyHash, remembered);
         }
     }
 
@@ -98,18 +141,28 @@ final class PartnerRateLimiter {
      * INVALID_API_KEY while its partner's bucket is empty).
      */
     Optional<Refusal> refuseBeforeAuthentication(String keyHash) {
-        PartnerScope scope = keyHash == null ? null : keys.get(keyHash);
-        Entry entry = scope == null ? null : buckets.get(scope);
+        Remembered remembered = keyHash == null ? null : keys.get(keyHash);
+        if (remembered == null) {
+            return Optional.empty();
+        }
+        KeyEntry key = remembered.keyId() == null ? null : keyBuckets.get(remembered.keyId());
+        if (key != null) {
+            io.github.bucket4j.EstimationProbe probe = key.bucket.estimateAbilityToConsume(1);
+            if (!probe.canBeConsumed()) {
+                return Optional.of(new Refusal(remembered.scope(), Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)), true));
+            }
+        }
+        Entry entry = buckets.get(remembered.scope());
         if (entry == null) {
             return Optional.empty();
         }
         io.github.bucket4j.EstimationProbe probe = entry.bucket.estimateAbilityToConsume(1);
         return probe.canBeConsumed() ? Optional.empty()
-                : Optional.of(new Refusal(scope, Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000))));
+                : Optional.of(new Refusal(remembered.scope(), Duration.ofNanos(Math.max(probe.getNanosToWaitForRefill(), 1_000_000)), false));
     }
 
-    /** A call refused before authentication: whose bucket is empty, and for how long. */
-    record Refusal(PartnerScope scope, Duration retryAfter) {
+    /** A call refused before authentication: whose bucket is empty (the key's own, or its partner's), and for how long. */
+    record Refusal(PartnerScope scope, Duration retryAfter, boolean byKey) {
     }
 
     /** The limits this replica enforces for the partner now, if it has seen a call of it. */
@@ -132,6 +185,29 @@ final class PartnerRateLimiter {
         return BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(limits.burst()).refillGreedy(limits.perSecond(), Duration.ofSeconds(1)))
                 .build();
+    }
+
+    /** A key's own bucket: its limits are read with the key on every call, so a change applies at once. */
+    private final class KeyEntry {
+        private final Bucket bucket;
+        private volatile Limits limits;
+
+        KeyEntry(Limits limits) {
+            this.limits = limits;
+            this.bucket = Bucket.builder().addLimit(limit -> limit.capacity(limits.burst())
+                    .refillGreedy(limits.perSecond(), Duration.ofSeconds(1))).withCustomTimePrecision(time).build();
+        }
+
+        void use(Limits fresh) {
+            if (!fresh.equals(limits)) {
+                synchronized (this) {
+                    if (!fresh.equals(limits)) {
+                        bucket.replaceConfiguration(configuration(fresh), TokensInheritanceStrategy.AS_IS);
+                        limits = fresh;
+                    }
+                }
+            }
+        }
     }
 
     private final class Entry {

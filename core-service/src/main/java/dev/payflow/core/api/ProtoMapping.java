@@ -233,6 +233,7 @@ final class ProtoMapping {
                 .setCreatedAt(timestamp(k.createdAt()));
         k.revokedAt().ifPresent(at -> builder.setRevokedAt(timestamp(at)));
         k.expiresAt().ifPresent(at -> builder.setExpiresAt(timestamp(at)));
+        k.rateLimit().ifPresent(limit -> builder.setRateLimitPerSecond(limit.perSecond()).setRateLimitBurst(limit.burst()));
         return builder.build();
     }
 

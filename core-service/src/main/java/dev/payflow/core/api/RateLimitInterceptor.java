@@ -37,25 +37,34 @@ final class RateLimitInterceptor implements ServerInterceptor {
         CallRecord.attributeCurrent(principal.scope());
         CallRecord record = CallRecord.KEY.get();
         if (record != null) {
-            limiter.remember(record.presentedKeyHash(), principal.scope());
+            limiter.remember(record.presentedKeyHash(), principal.scope(), principal.apiKeyId());
         }
         usage.used(principal.apiKeyId(), principal.scope().partnerId());
-        PartnerRateLimiter.Decision decision = limiter.tryAcquire(principal.scope());
+        PartnerRateLimiter.Decision decision = limiter.tryAcquire(principal.scope(), principal.apiKeyId(), principal.keyRateLimit());
         if (decision.allowed()) {
             return next.startCall(call, headers);
         }
-        return refuse(call, meters, principal.scope(), decision.retryAfter());
+        return refuse(call, meters, principal.scope(), decision.retryAfter(), decision.byKey());
     }
 
     /** Answers RATE_LIMITED for the partner, counted by partner and mode. */
     static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, MeterRegistry meters, dev.payflow.core.domain.PartnerScope scope,
             java.time.Duration retryAfter) {
+        return refuse(call, meters, scope, retryAfter, false);
+    }
+
+    /**
+     * Answers RATE_LIMITED for the partner or, when {@code byKey}, for the key's own limit; counted
+     * by partner and mode either way (never by key: keys are unbounded).
+     */
+    static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, MeterRegistry meters, dev.payflow.core.domain.PartnerScope scope,
+            java.time.Duration retryAfter, boolean byKey) {
         Counter.builder("payflow.rate.limit.rejections").description("Partner calls refused with RATE_LIMITED, by partner and mode")
                 .baseUnit("requests").tag("partner", scope.partnerId())
                 .tag("mode", scope.livemode() ? "production" : "sandbox").register(meters).increment();
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         ErrorStatuses.Closing closing = ErrorStatuses.rateLimited(String.format(java.util.Locale.ROOT,
-                "rate limit exceeded for this partner in %s mode; retry after %d s",
+                "rate limit exceeded for this %s in %s mode; retry after %d s", byKey ? "API key" : "partner",
                 scope.livemode() ? "production" : "sandbox", seconds), retryAfter, CallContext.REQUEST_ID.get());
         call.close(closing.status(), closing.trailers());
         return new ServerCall.Listener<>() {

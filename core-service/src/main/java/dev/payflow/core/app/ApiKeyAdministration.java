@@ -42,6 +42,15 @@ public final class ApiKeyAdministration {
      * @param reasonText  why the key is issued, for the audit trail (required)
      */
     public IssuedKey issue(String partnerIdText, Optional<Boolean> livemode, String nameText, Set<Permission> permissions, String reasonText) {
+        return issue(partnerIdText, livemode, nameText, permissions, reasonText, Optional.empty());
+    }
+
+    /**
+     * As {@link #issue(String, Optional, String, Set, String)}, with the key's own rate limit
+     * (on top of the partner's), if any.
+     */
+    public IssuedKey issue(String partnerIdText, Optional<Boolean> livemode, String nameText, Set<Permission> permissions, String reasonText,
+            Optional<dev.payflow.core.domain.KeyRateLimit> rateLimit) {
         String partnerId = Ids.require(partnerIdText, IdPrefix.PARTNER, "partnerId");
         if (livemode.isEmpty()) {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "environment is required (expected: sandbox or production)");
@@ -51,7 +60,7 @@ public final class ApiKeyAdministration {
         Fields.required(reasonText, "reason", Limits.REASON_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());
         ApiKey key = new ApiKey(services.ids().next(IdPrefix.API_KEY), partnerId, name, livemode.get(), secret.displayPrefix(),
-                PermissionGrant.issued(permissions), services.now(), Optional.empty(), Optional.empty(), Optional.empty());
+                PermissionGrant.issued(permissions), services.now(), Optional.empty(), Optional.empty(), Optional.empty(), rateLimit);
         return database.inTransaction(tx -> {
             Partner partner = partners.findForUpdate(tx, partnerId).orElseThrow(() -> PartnerAdministration.notFound(partnerId));
             if (partner.status() == PartnerStatus.REJECTED) {
@@ -111,7 +120,7 @@ public final class ApiKeyAdministration {
             }
             ApiKeySecrets.Secret secret = ApiKeySecrets.generate(old.livemode(), services.random());
             ApiKey successor = new ApiKey(services.ids().next(IdPrefix.API_KEY), old.partnerId(), old.name(), old.livemode(),
-                    secret.displayPrefix(), old.grant(), now, Optional.empty(), Optional.empty(), Optional.empty());
+                    secret.displayPrefix(), old.grant(), now, Optional.empty(), Optional.empty(), Optional.empty(), old.rateLimit());
             apiKeys.insert(tx, successor, secret.hashHex());
             apiKeys.markRolled(tx, keyId, successor.id(), now.plus(java.time.Duration.ofHours(hours)));
             return new RolledKey(new IssuedKey(successor, secret.value()), apiKeys.findForUpdate(tx, keyId).orElseThrow());

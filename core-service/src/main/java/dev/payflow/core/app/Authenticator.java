@@ -56,7 +56,8 @@ public final class Authenticator {
             throw PayflowException.of(ErrorReason.PARTNER_NOT_ACTIVE, "the partner is %s; %s keys need an %s partner", status.wireName(),
                     livemode ? "production" : "sandbox", livemode ? "active" : "approved or active");
         }
-        return new PartnerPrincipal(new PartnerScope(found.key().partnerId(), livemode), found.key().id(), found.key().permissions());
+        return new PartnerPrincipal(new PartnerScope(found.key().partnerId(), livemode), found.key().id(), found.key().permissions(),
+                found.key().rateLimit());
     }
 
     private static PayflowException invalidKey() {

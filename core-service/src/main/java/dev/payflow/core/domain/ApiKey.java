@@ -16,10 +16,12 @@ public record ApiKey(
         Instant createdAt,
         Optional<Instant> revokedAt,
         Optional<Instant> expiresAt,
-        Optional<String> rolledTo) {
+        Optional<String> rolledTo,
+        Optional<KeyRateLimit> rateLimit) {
 
     public ApiKey {
         Objects.requireNonNull(grant, "grant");
+        Objects.requireNonNull(rateLimit, "rateLimit");
     }
 
     /** The permissions the key holds in this version of PayFlow. */

@@ -34,6 +34,8 @@ public final class ApiKeyRepository {
                 .set(API_KEYS.ALL_PERMISSIONS, key.grant().all())
                 .set(API_KEYS.PERMISSIONS, key.grant().named().stream().map(Permission::wireName).sorted().toArray(String[]::new))
                 .set(API_KEYS.CREATED_AT, Timestamps.toColumn(key.createdAt()))
+                .set(API_KEYS.RATE_LIMIT_PER_SECOND, key.rateLimit().map(dev.payflow.core.domain.KeyRateLimit::perSecond).orElse(null))
+                .set(API_KEYS.RATE_LIMIT_BURST, key.rateLimit().map(dev.payflow.core.domain.KeyRateLimit::burst).orElse(null))
                 .execute();
     }
 
@@ -82,6 +84,8 @@ public final class ApiKeyRepository {
         }
         return new ApiKey(r.getId(), r.getPartnerId(), r.getName(), r.getLivemode(), r.getPrefix(), grant,
                 Timestamps.fromColumn(r.getCreatedAt()), Optional.ofNullable(Timestamps.fromColumn(r.getRevokedAt())),
-                Optional.ofNullable(Timestamps.fromColumn(r.getExpiresAt())), Optional.ofNullable(r.getRolledTo()));
+                Optional.ofNullable(Timestamps.fromColumn(r.getExpiresAt())), Optional.ofNullable(r.getRolledTo()),
+                r.getRateLimitPerSecond() == null ? Optional.empty()
+                        : Optional.of(new dev.payflow.core.domain.KeyRateLimit(r.getRateLimitPerSecond(), r.getRateLimitBurst())));
     }
 }
