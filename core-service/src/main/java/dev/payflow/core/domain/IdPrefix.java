@@ -17,7 +17,9 @@ public enum IdPrefix {
     GATEWAY_EVENT("gwe_"),
     CONNECTED_ACCOUNT("con_"),
     OPERATOR("opr_"),
-    ADJUSTMENT("adj_");
+    ADJUSTMENT("adj_"),
+    RECONCILIATION_RUN("rcn_"),
+    RECONCILIATION_FINDING("rcf_");
 
     private final String prefix;
 
