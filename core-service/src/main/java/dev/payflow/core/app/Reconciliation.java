@@ -381,7 +381,8 @@ public final class Reconciliation {
         payouts.forEach(p -> partnerOfSource.put(p.stripeId(), p.partnerId()));
         matcher.compareFees(balance, paymentOfCharge, repository.bookedFees(reader, live, ids(balance)), partnerOfSource);
         List<ReconciliationRun.Total> systemAccounts = matcher.compareSystemAccounts(balance,
-                repository.systemAccountMovements(reader, live, run.from(), run.to()));
+                repository.systemAccountMovements(reader, live, run.from(), run.to(), balance.stream()
+                        .filter(bt -> !bt.created().isBefore(run.from()) && bt.created().isBefore(run.to())).map(Listed::id).toList()));
 
         Instant now = services.now();
         List<ReconciliationFinding> findings = matcher.findings().stream().map(d -> ReconciliationFinding.open(

@@ -179,8 +179,14 @@ public final class StripeReconciliation {
             throw tooMany;
         } catch (StripeException | RuntimeException failed) {
             // Auto-pagination wraps a failed later page's StripeException in a RuntimeException.
-            breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, failed);
             Throwable cause = failed instanceof StripeException || failed.getCause() == null ? failed : failed.getCause();
+            Integer status = cause instanceof StripeException stripeFailure ? stripeFailure.getStatusCode() : null;
+            if (status != null && status >= 400 && status < 500 && status != 429) {
+                // Stripe answered (a refusal): it is up, as the payment and payout calls count it.
+                breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            } else {
+                breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, failed);
+            }
             throw new Unavailable("listing " + type.stage() + " failed: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
     }

@@ -311,15 +311,21 @@ public final class ReconciliationRepository {
      * Stripe's point of view: what the platform's balance gained ({@code gateway_clearing}: minus
      * its entries, as it is kept with the opposite sign of a wallet), the fees charged
      * ({@code gateway_fees}: minus its entries), and what left {@code payouts_in_transit} for
-     * Stripe in payout transfers (its outflow in transactions of type {@code payout}).
+     * Stripe in payout transfers (its outflow in transactions of type {@code payout}). A correction
+     * booked by resolving a finding counts in the window of the balance transaction it names (one of
+     * {@code balanceTransactionIds}), whenever it was booked, so the next run of the window agrees.
      */
-    public Map<String, Map<String, Long>> systemAccountMovements(DSLContext tx, boolean livemode, Instant from, Instant to) {
+    public Map<String, Map<String, Long>> systemAccountMovements(DSLContext tx, boolean livemode, Instant from, Instant to,
+            Collection<String> balanceTransactionIds) {
         Map<String, Map<String, Long>> movements = new HashMap<>();
         tx.fetch("select a.kind, e.currency, -sum(e.amount_minor) from ledger_entries e join system_accounts a on a.id = e.system_account_id "
                 + "join transactions t on t.id = e.transaction_id "
-                + "where e.livemode = ? and a.provider = 'stripe' and t.created_at >= ? and t.created_at < ? "
+                + "where e.livemode = ? and a.provider = 'stripe' "
+                + "and ((t.created_at >= cast(? as timestamptz) and t.created_at < cast(? as timestamptz) and t.idempotency_key not like 'sys:reconciliation:%') "
+                + "or (t.idempotency_key like 'sys:reconciliation:%' and t.gateway_transaction_id = any(?))) "
                 + "and (a.kind in ('gateway_clearing', 'gateway_fees') or (a.kind = 'payouts_in_transit' and t.type = 'payout' and e.amount_minor < 0)) "
-                + "group by a.kind, e.currency", livemode, Timestamps.toColumn(from), Timestamps.toColumn(to))
+                + "group by a.kind, e.currency", livemode, Timestamps.toColumn(from), Timestamps.toColumn(to),
+                balanceTransactionIds.toArray(new String[0]))
                 .forEach(r -> movements.computeIfAbsent(r.get(0, String.class), kind -> new HashMap<>()).put(r.get(1, String.class),
                         r.get(2, Long.class)));
         return movements;
