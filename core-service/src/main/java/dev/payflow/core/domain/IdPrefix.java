@@ -18,6 +18,7 @@ public enum IdPrefix {
     CONNECTED_ACCOUNT("con_"),
     OPERATOR("opr_"),
     ADJUSTMENT("adj_"),
+    PAYMENT_METHOD("pmd_"),
     RECONCILIATION_RUN("rcn_"),
     RECONCILIATION_FINDING("rcf_");
 
