@@ -42,7 +42,8 @@ public final class PayflowApi {
 
     /** The admin console's use cases: operators and their sessions, the audit trail, adjustments. */
     public record Console(OperatorSessions sessions, OperatorAdministration operators, AuditTrail audit, Adjustments adjustments,
-            dev.payflow.core.app.WalletSupervision wallets, boolean secureCookies, java.time.Clock clock) {
+            dev.payflow.core.app.WalletSupervision wallets, boolean secureCookies, java.time.Clock clock,
+            dev.payflow.core.app.Reconciliation reconciliation) {
     }
 
     public static List<ServerServiceDefinition> services(UseCases useCases, MeterRegistry meters, SecureRandom random) {
@@ -82,6 +83,7 @@ public final class PayflowApi {
             plain.add(new AuditLogGrpcService(c.audit()).bindService());
             plain.add(new AdjustmentGrpcService(c.adjustments()).bindService());
             plain.add(new WalletAdminGrpcService(c.wallets()).bindService());
+            plain.add(new ReconciliationGrpcService(c.reconciliation()).bindService());
         });
         AccessRules rules = AccessRules.of(plain);
         List<ServerInterceptor> chain = console.isPresent()

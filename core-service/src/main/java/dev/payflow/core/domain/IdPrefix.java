@@ -18,7 +18,9 @@ public enum IdPrefix {
     CONNECTED_ACCOUNT("con_"),
     OPERATOR("opr_"),
     ADJUSTMENT("adj_"),
-    PAYMENT_METHOD("pmd_");
+    PAYMENT_METHOD("pmd_"),
+    RECONCILIATION_RUN("rcn_"),
+    RECONCILIATION_FINDING("rcf_");
 
     private final String prefix;
 

@@ -148,6 +148,8 @@ public final class PayflowServer implements AutoCloseable {
     private HoldExpiry holdExpiry;
     private dev.payflow.core.app.Retention retention;
     private ScheduledExecutorService retentionWorker;
+    private dev.payflow.core.app.Reconciliation reconciliation;
+    private ScheduledExecutorService reconciliationWorker;
     private StripeWebhooks stripeWebhooks;
     private PaymentRecovery paymentRecovery;
     private dev.payflow.core.app.Payouts payouts;
@@ -265,7 +267,8 @@ public final class PayflowServer implements AutoCloseable {
         retention = new dev.payflow.core.app.Retention(database, services, new dev.payflow.core.persistence.RetentionRepository(),
                 config.retention().walletYearsAfterClosing());
         List<ServerServiceDefinition> apiServices = PayflowApi.services(useCases,
-                Optional.of(console(config, services, ledgerEngine, encryptionKey, useCases.wallets())), meters, services.random(),
+                Optional.of(console(config, services, ledgerEngine, encryptionKey, useCases.wallets(), reconciliation(config, services, breakers, meters))),
+                meters, services.random(),
                 new TrafficControls(traffic.callLog() ? CallLog.toStandardOutput() : CallLog.OFF,
                         partnerId -> partnerAdministration.get(partnerId).settings(), keyUsage, traffic.rateLimitPerSecond(),
                         traffic.rateLimitBurst(), traffic.replicas(), traffic.authFailuresPerMinute(), services.clock()));
@@ -347,6 +350,17 @@ public final class PayflowServer implements AutoCloseable {
             retentionWorker.scheduleWithFixedDelay(this::applyRetention, config.retention().intervalMs(), config.retention().intervalMs(),
                     TimeUnit.MILLISECONDS);
         }
+        if (config.reconciliation().intervalMs() > 0) {
+            reconciliationWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "payflow-reconciliation");
+                thread.setDaemon(true);
+                return thread;
+            });
+            // A run started through the API begins at once on this replica; the tick starts the daily run and takes over runs left by others.
+            reconciliation.whenQueued(() -> reconciliationWorker.execute(this::reconcileDue));
+            reconciliationWorker.scheduleWithFixedDelay(this::reconcileDue, config.reconciliation().intervalMs(),
+                    config.reconciliation().intervalMs(), TimeUnit.MILLISECONDS);
+        }
         if (webhookConfig.pollIntervalMs() > 0) {
             webhookWorker = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "payflow-webhook-dispatch");
@@ -367,7 +381,7 @@ public final class PayflowServer implements AutoCloseable {
      * of the same address stay comparable across restarts.
      */
     private PayflowApi.Console console(PayflowConfig config, Services services, LedgerEngine ledgerEngine, byte[] encryptionKey,
-            WalletManagement walletManagement) {
+            WalletManagement walletManagement, dev.payflow.core.app.Reconciliation reconciliation) {
         ConsoleConfig console = config.console();
         // Development without a secret: a fresh one per run, so console sessions end when the process does.
         String sessionSecret = console.sessionSecret().orElseGet(() -> Text.randomBase62(services.random(), 43));
@@ -380,7 +394,7 @@ public final class PayflowServer implements AutoCloseable {
         return new PayflowApi.Console(sessions, operators, new AuditTrail(database, services, new AuditLogRepository(), digests),
                 new Adjustments(database, services, ledgerEngine, new AdjustmentRepository()),
                 new dev.payflow.core.app.WalletSupervision(database, walletManagement, new AdjustmentRepository()), config.isProduction(),
-                services.clock());
+                services.clock(), reconciliation);
     }
 
     /** The first admin, from PAYFLOW_BOOTSTRAP_ADMIN_*; in development with a generated password, printed once, when it is created. */
@@ -568,6 +582,39 @@ public final class PayflowServer implements AutoCloseable {
         return retention;
     }
 
+    /**
+     * Reconciliation with Stripe in each mode whose secret key is configured, on the mode's client
+     * settings and circuit breaker (shared with payments, Connect and payouts).
+     */
+    private dev.payflow.core.app.Reconciliation reconciliation(PayflowConfig config, Services services, CircuitBreakerRegistry breakers,
+            io.micrometer.core.instrument.MeterRegistry meters) {
+        StripeConfig stripe = config.stripe();
+        java.util.Map<Boolean, dev.payflow.core.gateway.StripeReconciliation> readers = new java.util.HashMap<>();
+        stripe.secretKeyTest().ifPresent(key -> readers.put(false, new dev.payflow.core.gateway.StripeReconciliation(
+                StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-test"))));
+        stripe.secretKeyLive().ifPresent(key -> readers.put(true, new dev.payflow.core.gateway.StripeReconciliation(
+                StripePayments.client(key, stripe.apiBase()), breakers.circuitBreaker("stripe-live"))));
+        reconciliation = new dev.payflow.core.app.Reconciliation(database, services, ledgerEngine,
+                new dev.payflow.core.persistence.ReconciliationRepository(), readers, config.reconciliation().daily(),
+                java.time.Duration.ofMillis(config.reconciliation().dailyAfterMs()), meters);
+        return reconciliation;
+    }
+
+    /** Reconciliation with Stripe (tests start the daily run and do the queued runs themselves, on their clock). */
+    public dev.payflow.core.app.Reconciliation reconciliation() {
+        return reconciliation;
+    }
+
+    private void reconcileDue() {
+        try {
+            reconciliation.scheduleDaily();
+            reconciliation.runDue();
+        } catch (RuntimeException e) {
+            // A failing tick must not cancel the schedule (scheduleWithFixedDelay stops a task that throws).
+            LOG.error("reconciliation worker failed", e);
+        }
+    }
+
     private void applyRetention() {
         try {
             int redacted = retention.redactDue();
@@ -674,6 +721,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (retentionWorker != null) {
             retentionWorker.shutdownNow();
+        }
+        if (reconciliationWorker != null) {
+            reconciliationWorker.shutdownNow();
         }
         if (webhookDelivery != null) {
             // Attempts cut short here were leased: another replica (or this one, restarted) makes them again.

@@ -250,6 +250,61 @@ public final class FakeStripe implements AutoCloseable {
         return "{\"object\":\"list\",\"url\":\"" + url + "\",\"has_more\":false,\"data\":[" + String.join(",", objects) + "]}";
     }
 
+    // --- Reconciliation: Stripe's lists of a window ----------------------------------------------
+
+    /**
+     * GETs of the list at {@code path} answer this JSON (a {@link #page}), keeping the other stubs.
+     * With {@code stripeAccount}, only requests made as that connected account ({@code Stripe-Account});
+     * with {@code startingAfter}, only the request for the page after that id. A request no stub
+     * matches is answered 404, as Stripe answers an unknown path.
+     */
+    public void lists(String path, Optional<String> stripeAccount, Optional<String> startingAfter, String pageJson) {
+        com.github.tomakehurst.wiremock.client.MappingBuilder get = com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(path));
+        stripeAccount.ifPresentOrElse(
+                account -> get.withHeader("Stripe-Account", com.github.tomakehurst.wiremock.client.WireMock.equalTo(account)),
+                () -> get.withHeader("Stripe-Account", com.github.tomakehurst.wiremock.client.WireMock.absent()));
+        startingAfter.ifPresentOrElse(
+                after -> get.withQueryParam("starting_after", com.github.tomakehurst.wiremock.client.WireMock.equalTo(after)),
+                () -> get.withQueryParam("starting_after", com.github.tomakehurst.wiremock.client.WireMock.absent()));
+        server.stubFor(get.willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(pageJson)));
+    }
+
+    /** GETs of the list at {@code path} made as any connected account, for the first page, answer this JSON (specific stubs added later win). */
+    public void listsForAnyAccount(String path, String pageJson) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(path))
+                .withHeader("Stripe-Account", com.github.tomakehurst.wiremock.client.WireMock.matching(".+"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(pageJson)));
+    }
+
+    /** One page of a list, as Stripe answers it: {@code has_more} says whether another page follows. */
+    public static String page(String url, boolean hasMore, List<String> objects) {
+        return "{\"object\":\"list\",\"url\":\"" + url + "\",\"has_more\":" + hasMore + ",\"data\":[" + String.join(",", objects) + "]}";
+    }
+
+    /** The object with Stripe's {@code created} (epoch seconds) spliced in. */
+    public static String created(String objectJson, long epochSecond) {
+        return "{\"created\":" + epochSecond + "," + objectJson.substring(1);
+    }
+
+    /** A Charge of a PaymentIntent, with the id of its balance transaction. */
+    public static String charge(String id, String paymentIntentId, long amountMinor, String currency, String status, String balanceTransactionId) {
+        return "{\"id\":\"" + id + "\",\"object\":\"charge\",\"amount\":" + amountMinor + ",\"currency\":\"" + currency + "\",\"status\":\""
+                + status + "\",\"payment_intent\":\"" + paymentIntentId + "\",\"balance_transaction\":\"" + balanceTransactionId
+                + "\",\"captured\":true,\"livemode\":false,\"metadata\":{}}";
+    }
+
+    /** A balance transaction of any type: {@code net} is amount less fee. */
+    public static String balanceTransaction(String id, String type, long amountMinor, long feeMinor, String source, String description) {
+        return "{\"id\":\"" + id + "\",\"object\":\"balance_transaction\",\"amount\":" + amountMinor + ",\"fee\":" + feeMinor
+                + ",\"net\":" + (amountMinor - feeMinor) + ",\"currency\":\"usd\",\"status\":\"available\",\"type\":\"" + type
+                + "\",\"source\":" + (source == null ? "null" : "\"" + source + "\"") + ",\"description\":\"" + description + "\"}";
+    }
+
+    /** The GETs PayFlow sent to {@code path} since the last reset, with their query parameters and headers. */
+    public List<LoggedRequest> listRequests(String path) {
+        return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathEqualTo(path)));
+    }
+
     /** Forgets every stub and every request seen. */
     public void reset() {
         server.resetAll();

@@ -170,6 +170,8 @@ public final class TestServer implements AutoCloseable {
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
                 Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled)
                 .withStripe(stripe)
+                // Reconciliation tests start the daily run and do queued runs themselves, on the test's clock.
+                .withReconciliation(dev.payflow.core.config.ReconciliationConfig.DEFAULTS.withIntervalMs(0))
                 // Connect OAuth against the same fake as the API, when there is one.
                 .withConnect(new dev.payflow.core.config.ConnectConfig(Optional.empty(), stripe.apiBase().map(base -> CONNECT_CLIENT_ID_TEST),
                         stripe.apiBase().map(base -> CONNECT_CLIENT_ID_LIVE), stripe.apiBase()))
