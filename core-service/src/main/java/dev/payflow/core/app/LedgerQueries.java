@@ -67,6 +67,22 @@ public final class LedgerQueries {
         });
     }
 
+    /**
+     * A page of the partner's transactions created in [from, to), oldest first, for its export.
+     * The page token is bound to the window, so a token cannot be replayed on another.
+     */
+    public Page<LedgerTransaction> export(PartnerScope scope, Optional<java.time.Instant> from, Optional<java.time.Instant> to, int pageSize,
+            String pageToken) {
+        java.time.Instant start = from.orElseThrow(() -> PayflowException.of(ErrorReason.MISSING_FIELD, "from is required (RFC 3339)"));
+        java.time.Instant end = to.orElseThrow(() -> PayflowException.of(ErrorReason.MISSING_FIELD, "to is required (RFC 3339)"));
+        if (!start.isBefore(end)) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "from: %s must be before to: %s", start, end);
+        }
+        PageRequest page = PageRequest.of(pageSize, pageToken, "export-transactions|" + start + "|" + end);
+        return database.inTransaction(tx -> Pages.of(ledger.listForExport(tx, scope, start, end, page.afterId(), page.size()), page,
+                LedgerTransaction::id));
+    }
+
     private void requireWallet(org.jooq.DSLContext tx, PartnerScope scope, String walletId) {
         if (wallets.find(tx, scope, walletId).isEmpty()) {
             throw WalletManagement.notFound(walletId);
