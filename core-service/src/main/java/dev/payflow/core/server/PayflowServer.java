@@ -241,7 +241,8 @@ public final class PayflowServer implements AutoCloseable {
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
-                new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository),
+                new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository,
+                        new dev.payflow.core.persistence.StatisticsRepository(), webhookRepository, () -> circuitStates(breakers)),
                 new WalletManagement(database, services, walletRepository, ledgerRepository, holdRepository),
                 new Credits(ledgerEngine, GatewayRegistry.sandboxOnly()),
                 new Debits(ledgerEngine),
@@ -717,5 +718,13 @@ public final class PayflowServer implements AutoCloseable {
         if (server != null) {
             server.stop().join();
         }
+    }
+
+    /** Each gateway circuit breaker's state, lowercase (`closed`, `open`, `half_open`), for the operators' dashboard. */
+    static java.util.Map<String, String> circuitStates(CircuitBreakerRegistry breakers) {
+        java.util.Map<String, String> states = new java.util.TreeMap<>();
+        breakers.getAllCircuitBreakers().forEach(breaker ->
+                states.put(breaker.getName(), breaker.getState().name().toLowerCase(java.util.Locale.ROOT)));
+        return states;
     }
 }
