@@ -464,11 +464,16 @@ public final class PayflowServer implements AutoCloseable {
      * allows nothing but this origin's own files. On the admin listener only; the console calls
      * {@code /api/admin} and {@code /api/csrf-token} on the same listener.
      */
+    /** Chart.js's self-contained bundle, from its webjar (core-service's pom names the version). */
+    static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js";
+
     private static void addConsole(ServerBuilder admin) {
         ClassLoader loader = PayflowServer.class.getClassLoader();
         admin.service("/admin", (ctx, req) -> HttpResponse.ofRedirect("/admin/"));
-        for (String[] file : new String[][] {{"/admin/", "index.html"}, {"/admin/console.js", "console.js"}, {"/admin/console.css", "console.css"}}) {
-            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, CONSOLE_RESOURCES + file[1]).asService()
+        for (String[] file : new String[][] {{"/admin/", CONSOLE_RESOURCES + "index.html"}, {"/admin/console.js", CONSOLE_RESOURCES + "console.js"},
+                {"/admin/console.css", CONSOLE_RESOURCES + "console.css"}, {"/admin/dashboard.js", CONSOLE_RESOURCES + "dashboard.js"},
+                {"/admin/vendor/chart.umd.js", CHART_JS}}) {
+            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, file[1]).asService()
                     .decorate((delegate, ctx, req) -> {
                         ctx.mutateAdditionalResponseHeaders(headers -> headers
                                 .set("content-security-policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

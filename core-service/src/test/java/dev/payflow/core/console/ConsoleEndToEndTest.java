@@ -82,7 +82,12 @@ class ConsoleEndToEndTest {
 
         browser.get("http://localhost:" + payflow.server().adminPort() + "/admin");
         signIn(TestServer.BOOTSTRAP_ADMIN_EMAIL, TestServer.BOOTSTRAP_ADMIN_PASSWORD);
+        // The dashboard comes first, its charts drawn by Chart.js from the console's own jar.
+        wait.until(ExpectedConditions.attributeToBe(By.id("chart-volume"), "data-rendered", "true"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("chart-status"), "data-rendered", "true"));
+        assertThat(((JavascriptExecutor) browser).executeScript("return typeof Chart")).isEqualTo("function");
         snap("sign-in-done");
+        click("nav-partners");
 
         // Partners: onboard, approve, issue a sandbox key (shown once).
         type("partner-name", "RoSaBank");
@@ -100,6 +105,12 @@ class ConsoleEndToEndTest {
         waitForMessage("It is shown once");
         String key = browser.findElement(By.id("key-value")).getText();
         assertThat(key).startsWith("sk_test_");
+        // Fees and limits, through UpdatePartner with a mask of the fields filled in.
+        type("settings-fee", "500");
+        type("settings-rate", "50");
+        click("settings-submit");
+        waitForMessage("fee 500 bp, rate limit 50/s, burst default");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("partners-table"), "500"));
         snap("partners");
 
         // The key works for the partner; its wallet is what the operator freezes next.
@@ -147,6 +158,13 @@ class ConsoleEndToEndTest {
         wait.until(ExpectedConditions.elementToBeClickable(approve)).click();
         waitForMessage("is booked");
         assertThat(payflow.balanceOf(key, wallet.getId())).isEqualTo("12.50");
+
+        // The dashboard shows the booked adjustment in today's volume and in the last 24 hours' transactions.
+        click("nav-dashboard");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("volume-table"), "12.50"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("transactions-table"), "adjustment"));
+        assertThat(browser.findElement(By.id("health-circuits")).getText()).isEqualTo("no real gateway configured");
+        snap("dashboard");
 
         // The audit log shows it, and the chain verifies.
         click("nav-audit");
