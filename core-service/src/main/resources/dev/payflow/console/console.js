@@ -3,7 +3,7 @@
 "use strict";
 
 const state = { csrf: "", operator: null };
-const pages = ["signin", "dashboard", "partners", "wallets", "adjustments", "audit", "operators"];
+const pages = ["signin", "dashboard", "partners", "wallets", "transactions", "adjustments", "audit", "operators"];
 
 function $(id) { return document.getElementById(id); }
 
@@ -256,6 +256,48 @@ $("operator-form").addEventListener("submit", async event => {
   if (!result.ok) { failure(result); return; }
   say("Operator " + result.body.id + " added.");
   loadOperators();
+});
+
+// Transactions: one by id (any partner), or a partner's list with filters, a page at a time.
+$("transaction-lookup-form").addEventListener("submit", async event => {
+  event.preventDefault();
+  const result = await api("GET", "/api/admin/transactions/" + encodeURIComponent($("transaction-id").value));
+  const details = $("transaction-details");
+  details.replaceChildren();
+  if (!result.ok) { failure(result); return; }
+  const t = result.body;
+  for (const [label, value, id] of [["Id", t.id], ["Type", t.type, "transaction-type"], ["Status", t.status, "transaction-status"],
+      ["Amount", t.amount + " " + t.currency, "transaction-amount"], ["From wallet", t.fromWalletId], ["To wallet", t.toWalletId],
+      ["Live", t.livemode], ["Created", t.createdAt], ["Description", t.description], ["Failure reason", t.failureReason],
+      ["Entries", (t.entries || []).map(e => e.walletId + " " + e.type + " " + e.amount + " (balance " + e.balance + ")").join("; ")]]) {
+    const dt = document.createElement("dt"); dt.textContent = label;
+    const dd = document.createElement("dd"); dd.textContent = String(value === undefined ? "" : value);
+    if (id) dd.id = id;
+    details.append(dt, dd);
+  }
+  say("Transaction " + t.id + " found.");
+});
+
+let transactionsQuery = null;
+async function listTransactions(pageToken) {
+  const params = new URLSearchParams({ livemode: transactionsQuery.livemode, pageSize: "50" });
+  for (const key of ["walletId", "type", "status"]) if (transactionsQuery[key]) params.set(key, transactionsQuery[key]);
+  if (pageToken) params.set("pageToken", pageToken);
+  const result = await api("GET", "/api/admin/partners/" + encodeURIComponent(transactionsQuery.partnerId) + "/transactions?" + params);
+  if (!result.ok) { failure(result); return; }
+  fill("transactions-list-table", result.body.transactions, ["id", "type", "status", t => t.amount + " " + t.currency,
+    "fromWalletId", "toWalletId", "createdAt"]);
+  const more = $("transactions-more");
+  more.hidden = !result.body.nextPageToken;
+  more.onclick = () => listTransactions(result.body.nextPageToken);
+  say(result.body.transactions.length + " transactions listed.");
+}
+
+$("transaction-list-form").addEventListener("submit", event => {
+  event.preventDefault();
+  transactionsQuery = { partnerId: $("transactions-partner").value, livemode: $("transactions-mode").value,
+    walletId: $("transactions-wallet").value, type: $("transactions-type").value, status: $("transactions-status").value };
+  listTransactions("");
 });
 
 window.addEventListener("hashchange", route);

@@ -62,6 +62,7 @@ public final class PayflowApi {
                 new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits(), useCases.payments()).bindService(),
                 new LedgerGrpcService(useCases.ledger()).bindService(),
                 new ExportGrpcService(useCases.ledger()).bindService(),
+                new TransactionAdminGrpcService(useCases.ledger(), useCases.partners()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new PayoutGrpcService(useCases.payouts()).bindService(),

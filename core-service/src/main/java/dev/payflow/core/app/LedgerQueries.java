@@ -83,6 +83,26 @@ public final class LedgerQueries {
                 LedgerTransaction::id));
     }
 
+    /** Any partner's transaction, for operators (the admin API; never reachable with a partner key). */
+    public LedgerTransaction transactionOfAnyPartner(String id) {
+        String transactionId = Ids.require(id, IdPrefix.TRANSACTION, "id");
+        return ledger.findTransactionOfAnyPartner(database.reader(), transactionId)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.TRANSACTION_NOT_FOUND, "transaction %s not found", transactionId));
+    }
+
+    /** A partner's transactions of one mode, newest first, for operators; the wallet, if named, must be the partner's in that mode. */
+    public Page<LedgerTransaction> partnerTransactions(PartnerScope scope, String walletIdText, Optional<TransactionType> type,
+            Optional<dev.payflow.core.domain.TransactionStatus> status, int pageSize, String pageToken) {
+        LedgerRepository.TransactionFilter filter = new LedgerRepository.TransactionFilter(type, status, Optional.empty(), Optional.empty());
+        Optional<String> walletId = walletIdText.isEmpty() ? Optional.empty() : Optional.of(Ids.require(walletIdText, IdPrefix.WALLET, "walletId"));
+        PageRequest page = PageRequest.of(pageSize, pageToken,
+                "admin-transactions|" + scope.partnerId() + "|" + scope.livemode() + "|" + walletId.orElse("") + "|" + filter);
+        return database.inTransaction(tx -> {
+            walletId.ifPresent(id -> requireWallet(tx, scope, id));
+            return Pages.of(ledger.listForScope(tx, scope, walletId, filter, page.afterId(), page.size()), page, LedgerTransaction::id);
+        });
+    }
+
     private void requireWallet(org.jooq.DSLContext tx, PartnerScope scope, String walletId) {
         if (wallets.find(tx, scope, walletId).isEmpty()) {
             throw WalletManagement.notFound(walletId);

@@ -166,6 +166,20 @@ class ConsoleEndToEndTest {
         assertThat(browser.findElement(By.id("health-circuits")).getText()).isEqualTo("no real gateway configured");
         snap("dashboard");
 
+        // The transactions page finds the adjustment's transaction by id, and in the partner's list by type.
+        String booked = payflow.ledger(key).listWalletTransactions(dev.payflow.proto.v1.ListWalletTransactionsRequest.newBuilder()
+                .setWalletId(wallet.getId()).build()).getTransactions(0).getId();
+        click("nav-transactions");
+        type("transaction-id", booked);
+        click("transaction-lookup");
+        wait.until(ExpectedConditions.textToBe(By.id("transaction-type"), "adjustment"));
+        assertThat(browser.findElement(By.id("transaction-amount")).getText()).isEqualTo("12.50 USD");
+        type("transactions-partner", partnerOf(wallet));
+        new Select(browser.findElement(By.id("transactions-type"))).selectByValue("adjustment");
+        click("transactions-list");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("transactions-list-table"), booked));
+        snap("transactions");
+
         // The audit log shows it, and the chain verifies.
         click("nav-audit");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "AdjustmentService.ApproveAdjustment"));
@@ -186,6 +200,11 @@ class ConsoleEndToEndTest {
         snap("viewer-refused");
         click("nav-operators");
         waitForMessage("MISSING_PERMISSION");
+    }
+
+    /** The partner a wallet belongs to, as the operators' wallet lookup shows it. */
+    private static String partnerOf(Wallet wallet) {
+        return payflow.rest("GET", "/api/admin/wallets/" + wallet.getId(), payflow.server().adminToken(), null).body().get("partnerId").getAsString();
     }
 
     private static void signIn(String email, String password) {
