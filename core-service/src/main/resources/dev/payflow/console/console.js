@@ -3,7 +3,7 @@
 "use strict";
 
 const state = { csrf: "", operator: null };
-const pages = ["signin", "partners", "wallets", "adjustments", "audit", "operators"];
+const pages = ["signin", "dashboard", "partners", "wallets", "transactions", "adjustments", "audit", "operators"];
 
 function $(id) { return document.getElementById(id); }
 
@@ -54,7 +54,7 @@ function show(page) {
   for (const link of document.querySelectorAll("nav a")) {
     if (link.id === "nav-" + page) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
-  const loaders = { partners: loadPartners, adjustments: loadAdjustments, audit: loadAudit, operators: loadOperators };
+  const loaders = { dashboard: loadDashboard, partners: loadPartners, adjustments: loadAdjustments, audit: loadAudit, operators: loadOperators };
   if (loaders[page]) loaders[page]();
   const heading = $("page-" + page).querySelector("h2");
   if (heading) { heading.tabIndex = -1; heading.focus(); }
@@ -62,8 +62,8 @@ function show(page) {
 
 function route() {
   if (!state.operator) { show("signin"); return; }
-  const page = location.hash.replace("#", "") || "partners";
-  show(pages.includes(page) && page !== "signin" ? page : "partners");
+  const page = location.hash.replace("#", "") || "dashboard";
+  show(pages.includes(page) && page !== "signin" ? page : "dashboard");
 }
 
 function signedIn(session) {
@@ -99,7 +99,8 @@ $("sign-out").addEventListener("click", async () => {
 async function loadPartners() {
   const result = await api("GET", "/api/admin/partners?pageSize=50");
   if (!result.ok) { failure(result); return; }
-  fill("partners-table", result.body.partners, ["id", "name", "status", "createdAt"]);
+  fill("partners-table", result.body.partners, ["id", "name", "status", "createdAt", "platformFeeBasisPoints",
+    p => p.rateLimitPerSecond === undefined ? "default" : p.rateLimitPerSecond, p => p.rateLimitBurst === undefined ? "default" : p.rateLimitBurst]);
 }
 
 $("partner-form").addEventListener("submit", async event => {
@@ -110,6 +111,7 @@ $("partner-form").addEventListener("submit", async event => {
   say("Partner " + result.body.id + " created (pending).");
   $("status-partner").value = result.body.id;
   $("key-partner").value = result.body.id;
+  $("settings-partner").value = result.body.id;
   loadPartners();
 });
 
@@ -120,6 +122,26 @@ $("status-form").addEventListener("submit", async event => {
     { status: $("status-value").value, reason: $("status-reason").value });
   if (!result.ok) { failure(result); return; }
   say("Partner " + id + " is now " + result.body.status + ".");
+  loadPartners();
+});
+
+// UpdatePartner with a field mask of exactly the fields filled in, so an empty field changes nothing.
+$("settings-form").addEventListener("submit", async event => {
+  event.preventDefault();
+  const id = $("settings-partner").value;
+  const body = {};
+  const mask = [];
+  for (const [field, input] of [["platformFeeBasisPoints", "settings-fee"], ["rateLimitPerSecond", "settings-rate"], ["rateLimitBurst", "settings-burst"]]) {
+    if ($(input).value !== "") { body[field] = Number($(input).value); mask.push(field); }
+  }
+  if (mask.length === 0) { say("Fill in at least one of fee, rate limit and burst.", true); return; }
+  body.updateMask = mask.join(",");
+  const result = await api("PATCH", "/api/admin/partners/" + encodeURIComponent(id), body);
+  if (!result.ok) { failure(result); return; }
+  const p = result.body;
+  say("Partner " + id + " saved: fee " + p.platformFeeBasisPoints + " bp, rate limit "
+    + (p.rateLimitPerSecond === undefined ? "default" : p.rateLimitPerSecond + "/s") + ", burst "
+    + (p.rateLimitBurst === undefined ? "default" : p.rateLimitBurst) + ".");
   loadPartners();
 });
 
@@ -234,6 +256,48 @@ $("operator-form").addEventListener("submit", async event => {
   if (!result.ok) { failure(result); return; }
   say("Operator " + result.body.id + " added.");
   loadOperators();
+});
+
+// Transactions: one by id (any partner), or a partner's list with filters, a page at a time.
+$("transaction-lookup-form").addEventListener("submit", async event => {
+  event.preventDefault();
+  const result = await api("GET", "/api/admin/transactions/" + encodeURIComponent($("transaction-id").value));
+  const details = $("transaction-details");
+  details.replaceChildren();
+  if (!result.ok) { failure(result); return; }
+  const t = result.body;
+  for (const [label, value, id] of [["Id", t.id], ["Type", t.type, "transaction-type"], ["Status", t.status, "transaction-status"],
+      ["Amount", t.amount + " " + t.currency, "transaction-amount"], ["From wallet", t.fromWalletId], ["To wallet", t.toWalletId],
+      ["Live", t.livemode], ["Created", t.createdAt], ["Description", t.description], ["Failure reason", t.failureReason],
+      ["Entries", (t.entries || []).map(e => e.walletId + " " + e.type + " " + e.amount + " (balance " + e.balance + ")").join("; ")]]) {
+    const dt = document.createElement("dt"); dt.textContent = label;
+    const dd = document.createElement("dd"); dd.textContent = String(value === undefined ? "" : value);
+    if (id) dd.id = id;
+    details.append(dt, dd);
+  }
+  say("Transaction " + t.id + " found.");
+});
+
+let transactionsQuery = null;
+async function listTransactions(pageToken) {
+  const params = new URLSearchParams({ livemode: transactionsQuery.livemode, pageSize: "50" });
+  for (const key of ["walletId", "type", "status"]) if (transactionsQuery[key]) params.set(key, transactionsQuery[key]);
+  if (pageToken) params.set("pageToken", pageToken);
+  const result = await api("GET", "/api/admin/partners/" + encodeURIComponent(transactionsQuery.partnerId) + "/transactions?" + params);
+  if (!result.ok) { failure(result); return; }
+  fill("transactions-list-table", result.body.transactions, ["id", "type", "status", t => t.amount + " " + t.currency,
+    "fromWalletId", "toWalletId", "createdAt"]);
+  const more = $("transactions-more");
+  more.hidden = !result.body.nextPageToken;
+  more.onclick = () => listTransactions(result.body.nextPageToken);
+  say(result.body.transactions.length + " transactions listed.");
+}
+
+$("transaction-list-form").addEventListener("submit", event => {
+  event.preventDefault();
+  transactionsQuery = { partnerId: $("transactions-partner").value, livemode: $("transactions-mode").value,
+    walletId: $("transactions-wallet").value, type: $("transactions-type").value, status: $("transactions-status").value };
+  listTransactions("");
 });
 
 window.addEventListener("hashchange", route);

@@ -395,7 +395,16 @@ public final class OpenApiGenerator {
     JsonObject ok = new JsonObject();
     Descriptor output = method.getOutputType();
     ok.addProperty("description", "The " + output.getName() + ".");
-    if (!output.getFullName().equals("google.protobuf.Empty")) {
+    if (output.getFullName().equals("google.api.HttpBody")) {
+      // The answer is the body's own bytes in its own content type (the export's JSON lines).
+      JsonObject text = new JsonObject();
+      text.addProperty("type", "string");
+      JsonObject media = new JsonObject();
+      media.add("schema", text);
+      JsonObject content = new JsonObject();
+      content.add("application/x-ndjson", media);
+      ok.add("content", content);
+    } else if (!output.getFullName().equals("google.protobuf.Empty")) {
       JsonObject media = new JsonObject();
       media.add("schema", messageRef(output));
       JsonObject content = new JsonObject();

@@ -64,6 +64,8 @@ public final class PayflowApi {
         List<ServerServiceDefinition> plain = new java.util.ArrayList<>(List.of(
                 new WalletGrpcService(useCases.wallets(), useCases.credits(), useCases.debits(), useCases.payments()).bindService(),
                 new LedgerGrpcService(useCases.ledger()).bindService(),
+                new ExportGrpcService(useCases.ledger()).bindService(),
+                new TransactionAdminGrpcService(useCases.ledger(), useCases.partners()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new PayoutGrpcService(useCases.payouts()).bindService(),

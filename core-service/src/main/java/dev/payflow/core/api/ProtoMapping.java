@@ -303,7 +303,34 @@ final class ProtoMapping {
                 .setSandboxTransactions(s.sandboxTransactions())
                 .setLiveTransactions(s.liveTransactions())
                 .setGeneratedAt(timestamp(s.generatedAt()))
+                .addAllWalletsByStatus(s.walletsByStatus().stream().map(ProtoMapping::statusCount).toList())
+                .addAllTransactionsLast24H(s.transactionsLast24h().stream().map(c -> dev.payflow.proto.v1.TransactionCount.newBuilder()
+                        .setLivemode(c.livemode()).setType(c.type()).setStatus(c.status()).setCount(c.count()).build()).toList())
+                .addAllVolumeLast24H(s.volumeLast24h().stream().map(v -> dev.payflow.proto.v1.CurrencyVolume.newBuilder()
+                        .setLivemode(v.livemode()).setCurrency(v.currency())
+                        .setAmount(new Money(v.amountMinor(), dev.payflow.core.domain.CurrencyUnit.of(v.currency())).format())
+                        .setTransactionCount(v.transactionCount()).build()).toList())
+                .addAllPaymentsByStatus(s.paymentsByStatus().stream().map(ProtoMapping::statusCount).toList())
+                .addAllPayoutsByStatus(s.payoutsByStatus().stream().map(ProtoMapping::statusCount).toList())
+                .setWebhookBacklog(webhookBacklog(s.webhookBacklog()))
+                .addAllGatewayCircuits(s.gatewayCircuits().entrySet().stream().map(e -> dev.payflow.proto.v1.GatewayCircuit.newBuilder()
+                        .setName(e.getKey()).setState(e.getValue()).build()).toList())
+                .addAllDailyVolume(s.dailyVolume().stream().map(d -> dev.payflow.proto.v1.DailyVolume.newBuilder()
+                        .setDate(d.day().toString()).setLivemode(d.livemode()).setCurrency(d.currency())
+                        .setAmount(new Money(d.amountMinor(), dev.payflow.core.domain.CurrencyUnit.of(d.currency())).format())
+                        .setTransactionCount(d.transactionCount()).build()).toList())
                 .build();
+    }
+
+    private static dev.payflow.proto.v1.StatusCount statusCount(dev.payflow.core.domain.DashboardCounts.StatusCount c) {
+        return dev.payflow.proto.v1.StatusCount.newBuilder().setLivemode(c.livemode()).setStatus(c.status()).setCount(c.count()).build();
+    }
+
+    private static dev.payflow.proto.v1.WebhookBacklog webhookBacklog(SystemStatistics.Backlog b) {
+        dev.payflow.proto.v1.WebhookBacklog.Builder built = dev.payflow.proto.v1.WebhookBacklog.newBuilder()
+                .setPendingEvents(b.pendingEvents()).setOldestPendingAgeSeconds(b.oldestPendingAgeSeconds());
+        b.oldestPendingCreatedAt().ifPresent(at -> built.setOldestPendingCreatedAt(timestamp(at)));
+        return built.build();
     }
 
     static dev.payflow.proto.v1.Payment payment(Payment p) {

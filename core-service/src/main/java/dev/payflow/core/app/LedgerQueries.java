@@ -67,6 +67,42 @@ public final class LedgerQueries {
         });
     }
 
+    /**
+     * A page of the partner's transactions created in [from, to), oldest first, for its export.
+     * The page token is bound to the window, so a token cannot be replayed on another.
+     */
+    public Page<LedgerTransaction> export(PartnerScope scope, Optional<java.time.Instant> from, Optional<java.time.Instant> to, int pageSize,
+            String pageToken) {
+        java.time.Instant start = from.orElseThrow(() -> PayflowException.of(ErrorReason.MISSING_FIELD, "from is required (RFC 3339)"));
+        java.time.Instant end = to.orElseThrow(() -> PayflowException.of(ErrorReason.MISSING_FIELD, "to is required (RFC 3339)"));
+        if (!start.isBefore(end)) {
+            throw PayflowException.of(ErrorReason.INVALID_FIELD, "from: %s must be before to: %s", start, end);
+        }
+        PageRequest page = PageRequest.of(pageSize, pageToken, "export-transactions|" + start + "|" + end);
+        return database.inTransaction(tx -> Pages.of(ledger.listForExport(tx, scope, start, end, page.afterId(), page.size()), page,
+                LedgerTransaction::id));
+    }
+
+    /** Any partner's transaction, for operators (the admin API; never reachable with a partner key). */
+    public LedgerTransaction transactionOfAnyPartner(String id) {
+        String transactionId = Ids.require(id, IdPrefix.TRANSACTION, "id");
+        return ledger.findTransactionOfAnyPartner(database.reader(), transactionId)
+                .orElseThrow(() -> PayflowException.of(ErrorReason.TRANSACTION_NOT_FOUND, "transaction %s not found", transactionId));
+    }
+
+    /** A partner's transactions of one mode, newest first, for operators; the wallet, if named, must be the partner's in that mode. */
+    public Page<LedgerTransaction> partnerTransactions(PartnerScope scope, String walletIdText, Optional<TransactionType> type,
+            Optional<dev.payflow.core.domain.TransactionStatus> status, int pageSize, String pageToken) {
+        LedgerRepository.TransactionFilter filter = new LedgerRepository.TransactionFilter(type, status, Optional.empty(), Optional.empty());
+        Optional<String> walletId = walletIdText.isEmpty() ? Optional.empty() : Optional.of(Ids.require(walletIdText, IdPrefix.WALLET, "walletId"));
+        PageRequest page = PageRequest.of(pageSize, pageToken,
+                "admin-transactions|" + scope.partnerId() + "|" + scope.livemode() + "|" + walletId.orElse("") + "|" + filter);
+        return database.inTransaction(tx -> {
+            walletId.ifPresent(id -> requireWallet(tx, scope, id));
+            return Pages.of(ledger.listForScope(tx, scope, walletId, filter, page.afterId(), page.size()), page, LedgerTransaction::id);
+        });
+    }
+
     private void requireWallet(org.jooq.DSLContext tx, PartnerScope scope, String walletId) {
         if (wallets.find(tx, scope, walletId).isEmpty()) {
             throw WalletManagement.notFound(walletId);

@@ -132,6 +132,51 @@ public final class LedgerRepository {
         return tx.fetchCount(TRANSACTIONS, TRANSACTIONS.LIVEMODE.eq(livemode));
     }
 
+    /**
+     * The partner's transactions of one mode created in [from, to), oldest first (ids sort by
+     * creation time), after {@code afterId} if given: a partner's export. Index
+     * transactions_partner_created keeps the window a range scan.
+     */
+    public List<LedgerTransaction> listForExport(DSLContext tx, PartnerScope scope, Instant from, Instant to, Optional<String> afterId,
+            int limit) {
+        Condition where = inScope(scope)
+                .and(TRANSACTIONS.CREATED_AT.ge(Timestamps.toColumn(from)))
+                .and(TRANSACTIONS.CREATED_AT.lt(Timestamps.toColumn(to)));
+        if (afterId.isPresent()) {
+            where = where.and(TRANSACTIONS.ID.gt(afterId.get()));
+        }
+        List<TransactionsRecord> rows = tx.selectFrom(TRANSACTIONS).where(where).orderBy(TRANSACTIONS.ID.asc()).limit(limit + 1).fetch();
+        Map<String, List<LedgerTransaction.WalletEntry>> entries = walletEntries(tx, rows.stream().map(TransactionsRecord::getId).toList());
+        return rows.stream().map(r -> toTransaction(r, entries.getOrDefault(r.getId(), List.of()))).toList();
+    }
+
+    /** A transaction of any partner and mode: for operators only, never behind a partner key. */
+    public Optional<LedgerTransaction> findTransactionOfAnyPartner(DSLContext tx, String id) {
+        return tx.selectFrom(TRANSACTIONS).where(TRANSACTIONS.ID.eq(id)).fetchOptional()
+                .map(r -> toTransaction(r, walletEntries(tx, List.of(r.getId())).getOrDefault(r.getId(), List.of())));
+    }
+
+    /** A partner's transactions of one mode, newest first, optionally of one wallet: for operators. */
+    public List<LedgerTransaction> listForScope(DSLContext tx, PartnerScope scope, Optional<String> walletId, TransactionFilter filter,
+            Optional<String> afterId, int limit) {
+        Condition where = inScope(scope);
+        if (walletId.isPresent()) {
+            where = where.and(TRANSACTIONS.FROM_WALLET_ID.eq(walletId.get()).or(TRANSACTIONS.TO_WALLET_ID.eq(walletId.get())));
+        }
+        if (filter.type().isPresent()) {
+            where = where.and(TRANSACTIONS.TYPE.eq(filter.type().get().wireName()));
+        }
+        if (filter.status().isPresent()) {
+            where = where.and(TRANSACTIONS.STATUS.eq(filter.status().get().wireName()));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(TRANSACTIONS.ID.lt(afterId.get()));
+        }
+        List<TransactionsRecord> rows = tx.selectFrom(TRANSACTIONS).where(where).orderBy(TRANSACTIONS.ID.desc()).limit(limit + 1).fetch();
+        Map<String, List<LedgerTransaction.WalletEntry>> entries = walletEntries(tx, rows.stream().map(TransactionsRecord::getId).toList());
+        return rows.stream().map(r -> toTransaction(r, entries.getOrDefault(r.getId(), List.of()))).toList();
+    }
+
     private Map<String, List<LedgerTransaction.WalletEntry>> walletEntries(DSLContext tx, List<String> transactionIds) {
         if (transactionIds.isEmpty()) {
             return Map.of();

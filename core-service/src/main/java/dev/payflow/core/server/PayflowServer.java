@@ -246,7 +246,8 @@ public final class PayflowServer implements AutoCloseable {
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
                 new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
-                new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository),
+                new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository,
+                        new dev.payflow.core.persistence.StatisticsRepository(), webhookRepository, () -> circuitStates(breakers)),
                 new WalletManagement(database, services, walletRepository, ledgerRepository, holdRepository),
                 new Credits(ledgerEngine, GatewayRegistry.sandboxOnly()),
                 new Debits(ledgerEngine),
@@ -481,11 +482,16 @@ public final class PayflowServer implements AutoCloseable {
      * allows nothing but this origin's own files. On the admin listener only; the console calls
      * {@code /api/admin} and {@code /api/csrf-token} on the same listener.
      */
+    /** Chart.js's self-contained bundle, from its webjar (core-service's pom names the version). */
+    static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.4.1/dist/chart.umd.js";
+
     private static void addConsole(ServerBuilder admin) {
         ClassLoader loader = PayflowServer.class.getClassLoader();
         admin.service("/admin", (ctx, req) -> HttpResponse.ofRedirect("/admin/"));
-        for (String[] file : new String[][] {{"/admin/", "index.html"}, {"/admin/console.js", "console.js"}, {"/admin/console.css", "console.css"}}) {
-            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, CONSOLE_RESOURCES + file[1]).asService()
+        for (String[] file : new String[][] {{"/admin/", CONSOLE_RESOURCES + "index.html"}, {"/admin/console.js", CONSOLE_RESOURCES + "console.js"},
+                {"/admin/console.css", CONSOLE_RESOURCES + "console.css"}, {"/admin/dashboard.js", CONSOLE_RESOURCES + "dashboard.js"},
+                {"/admin/vendor/chart.umd.js", CHART_JS}}) {
+            admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, file[1]).asService()
                     .decorate((delegate, ctx, req) -> {
                         ctx.mutateAdditionalResponseHeaders(headers -> headers
                                 .set("content-security-policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -771,5 +777,13 @@ public final class PayflowServer implements AutoCloseable {
         if (server != null) {
             server.stop().join();
         }
+    }
+
+    /** Each gateway circuit breaker's state, lowercase (`closed`, `open`, `half_open`), for the operators' dashboard. */
+    static java.util.Map<String, String> circuitStates(CircuitBreakerRegistry breakers) {
+        java.util.Map<String, String> states = new java.util.TreeMap<>();
+        breakers.getAllCircuitBreakers().forEach(breaker ->
+                states.put(breaker.getName(), breaker.getState().name().toLowerCase(java.util.Locale.ROOT)));
+        return states;
     }
 }

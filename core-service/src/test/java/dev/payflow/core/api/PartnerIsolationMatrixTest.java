@@ -269,6 +269,13 @@ class PartnerIsolationMatrixTest {
     private static final Body NOTHING_ELSE = request -> {
     };
 
+    /** Sets a google.protobuf.Timestamp field of a dynamic request to this many seconds after the epoch. */
+    private static void timestamp(DynamicMessage.Builder request, String name, long epochSeconds) {
+        Descriptors.FieldDescriptor field = request.getDescriptorForType().findFieldByName(name);
+        Descriptors.Descriptor type = field.getMessageType();
+        request.setField(field, DynamicMessage.newBuilder(type).setField(type.findFieldByName("seconds"), epochSeconds).build());
+    }
+
     private static Body fields(Object... namesAndValues) {
         return request -> {
             for (int i = 0; i < namesAndValues.length; i += 2) {
@@ -305,6 +312,11 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.LedgerService/ListWalletTransactions", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.LedgerService/GetTransaction", NOTHING_ELSE, ref("id", Kind.TRANSACTION, "TRANSACTION_NOT_FOUND")),
             Entry.of("payflow.v1.LedgerService/ListLedgerEntries", NOTHING_ELSE, ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
+            // No id to name: a window over every fixture; the lines it answers must all be the caller's own (outsideTheCallersScope).
+            Entry.of("payflow.v1.ExportService/ExportTransactions", request -> {
+                timestamp(request, "from", 0);
+                timestamp(request, "to", 4_102_444_800L);
+            }),
             Entry.of("payflow.v1.TransferService/CreateTransfer", fields("amount", "1.00", "currency", "USD"),
                     ref("from_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"), secondRef("to_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.TransferService/GetTransfer", NOTHING_ELSE, ref("id", Kind.TRANSFER, "TRANSFER_NOT_FOUND")),
@@ -899,12 +911,45 @@ class PartnerIsolationMatrixTest {
     /** Every {@code partner_id} and {@code livemode} in a response must be the caller's. */
     private static List<String> outsideTheCallersScope(String where, Optional<Message> response, Caller caller) {
         List<String> problems = new ArrayList<>();
+        response.filter(message -> message.getDescriptorForType().getFullName().equals("google.api.HttpBody"))
+                .ifPresent(body -> problems.addAll(exportedOutsideTheCallersScope(where, body, caller)));
         response.ifPresent(message -> walk(message, (field, value) -> {
             if (field.getName().equals("partner_id") && !value.equals(caller.partner().partnerId())
                     || field.getName().equals("livemode") && !value.equals(caller.livemode())) {
                 problems.add(where + ": the answer shows " + field.getName() + " " + value);
             }
         }));
+        return problems;
+    }
+
+    /**
+     * An export's JSON lines: every transaction line must be of the caller's mode and none may be
+     * an object of another caller (the lines carry no partner id, so the fixtures' ids tell).
+     */
+    private static List<String> exportedOutsideTheCallersScope(String where, Message body, Caller caller) {
+        List<String> problems = new ArrayList<>();
+        Descriptors.FieldDescriptor data = body.getDescriptorForType().findFieldByName("data");
+        String text = ((com.google.protobuf.ByteString) body.getField(data)).toStringUtf8();
+        Set<String> others = new java.util.HashSet<>();
+        for (Caller other : CALLERS) {
+            if (other != caller) {
+                other.objects().values().forEach(others::addAll);
+            }
+        }
+        int transactions = 0;
+        for (String line : text.split("\n")) {
+            JsonObject object = JsonParser.parseString(line).getAsJsonObject();
+            if (!object.has("id")) {
+                continue;
+            }
+            transactions++;
+            if (object.get("livemode").getAsBoolean() != caller.livemode() || others.contains(object.get("id").getAsString())) {
+                problems.add(where + ": the export shows " + object.get("id").getAsString() + " of livemode " + object.get("livemode"));
+            }
+        }
+        if (transactions == 0) {
+            problems.add(where + ": the export shows none of the caller's own transactions");
+        }
         return problems;
     }
 

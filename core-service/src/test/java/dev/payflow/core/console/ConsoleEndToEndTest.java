@@ -82,7 +82,12 @@ class ConsoleEndToEndTest {
 
         browser.get("http://localhost:" + payflow.server().adminPort() + "/admin");
         signIn(TestServer.BOOTSTRAP_ADMIN_EMAIL, TestServer.BOOTSTRAP_ADMIN_PASSWORD);
+        // The dashboard comes first, its charts drawn by Chart.js from the console's own jar.
+        wait.until(ExpectedConditions.attributeToBe(By.id("chart-volume"), "data-rendered", "true"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("chart-status"), "data-rendered", "true"));
+        assertThat(((JavascriptExecutor) browser).executeScript("return typeof Chart")).isEqualTo("function");
         snap("sign-in-done");
+        click("nav-partners");
 
         // Partners: onboard, approve, issue a sandbox key (shown once).
         type("partner-name", "RoSaBank");
@@ -100,6 +105,12 @@ class ConsoleEndToEndTest {
         waitForMessage("It is shown once");
         String key = browser.findElement(By.id("key-value")).getText();
         assertThat(key).startsWith("sk_test_");
+        // Fees and limits, through UpdatePartner with a mask of the fields filled in.
+        type("settings-fee", "500");
+        type("settings-rate", "50");
+        click("settings-submit");
+        waitForMessage("fee 500 bp, rate limit 50/s, burst default");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("partners-table"), "500"));
         snap("partners");
 
         // The key works for the partner; its wallet is what the operator freezes next.
@@ -148,6 +159,27 @@ class ConsoleEndToEndTest {
         waitForMessage("is booked");
         assertThat(payflow.balanceOf(key, wallet.getId())).isEqualTo("12.50");
 
+        // The dashboard shows the booked adjustment in today's volume and in the last 24 hours' transactions.
+        click("nav-dashboard");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("volume-table"), "12.50"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("transactions-table"), "adjustment"));
+        assertThat(browser.findElement(By.id("health-circuits")).getText()).isEqualTo("no real gateway configured");
+        snap("dashboard");
+
+        // The transactions page finds the adjustment's transaction by id, and in the partner's list by type.
+        String booked = payflow.ledger(key).listWalletTransactions(dev.payflow.proto.v1.ListWalletTransactionsRequest.newBuilder()
+                .setWalletId(wallet.getId()).build()).getTransactions(0).getId();
+        click("nav-transactions");
+        type("transaction-id", booked);
+        click("transaction-lookup");
+        wait.until(ExpectedConditions.textToBe(By.id("transaction-type"), "adjustment"));
+        assertThat(browser.findElement(By.id("transaction-amount")).getText()).isEqualTo("12.50 USD");
+        type("transactions-partner", partnerOf(wallet));
+        new Select(browser.findElement(By.id("transactions-type"))).selectByValue("adjustment");
+        click("transactions-list");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("transactions-list-table"), booked));
+        snap("transactions");
+
         // The audit log shows it, and the chain verifies.
         click("nav-audit");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "AdjustmentService.ApproveAdjustment"));
@@ -168,6 +200,11 @@ class ConsoleEndToEndTest {
         snap("viewer-refused");
         click("nav-operators");
         waitForMessage("MISSING_PERMISSION");
+    }
+
+    /** The partner a wallet belongs to, as the operators' wallet lookup shows it. */
+    private static String partnerOf(Wallet wallet) {
+        return payflow.rest("GET", "/api/admin/wallets/" + wallet.getId(), payflow.server().adminToken(), null).body().get("partnerId").getAsString();
     }
 
     private static void signIn(String email, String password) {

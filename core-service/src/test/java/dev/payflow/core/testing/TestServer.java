@@ -364,7 +364,8 @@ public final class TestServer implements AutoCloseable {
         headers.forEach(request::header);
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonObject body = response.body().isBlank() ? new JsonObject() : JsonParser.parseString(response.body()).getAsJsonObject();
+            JsonObject body = response.body().isBlank() ? new JsonObject()
+                    : isJsonLines(response) ? jsonLines(response.body()) : JsonParser.parseString(response.body()).getAsJsonObject();
             return new Rest(response.statusCode(), body, response.headers());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + path + " failed", e);
@@ -372,6 +373,19 @@ public final class TestServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static boolean isJsonLines(HttpResponse<String> response) {
+        return response.headers().firstValue("content-type").orElse("").startsWith("application/x-ndjson");
+    }
+
+    /** A JSON-lines body (an export) as {@code {"lines": [...]}}, one object per line. */
+    private static JsonObject jsonLines(String body) {
+        com.google.gson.JsonArray lines = new com.google.gson.JsonArray();
+        body.lines().filter(line -> !line.isBlank()).forEach(line -> lines.add(JsonParser.parseString(line)));
+        JsonObject wrapped = new JsonObject();
+        wrapped.add("lines", lines);
+        return wrapped;
     }
 
     /** A plain GET-style request without JSON parsing, for files and redirects. */
