@@ -35,7 +35,8 @@ public record PayflowConfig(
         TrafficConfig traffic,
         GroupCommitConfig groupCommit,
         ConsoleConfig console,
-        RetentionConfig retention) {
+        RetentionConfig retention,
+        PayPalConfig paypal) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -92,7 +93,7 @@ public record PayflowConfig(
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
                 ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults(), GroupCommitConfig.defaults(), ConsoleConfig.NONE,
-                RetentionConfig.DEFAULTS);
+                RetentionConfig.DEFAULTS, PayPalConfig.NONE);
     }
 
     public PayflowConfig {
@@ -108,6 +109,10 @@ public record PayflowConfig(
         Objects.requireNonNull(groupCommit, "groupCommit");
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(paypal, "paypal");
+        if (paypal.apiBase().isPresent() && environment != DeploymentEnvironment.DEVELOPMENT) {
+            throw new ConfigException("PAYFLOW_PAYPAL_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -184,55 +189,62 @@ public record PayflowConfig(
                 TrafficConfig.fromEnvironment(env),
                 GroupCommitConfig.fromEnvironment(env),
                 ConsoleConfig.fromEnvironment(env),
-                RetentionConfig.fromEnvironment(env));
+                RetentionConfig.fromEnvironment(env),
+                PayPalConfig.fromEnvironment(env, environment));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention, paypal);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention, paypal);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention, paypal);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention, paypal);
     }
 
     /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
     public PayflowConfig withTraffic(TrafficConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention, paypal);
     }
 
     /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
     public PayflowConfig withGroupCommit(GroupCommitConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention, paypal);
     }
 
     /** This configuration with other console settings (tests fix the session secret and the first admin). */
     public PayflowConfig withConsole(ConsoleConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention, paypal);
     }
 
     /** This configuration with other retention settings (tests run the job when their clock says so). */
     public PayflowConfig withRetention(RetentionConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other, paypal);
+    }
+
+    /** This configuration with other PayPal settings (tests point it at a fake PayPal). */
+    public PayflowConfig withPayPal(PayPalConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, other);
     }
 
     public boolean isProduction() {
