@@ -972,7 +972,7 @@ public final class Payments {
      */
     private void update(DSLContext tx, Payment before, Payment changed, Optional<Payment.StatusChange> statusChange) {
         payments.update(tx, changed, statusChange);
-        statusChange.ifPresent(change -> statusChanges.accept(change.status()));
+        statusChange.ifPresent(change -> statusChanges.accept(change.status(), changed.provider()));
         events.paymentChanged(tx, before, changed, () -> payments.find(tx, changed.scope(), changed.id()).orElseThrow(),
                 () -> refunds.listForPayment(tx, changed.scope(), changed.id()));
     }
@@ -1092,17 +1092,17 @@ public final class Payments {
     }
 
     /** Told of each status a payment moves to (the metrics count them); nothing by default. */
-    private volatile java.util.function.Consumer<dev.payflow.core.domain.PaymentStatus> statusChanges = status -> {
+    private volatile java.util.function.BiConsumer<dev.payflow.core.domain.PaymentStatus, String> statusChanges = (status, provider) -> {
     };
 
     /**
-     * Counts every status a payment moves to, by status ({@code payflow.payments.status.changes}),
+     * Counts every status a payment moves to, by status and provider ({@code payflow.payments.status.changes}),
      * inside the change's transaction (a commit that then fails is counted once too often).
      */
     public Payments countingStatusChangesIn(io.micrometer.core.instrument.MeterRegistry meters) {
-        statusChanges = status -> io.micrometer.core.instrument.Counter.builder("payflow.payments.status.changes")
+        statusChanges = (status, provider) -> io.micrometer.core.instrument.Counter.builder("payflow.payments.status.changes")
                 .description("Payments moving to a status (succeeded, failed, refunded, ...)").baseUnit("payments")
-                .tag("status", status.wireName()).register(meters).increment();
+                .tag("status", status.wireName()).tag("provider", provider).register(meters).increment();
         return this;
     }
 }
