@@ -32,6 +32,7 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
     public void createPayment(CreatePaymentRequest request, StreamObserver<Payment> response) {
         String paymentMethod = request.getPaymentMethod();
         String customer = request.getCustomer();
+        String provider = request.getProvider();
         if (!request.getPaymentMethodId().isEmpty()) {
             // Our payment method stands for its token and customer.
             if (!paymentMethod.isEmpty()) {
@@ -41,10 +42,19 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
             dev.payflow.core.domain.PaymentMethod method = paymentMethods.usable(CallContext.scope(), request.getPaymentMethodId());
             paymentMethod = method.providerToken();
             customer = customer.isEmpty() ? method.customer().orElse("") : customer;
+            if (!provider.isEmpty() && !provider.equals(method.provider())) {
+                // A token is charged only by the provider that keeps it.
+                throw dev.payflow.core.domain.PayflowException.of(dev.payflow.core.domain.ErrorReason.INVALID_FIELD,
+                        "provider: %s, but payment method %s is kept by %s", provider, method.id(), method.provider());
+            }
+            if (provider.isEmpty() && method.provider().equals("paypal")) {
+                // Not named, a Stripe method goes to the mode's default as it always did (the fingerprint unchanged); a PayPal one to PayPal.
+                provider = method.provider();
+            }
         }
         Payments.CreateTerms terms = Payments.CreateTerms.of(request.getAmount(), request.getCurrency(), paymentMethod,
                 customer, request.getReturnUrl(), request.getDescription(), request.getWalletId(),
-                !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()), request.getConnectedAccountId());
+                !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()), request.getConnectedAccountId()).withProvider(provider);
         reply(response, payments.create(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
     }
 

@@ -131,9 +131,10 @@ public final class Payments {
 
     /** What a payment asks for, validated in the contract's order of precedence (the order of the arguments). */
     public record CreateTerms(Money amount, String paymentMethod, Optional<String> customer, Optional<String> returnUrl, String description,
-            Optional<String> walletId, boolean capture, Metadata metadata, Optional<String> connectedAccountId) {
+            Optional<String> walletId, boolean capture, Metadata metadata, Optional<String> connectedAccountId, Optional<String> provider) {
         public CreateTerms {
             Objects.requireNonNull(connectedAccountId, "connectedAccountId");
+            Objects.requireNonNull(provider, "provider");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(paymentMethod, "paymentMethod");
             Objects.requireNonNull(customer, "customer");
@@ -141,6 +142,27 @@ public final class Payments {
             Objects.requireNonNull(description, "description");
             Objects.requireNonNull(walletId, "walletId");
             Objects.requireNonNull(metadata, "metadata");
+        }
+
+        /** Terms that name no provider: the mode's default one. */
+        public CreateTerms(Money amount, String paymentMethod, Optional<String> customer, Optional<String> returnUrl, String description,
+                Optional<String> walletId, boolean capture, Metadata metadata, Optional<String> connectedAccountId) {
+            this(amount, paymentMethod, customer, returnUrl, description, walletId, capture, metadata, connectedAccountId, Optional.empty());
+        }
+
+        /** The providers a payment may name. */
+        public static final java.util.List<String> PROVIDERS = java.util.List.of("stripe", "paypal");
+
+        /** These terms through the provider named (empty: the mode's default), checked last: {@code stripe} or {@code paypal}. */
+        public CreateTerms withProvider(String name) {
+            if (name == null || name.isEmpty()) {
+                return this;
+            }
+            if (!PROVIDERS.contains(name)) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "provider: %s (expected: stripe or paypal)", dev.payflow.core.domain.Strings.forMessage(name));
+            }
+            return new CreateTerms(amount, paymentMethod, customer, returnUrl, description, walletId, capture, metadata, connectedAccountId,
+                    Optional.of(name));
         }
 
         /** Validates, in order: currency, amount, payment method, customer, return URL, description, wallet id, metadata. */
@@ -184,16 +206,26 @@ public final class Payments {
             return method;
         }
 
+        /** A named provider is part of the request (the same key naming another provider is another request); none keeps the old fingerprint. */
+        private Object[] withNamedProvider(Object[] parameters) {
+            if (provider.isEmpty()) {
+                return parameters;
+            }
+            Object[] named = java.util.Arrays.copyOf(parameters, parameters.length + 1);
+            named[parameters.length] = "provider=" + provider.get();
+            return named;
+        }
+
         private Object[] fingerprint() {
             Object[] unrouted = {amount.minorUnits(), amount.currency(), paymentMethod, customer.orElse(""), returnUrl.orElse(""), description,
                     walletId.orElse(""), capture, metadata.json()};
             if (connectedAccountId.isEmpty()) {
                 // The fingerprint of an unrouted payment is what it always was: keys recorded before routing existed still replay.
-                return unrouted;
+                return withNamedProvider(unrouted);
             }
             Object[] routed = java.util.Arrays.copyOf(unrouted, unrouted.length + 1);
             routed[unrouted.length] = connectedAccountId.get();
-            return routed;
+            return withNamedProvider(routed);
         }
     }
 
@@ -206,12 +238,12 @@ public final class Payments {
      * payment as it is now. {@code causeId} is the request id, kept in the status history.
      */
     public Payment create(PartnerScope scope, CreateTerms terms, IdempotencyKey key, String causeId) {
-        PaymentProvider provider = providerFor(scope);
+        PaymentProvider provider = terms.provider().map(name -> namedProvider(scope, name)).orElseGet(() -> providerFor(scope));
         if (scope.livemode() && !provider.settles(terms.amount().currency().code())) {
             throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency %s: live payments are accepted only in currencies %s settles "
                     + "without conversion for this account", terms.amount().currency().code(), provider.name());
         }
-        availableProviderFor(scope);
+        available(provider);
         Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId));
         if (recorded.refusal().isPresent()) {
             throw recorded.refusal().get();
@@ -246,9 +278,18 @@ public final class Payments {
                 "no payment gateway is configured for live mode, so payments cannot be taken yet"));
     }
 
+    /** The provider a payment names, if it is configured in the payment's mode. */
+    private PaymentProvider namedProvider(PartnerScope scope, String name) {
+        return providers.named(scope.livemode(), name).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                "provider: %s is not configured in %s mode", name, scope.livemode() ? "live" : "test"));
+    }
+
     /** The mode's provider, if it takes calls now: while its circuit breaker is open, refused before anything is recorded or any key claimed. */
     private PaymentProvider availableProviderFor(PartnerScope scope) {
-        PaymentProvider provider = providerFor(scope);
+        return available(providerFor(scope));
+    }
+
+    private static PaymentProvider available(PaymentProvider provider) {
         if (!provider.acceptsCalls()) {
             throw PayflowException.of(ErrorReason.GATEWAY_UNAVAILABLE,
                     "%s has been failing, so PayFlow is not calling it for a while; nothing was recorded: retry with the same idempotency key",
@@ -489,7 +530,7 @@ public final class Payments {
                 || payments.feeKnown(database.reader(), payment.id())) {
             return false;
         }
-        Optional<PaymentProvider> provider = providers.forLivemode(payment.scope().livemode()).filter(p -> p.name().equals(payment.provider()));
+        Optional<PaymentProvider> provider = providers.named(payment.scope().livemode(), payment.provider());
         if (provider.isEmpty()) {
             return false;
         }
@@ -662,12 +703,9 @@ public final class Payments {
 
     /** The provider that serves a payment: the one of its mode, which must be the one it was made with. */
     private PaymentProvider providerOf(Payment payment) {
-        PaymentProvider provider = providerFor(payment.scope());
-        if (!provider.name().equals(payment.provider())) {
-            throw PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED, "payment %s was made through %s, which is no longer configured",
-                    payment.id(), payment.provider());
-        }
-        return provider;
+        return providers.named(payment.scope().livemode(), payment.provider()).orElseThrow(() -> PayflowException.of(
+                ErrorReason.GATEWAY_NOT_CONFIGURED, "payment %s was made through %s, which is no longer configured", payment.id(),
+                payment.provider()));
     }
 
     // --- Refunds ---------------------------------------------------------------------------------
@@ -934,7 +972,7 @@ public final class Payments {
      */
     private void update(DSLContext tx, Payment before, Payment changed, Optional<Payment.StatusChange> statusChange) {
         payments.update(tx, changed, statusChange);
-        statusChange.ifPresent(change -> statusChanges.accept(change.status()));
+        statusChange.ifPresent(change -> statusChanges.accept(change.status(), changed.provider()));
         events.paymentChanged(tx, before, changed, () -> payments.find(tx, changed.scope(), changed.id()).orElseThrow(),
                 () -> refunds.listForPayment(tx, changed.scope(), changed.id()));
     }
@@ -946,7 +984,10 @@ public final class Payments {
 
     // --- Recovery ---------------------------------------------------------------------------------
 
-    /** Stripe keeps idempotency keys for 24 h: a create is re-sent with its key only well inside that. */
+    /**
+     * Stripe keeps idempotency keys for 24 h: a create is re-sent with its key only well inside that
+     * (each provider says its own window: {@link PaymentProvider#requestKeyWindow()}).
+     */
     public static final java.time.Duration RESEND_CREATE_WITHIN = java.time.Duration.ofHours(23);
     /** Stripe's search lags by minutes, at worst hours: an empty search proves nothing until the payment is this old. */
     public static final java.time.Duration FAIL_UNFOUND_AFTER = java.time.Duration.ofHours(25);
@@ -958,7 +999,7 @@ public final class Payments {
      * while it calls out.
      */
     public void recover(Payment leased) {
-        Optional<PaymentProvider> provider = providers.forLivemode(leased.scope().livemode()).filter(p -> p.name().equals(leased.provider()));
+        Optional<PaymentProvider> provider = providers.named(leased.scope().livemode(), leased.provider());
         if (provider.isEmpty() || !provider.get().acceptsCalls()) {
             return;
         }
@@ -967,7 +1008,7 @@ public final class Payments {
         boolean resent = false;
         if (leased.providerPaymentId().isPresent()) {
             outcome = provider.get().retrievePayment(leased.providerPaymentId().get());
-        } else if (age.compareTo(RESEND_CREATE_WITHIN) < 0) {
+        } else if (age.compareTo(provider.get().requestKeyWindow()) < 0) {
             // The same call with the same key: Stripe answers what it did the first time, or does it now, once.
             outcome = provider.get().createPayment(new PaymentProvider.CreatePayment(leased.id(), leased.amount(), leased.paymentMethod(),
                     leased.customer(), leased.capture(), leased.returnUrl(), leased.description(), providerMetadata(leased.scope(), leased),
@@ -983,6 +1024,14 @@ public final class Payments {
                         + " after " + FAIL_UNFOUND_AFTER.toHours() + " h: " + notFound.message(), Optional.empty(), "{}");
                 resent = true;
             }
+        }
+        if (outcome instanceof PaymentProvider.CallOutcome.Answered answered && answered.payment().status() == PaymentStatus.REQUIRES_ACTION
+                && age.compareTo(provider.get().approvalWindow()) > 0) {
+            // The payer never approved in time: the provider will not take the payment any more, so neither do we.
+            PaymentProvider.ProviderPayment open = answered.payment();
+            outcome = new PaymentProvider.CallOutcome.Answered(new PaymentProvider.ProviderPayment(open.providerPaymentId(),
+                    PaymentStatus.CANCELLED, Optional.empty(), Optional.of("approval_expired"), Optional.of("the payer did not approve within "
+                    + provider.get().approvalWindow().toHours() + " h"), open.objectType(), open.objectJson()));
         }
         PaymentProvider.CallOutcome seen = outcome;
         boolean refusalFails = resent;
@@ -1043,17 +1092,17 @@ public final class Payments {
     }
 
     /** Told of each status a payment moves to (the metrics count them); nothing by default. */
-    private volatile java.util.function.Consumer<dev.payflow.core.domain.PaymentStatus> statusChanges = status -> {
+    private volatile java.util.function.BiConsumer<dev.payflow.core.domain.PaymentStatus, String> statusChanges = (status, provider) -> {
     };
 
     /**
-     * Counts every status a payment moves to, by status ({@code payflow.payments.status.changes}),
+     * Counts every status a payment moves to, by status and provider ({@code payflow.payments.status.changes}),
      * inside the change's transaction (a commit that then fails is counted once too often).
      */
     public Payments countingStatusChangesIn(io.micrometer.core.instrument.MeterRegistry meters) {
-        statusChanges = status -> io.micrometer.core.instrument.Counter.builder("payflow.payments.status.changes")
+        statusChanges = (status, provider) -> io.micrometer.core.instrument.Counter.builder("payflow.payments.status.changes")
                 .description("Payments moving to a status (succeeded, failed, refunded, ...)").baseUnit("payments")
-                .tag("status", status.wireName()).register(meters).increment();
+                .tag("status", status.wireName()).tag("provider", provider).register(meters).increment();
         return this;
     }
 }

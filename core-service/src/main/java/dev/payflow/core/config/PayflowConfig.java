@@ -36,7 +36,8 @@ public record PayflowConfig(
         GroupCommitConfig groupCommit,
         ConsoleConfig console,
         RetentionConfig retention,
-        ReconciliationConfig reconciliation) {
+        ReconciliationConfig reconciliation,
+        PayPalConfig paypal) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -93,7 +94,7 @@ public record PayflowConfig(
         this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
                 databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
                 ConnectConfig.NONE, PayoutConfig.DEFAULTS, TrafficConfig.defaults(), GroupCommitConfig.defaults(), ConsoleConfig.NONE,
-                RetentionConfig.DEFAULTS, ReconciliationConfig.DEFAULTS);
+                RetentionConfig.DEFAULTS, ReconciliationConfig.DEFAULTS, PayPalConfig.NONE);
     }
 
     public PayflowConfig {
@@ -110,6 +111,10 @@ public record PayflowConfig(
         Objects.requireNonNull(console, "console");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(reconciliation, "reconciliation");
+        Objects.requireNonNull(paypal, "paypal");
+        if (paypal.apiBase().isPresent() && environment != DeploymentEnvironment.DEVELOPMENT) {
+            throw new ConfigException("PAYFLOW_PAYPAL_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(adminPort, "adminPort");
         requirePort("PAYFLOW_GRPC_PORT", grpcPort);
@@ -187,61 +192,68 @@ public record PayflowConfig(
                 GroupCommitConfig.fromEnvironment(env),
                 ConsoleConfig.fromEnvironment(env),
                 RetentionConfig.fromEnvironment(env),
-                ReconciliationConfig.fromEnvironment(env));
+                ReconciliationConfig.fromEnvironment(env),
+                PayPalConfig.fromEnvironment(env, environment));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
     public PayflowConfig withTraffic(TrafficConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
     public PayflowConfig withGroupCommit(GroupCommitConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention, reconciliation, paypal);
     }
 
     /** This configuration with other console settings (tests fix the session secret and the first admin). */
     public PayflowConfig withConsole(ConsoleConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention, reconciliation, paypal);
     }
 
     /** This configuration with other retention settings (tests run the job when their clock says so). */
     public PayflowConfig withRetention(RetentionConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other, reconciliation);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other, reconciliation, paypal);
     }
 
     /** This configuration with other reconciliation settings (tests run the worker's steps themselves, on their clock). */
     public PayflowConfig withReconciliation(ReconciliationConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, other, paypal);
+    }
+
+    /** This configuration with other PayPal settings (tests point it at a fake PayPal). */
+    public PayflowConfig withPayPal(PayPalConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, other);
     }
 
     public boolean isProduction() {

@@ -58,6 +58,23 @@ public interface PaymentProvider extends PaymentGateway {
         return true;
     }
 
+    /**
+     * How long the gateway keeps an idempotency key: recovery re-sends a create with its key only
+     * within this window (Stripe keeps keys 24 h, so 23 h; PayPal keeps a PayPal-Request-Id
+     * shorter). Past it a re-sent create could charge twice, so recovery only searches.
+     */
+    default java.time.Duration requestKeyWindow() {
+        return java.time.Duration.ofHours(23);
+    }
+
+    /**
+     * How long a payment may wait in {@code requires_action} for its payer before recovery
+     * cancels it (a provider whose waiting payments recovery does not ask about never reaches it).
+     */
+    default java.time.Duration approvalWindow() {
+        return java.time.Duration.ofDays(1);
+    }
+
     /** The publishable key a partner's app uses to make payment-method tokens; empty if none is needed. */
     String publishableKey();
 

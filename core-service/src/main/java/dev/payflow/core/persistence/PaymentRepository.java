@@ -112,7 +112,9 @@ public final class PaymentRepository {
      */
     public List<Payment> leaseForRecovery(DSLContext tx, Instant dueBefore, Instant now, int limit) {
         List<String> ids = tx.select(PAYMENTS.ID).from(PAYMENTS)
-                .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName()))
+                .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName())
+                        // A PayPal order waiting for its payer is asked about too: approved, it is captured; past its expiry, cancelled.
+                        .or(PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName()).and(PAYMENTS.PROVIDER.eq("paypal"))))
                 .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(dueBefore)))
                 .and(PAYMENTS.RECOVERY_CHECKED_AT.isNull().or(PAYMENTS.RECOVERY_CHECKED_AT.le(Timestamps.toColumn(dueBefore))))
                 .orderBy(PAYMENTS.UPDATED_AT, PAYMENTS.ID)

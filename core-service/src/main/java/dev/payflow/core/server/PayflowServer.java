@@ -224,7 +224,8 @@ public final class PayflowServer implements AutoCloseable {
         // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
-        PaymentProviders paymentProviders = paymentProviders(config.stripe(), breakers);
+        PaymentProviders paymentProviders = paymentProviders(config.stripe(), breakers)
+                .with(payPal(config.paypal(), false, breakers), payPal(config.paypal(), true, breakers));
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders, new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
                 new PaymentEvents(partnerEvents, new PaymentEventJson()),
@@ -417,6 +418,14 @@ public final class PayflowServer implements AutoCloseable {
                 System.out.println("The first console admin is " + email + "; this development password is shown once: " + generated);
             }
         }
+    }
+
+    /** PayPal in a mode whose client id and secret are configured, on a circuit breaker of its own ({@code paypal-test}, {@code paypal-live}). */
+    private static Optional<PaymentProvider> payPal(dev.payflow.core.config.PayPalConfig paypal, boolean live, CircuitBreakerRegistry breakers) {
+        Optional<String> clientId = live ? paypal.clientIdLive() : paypal.clientIdTest();
+        Optional<String> secret = live ? paypal.clientSecretLive() : paypal.clientSecretTest();
+        return clientId.map(id -> new dev.payflow.core.gateway.PayPalPayments(id, secret.orElseThrow(), live, paypal.apiBase(),
+                paypal.settlementCurrencies(), breakers.circuitBreaker(live ? "paypal-live" : "paypal-test")));
     }
 
     /** Stripe in each mode whose secret key is configured; otherwise the simulated gateway in sandbox and none in production. */

@@ -163,9 +163,23 @@ public final class TestServer implements AutoCloseable {
                 stripe, UrlGuard.HostResolver.SYSTEM, WebhookConfig.REQUEST_TIMEOUT_MS_MAX, traffic);
     }
 
+    /** A server whose sandbox has PayPal at this fake (and Stripe at the other fake, if one is given), on the given clock. */
+    public static TestServer startWithPayPal(FakePayPal paypal, Optional<FakeStripe> stripe, TestClock clock) {
+        return start(TestDatabases.fresh(), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true,
+                stripe.map(FakeStripe::config).orElse(dev.payflow.core.config.StripeConfig.NONE), UrlGuard.HostResolver.SYSTEM,
+                WebhookConfig.REQUEST_TIMEOUT_MS_MAX, TRAFFIC, paypal.config());
+    }
+
     private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
             boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs,
             TrafficConfig traffic) {
+        return start(database, lockTimeout, clock, adminPort, docServiceEnabled, stripe, resolver, requestTimeoutMs, traffic,
+                dev.payflow.core.config.PayPalConfig.NONE);
+    }
+
+    private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
+            boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs,
+            TrafficConfig traffic, dev.payflow.core.config.PayPalConfig paypal) {
         PayflowConfig config = new PayflowConfig(PayflowConfig.DeploymentEnvironment.DEVELOPMENT, 0, 0, 0,
                 Optional.of(database.jdbcUrl()), Optional.ofNullable(database.user()), Optional.ofNullable(database.password()),
                 Path.of("target/unused-data-dir"), Optional.of(ADMIN_TOKEN), 16, lockTimeout, 0, adminPort, docServiceEnabled)
@@ -181,7 +195,8 @@ public final class TestServer implements AutoCloseable {
                 .withTraffic(traffic)
                 .withConsole(new ConsoleConfig(Optional.of(SESSION_SECRET), Optional.of(BOOTSTRAP_ADMIN_EMAIL), Optional.of(BOOTSTRAP_ADMIN_PASSWORD)))
                 // No retention job of its own: tests run it with server().retention().redactDue() when their clock says so.
-                .withRetention(dev.payflow.core.config.RetentionConfig.DEFAULTS.withIntervalMs(0));
+                .withRetention(dev.payflow.core.config.RetentionConfig.DEFAULTS.withIntervalMs(0))
+                .withPayPal(paypal);
         SecureRandom random = new SecureRandom();
         return new TestServer(PayflowServer.start(config, new Services(clock, random, new Ids(clock, random)), resolver), clock, database);
     }
