@@ -86,7 +86,9 @@ public enum ErrorReason {
     OPERATOR_NOT_FOUND(Category.NOT_FOUND),
     OPERATOR_ALREADY_EXISTS(Category.ALREADY_EXISTS),
     ADJUSTMENT_NOT_FOUND(Category.NOT_FOUND),
-    FOUR_EYES_REQUIRED(Category.PERMISSION_DENIED);
+    FOUR_EYES_REQUIRED(Category.PERMISSION_DENIED),
+
+    BATCH_TOO_LARGE(Category.INVALID_ARGUMENT);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {
