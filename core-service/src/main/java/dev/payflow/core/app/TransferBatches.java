@@ -233,8 +233,8 @@ public final class TransferBatches {
         List<LedgerEngine.Outcome> outcomes;
         try {
             // A savepoint: rolled back if a member is refused, taking every member's claim and booking with it.
-            outcomes = tx.transactionResult(nested -> {
-                List<LedgerEngine.Outcome> booked = ledger.bookAllWithin(nested.dsl(), scope, movements);
+            outcomes = Database.withinSavepoint(tx, nested -> {
+                List<LedgerEngine.Outcome> booked = ledger.bookAllWithin(nested, scope, movements);
                 if (booked.stream().anyMatch(outcome -> outcome.refusal().isPresent())) {
                     throw new MemberRefused(booked);
                 }
