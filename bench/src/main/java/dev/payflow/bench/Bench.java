@@ -73,16 +73,32 @@ public final class Bench {
                     System.out.println(row.line());
                 }
                 baseline.closeConnections();
+                List<HealthProbe.Result> health = new ArrayList<>();
                 for (String workload : settings.workloads()) {
                     for (String transport : settings.transports()) {
                         for (int clientCount : settings.clients()) {
-                            Row row = Driver.measure(workload, transport, clientCount, settings, clients.operation(workload, transport), service,
-                                    baselineRates.getOrDefault(clientCount, Double.NaN), settings.transfersPerCall(workload));
+                            Row row;
+                            try (HealthProbe probe = new HealthProbe(service.managementPort)) {
+                                row = Driver.measure(workload, transport, clientCount, settings, clients.operation(workload, transport), service,
+                                        baselineRates.getOrDefault(clientCount, Double.NaN), settings.transfersPerCall(workload));
+                                health.add(probe.result(workload, transport, clientCount));
+                            }
                             rows.add(row);
                             System.out.println(row.line());
                         }
                     }
                 }
+                System.out.println();
+                System.out.println("REST against gRPC, same workload and client count, in this run:");
+                for (Row rest : rows) {
+                    rows.stream().filter(grpc -> grpc.transport().equals("grpc") && rest.transport().equals("rest")
+                            && grpc.workload().equals(rest.workload()) && grpc.clients() == rest.clients())
+                            .forEach(grpc -> System.out.printf("%-26s %7d clients: REST %.0f/s / gRPC %.0f/s = %.2f%n", rest.workload(), rest.clients(),
+                                    rest.opsPerSecond(), grpc.opsPerSecond(), rest.opsPerSecond() / grpc.opsPerSecond()));
+                }
+                System.out.println();
+                System.out.println("The management port's /health while each row ran (every " + HealthProbe.INTERVAL_MS + " ms, warm-up included):");
+                health.forEach(result -> System.out.println(result.line()));
                 String books = database.checkBooks();
                 System.out.println();
                 System.out.println("books after the run: " + books);
@@ -90,7 +106,7 @@ public final class Bench {
                 Path out = settings.out();
                 Files.createDirectories(out.toAbsolutePath().getParent());
                 Files.writeString(out, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
-                        .toJson(Map.of("header", header, "rows", rows, "books", books)));
+                        .toJson(Map.of("header", header, "rows", rows, "health", health, "books", books)));
                 System.out.println("results written to " + out.toAbsolutePath());
                 if (!books.startsWith("balanced")) {
                     System.exit(1);

@@ -11,6 +11,7 @@ import dev.payflow.core.app.LedgerQueries;
 import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.PaymentMethods;
 import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.StripeWebhooks;
 import dev.payflow.core.app.Transfers;
@@ -35,7 +36,8 @@ public final class PayflowApi {
     public record UseCases(PartnerAdministration partners, ApiKeyAdministration apiKeys, SystemStatistics statistics,
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
             Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
-            WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect, dev.payflow.core.app.Payouts payouts) {
+            WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect, dev.payflow.core.app.Payouts payouts,
+            PaymentMethods paymentMethods) {
     }
 
     /** The admin console's use cases: operators and their sessions, the audit trail, adjustments. */
@@ -68,12 +70,13 @@ public final class PayflowApi {
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
                         partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl()),
                         traffic.keyUsage()).bindService(),
-                new PaymentGrpcService(useCases.payments()).bindService(),
+                new PaymentGrpcService(useCases.payments(), useCases.paymentMethods()).bindService(),
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
                 new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
                 new ConnectGrpcService(useCases.connect()).bindService(),
-                new ApiKeyGrpcService(useCases.apiKeys()).bindService()));
+                new ApiKeyGrpcService(useCases.apiKeys()).bindService(),
+                new PaymentMethodGrpcService(useCases.paymentMethods()).bindService()));
         console.ifPresent(c -> {
             plain.add(new OperatorGrpcService(c.sessions(), c.operators(), c.secureCookies()).bindService());
             plain.add(new AuditLogGrpcService(c.audit()).bindService());

@@ -21,15 +21,29 @@ import io.grpc.stub.StreamObserver;
 /** payflow.v1.PaymentService. Capture, cancel and refund are in the contract and not built yet. */
 final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase {
     private final Payments payments;
+    private final dev.payflow.core.app.PaymentMethods paymentMethods;
 
-    PaymentGrpcService(Payments payments) {
+    PaymentGrpcService(Payments payments, dev.payflow.core.app.PaymentMethods paymentMethods) {
         this.payments = payments;
+        this.paymentMethods = paymentMethods;
     }
 
     @Override
     public void createPayment(CreatePaymentRequest request, StreamObserver<Payment> response) {
-        Payments.CreateTerms terms = Payments.CreateTerms.of(request.getAmount(), request.getCurrency(), request.getPaymentMethod(),
-                request.getCustomer(), request.getReturnUrl(), request.getDescription(), request.getWalletId(),
+        String paymentMethod = request.getPaymentMethod();
+        String customer = request.getCustomer();
+        if (!request.getPaymentMethodId().isEmpty()) {
+            // Our payment method stands for its token and customer.
+            if (!paymentMethod.isEmpty()) {
+                throw dev.payflow.core.domain.PayflowException.of(dev.payflow.core.domain.ErrorReason.INVALID_FIELD,
+                        "paymentMethod and paymentMethodId: name one of them, not both");
+            }
+            dev.payflow.core.domain.PaymentMethod method = paymentMethods.usable(CallContext.scope(), request.getPaymentMethodId());
+            paymentMethod = method.providerToken();
+            customer = customer.isEmpty() ? method.customer().orElse("") : customer;
+        }
+        Payments.CreateTerms terms = Payments.CreateTerms.of(request.getAmount(), request.getCurrency(), paymentMethod,
+                customer, request.getReturnUrl(), request.getDescription(), request.getWalletId(),
                 !request.hasCapture() || request.getCapture(), ProtoMapping.metadata(request.getMetadata()), request.getConnectedAccountId());
         reply(response, payments.create(CallContext.scope(), terms, IdempotencyKeys.resolve(request.getIdempotencyKey()), requestId()));
     }

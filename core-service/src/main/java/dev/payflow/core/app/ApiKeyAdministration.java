@@ -46,7 +46,7 @@ public final class ApiKeyAdministration {
         if (livemode.isEmpty()) {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "environment is required (expected: sandbox or production)");
         }
-        String name = Fields.required(nameText, "name", Limits.NAME_LENGTH_MAX);
+        String name = Fields.requiredFreeText(nameText, "name", Limits.NAME_LENGTH_MAX);
         // Why the key exists goes to the audit trail (with the call); it is checked here so no key is issued without one.
         Fields.required(reasonText, "reason", Limits.REASON_LENGTH_MAX);
         ApiKeySecrets.Secret secret = ApiKeySecrets.generate(livemode.get(), services.random());

@@ -57,6 +57,6 @@ public final class MovementTerms {
     }
 
     static String description(String text) {
-        return Fields.optional(text, "description", Limits.DESCRIPTION_LENGTH_MAX);
+        return Fields.freeText(text, "description", Limits.DESCRIPTION_LENGTH_MAX);
     }
 }

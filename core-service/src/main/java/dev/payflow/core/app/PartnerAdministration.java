@@ -49,14 +49,14 @@ public final class PartnerAdministration {
     }
 
     public Partner create(CreatePartner command) {
-        String name = Fields.required(command.name(), "name", Limits.NAME_LENGTH_MAX);
-        String companyName = Fields.required(command.companyName(), "companyName", Limits.NAME_LENGTH_MAX);
+        String name = Fields.requiredFreeText(command.name(), "name", Limits.NAME_LENGTH_MAX);
+        String companyName = Fields.requiredFreeText(command.companyName(), "companyName", Limits.NAME_LENGTH_MAX);
         String email = Fields.required(command.email(), "email", Limits.EMAIL_LENGTH_MAX).trim().toLowerCase(Locale.ROOT);
         if (!EMAIL.matcher(email).matches()) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "email: %s (expected: an email address)", Strings.forMessage(email));
         }
-        String contactPerson = Fields.optional(command.contactPerson(), "contactPerson", Limits.NAME_LENGTH_MAX);
-        String businessType = Fields.optional(command.businessType(), "businessType", Limits.NAME_LENGTH_MAX);
+        String contactPerson = Fields.freeText(command.contactPerson(), "contactPerson", Limits.NAME_LENGTH_MAX);
+        String businessType = Fields.freeText(command.businessType(), "businessType", Limits.NAME_LENGTH_MAX);
         String webhookUrl = validateWebhookUrl(Fields.optional(command.webhookUrl(), "webhookUrl", Limits.URL_LENGTH_MAX));
         Instant now = services.now();
         Partner partner = new Partner(services.ids().next(IdPrefix.PARTNER), name, companyName, email, contactPerson, businessType,
@@ -85,7 +85,7 @@ public final class PartnerAdministration {
         if (next == null) {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "status is required (expected: approved, active, suspended or rejected)");
         }
-        String reason = Fields.required(reasonText, "reason", Limits.REASON_LENGTH_MAX);
+        String reason = Fields.requiredFreeText(reasonText, "reason", Limits.REASON_LENGTH_MAX);
         return database.inTransaction(tx -> {
             Partner current = partners.findForUpdate(tx, partnerId).orElseThrow(() -> notFound(partnerId));
             current.status().requireTransitionTo(next);

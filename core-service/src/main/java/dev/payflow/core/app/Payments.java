@@ -8,6 +8,7 @@ import dev.payflow.core.domain.PlatformFee;
 import dev.payflow.core.domain.ConnectedAccount;
 import dev.payflow.core.domain.ConnectedAccountStatus;
 
+import dev.payflow.core.domain.CardData;
 import dev.payflow.core.domain.CurrencyUnit;
 import dev.payflow.core.domain.ErrorReason;
 import dev.payflow.core.domain.Fields;
@@ -175,7 +176,8 @@ public final class Payments {
         }
 
         private static String paymentMethod(String text) {
-            String method = Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX);
+            // A card number is not a token: refused as card data before the token's format is checked.
+            String method = CardData.refuseAsToken(Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX), "paymentMethod");
             if (!method.matches("[A-Za-z0-9_]+")) {
                 throw PayflowException.of(ErrorReason.INVALID_FIELD, "paymentMethod: letters, digits and '_' only (a gateway token such as pm_card_visa)");
             }

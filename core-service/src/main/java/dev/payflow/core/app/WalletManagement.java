@@ -50,7 +50,7 @@ public final class WalletManagement {
     public Wallet create(PartnerScope scope, CreateWallet command) {
         String externalUserId = Fields.required(command.externalUserId(), "externalUserId", Limits.EXTERNAL_ID_LENGTH_MAX);
         String externalWalletId = Fields.required(command.externalWalletId(), "externalWalletId", Limits.EXTERNAL_ID_LENGTH_MAX);
-        String name = Fields.required(command.name(), "name", Limits.NAME_LENGTH_MAX);
+        String name = Fields.requiredFreeText(command.name(), "name", Limits.NAME_LENGTH_MAX);
         CurrencyUnit currency = CurrencyUnit.of(command.currency());
         Metadata metadata = command.metadata().validated();
         Instant now = services.now();
@@ -87,7 +87,7 @@ public final class WalletManagement {
 
     public Wallet update(PartnerScope scope, UpdateWallet command) {
         String walletId = Ids.require(command.id(), IdPrefix.WALLET, "id");
-        Optional<String> name = command.name().map(n -> Fields.required(n, "name", Limits.NAME_LENGTH_MAX));
+        Optional<String> name = command.name().map(n -> Fields.requiredFreeText(n, "name", Limits.NAME_LENGTH_MAX));
         Optional<Metadata> metadata = command.metadata().map(Metadata::validated);
         return database.inTransaction(tx -> {
             // Locked, so a concurrent credit cannot slip in between the zero-balance check and closing.

@@ -88,7 +88,12 @@ public enum ErrorReason {
     ADJUSTMENT_NOT_FOUND(Category.NOT_FOUND),
     FOUR_EYES_REQUIRED(Category.PERMISSION_DENIED),
 
-    BATCH_TOO_LARGE(Category.INVALID_ARGUMENT);
+    BATCH_TOO_LARGE(Category.INVALID_ARGUMENT),
+
+    CARD_DATA_NOT_ACCEPTED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_NOT_FOUND(Category.NOT_FOUND),
+    PAYMENT_METHOD_REFUSED(Category.INVALID_ARGUMENT),
+    PAYMENT_METHOD_DETACHED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

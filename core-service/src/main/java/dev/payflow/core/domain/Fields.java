@@ -27,4 +27,19 @@ public final class Fields {
         }
         return text;
     }
+
+    /**
+     * Free text a partner writes (a name, a description): {@link #optional} and then refused with
+     * CARD_DATA_NOT_ACCEPTED if it holds what looks like a card number ({@link CardData}). Ids,
+     * tokens and amounts go through {@link #optional} / {@link #required} instead: they are not
+     * scanned.
+     */
+    public static String freeText(String value, String field, int lengthMax) {
+        return CardData.refuseIn(optional(value, field, lengthMax), field);
+    }
+
+    /** {@link #freeText} that must not be empty, else MISSING_FIELD. */
+    public static String requiredFreeText(String value, String field, int lengthMax) {
+        return CardData.refuseIn(required(value, field, lengthMax), field);
+    }
 }

@@ -17,7 +17,8 @@ public enum IdPrefix {
     GATEWAY_EVENT("gwe_"),
     CONNECTED_ACCOUNT("con_"),
     OPERATOR("opr_"),
-    ADJUSTMENT("adj_");
+    ADJUSTMENT("adj_"),
+    PAYMENT_METHOD("pmd_");
 
     private final String prefix;
 

@@ -41,6 +41,8 @@ public record Metadata(String json, int topLevelKeys, Optional<String> problem) 
         if (bytes > Limits.METADATA_BYTES_MAX) {
             throw PayflowException.of(ErrorReason.METADATA_TOO_LARGE, "metadata: %d bytes as JSON (expected: at most %d)", bytes, Limits.METADATA_BYTES_MAX);
         }
+        // After the size checks, so the scan is bounded; keys, strings and numbers alike.
+        CardData.refuseIn(json, "metadata");
         return this;
     }
 }

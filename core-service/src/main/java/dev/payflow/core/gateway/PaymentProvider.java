@@ -177,4 +177,48 @@ public interface PaymentProvider extends PaymentGateway {
         record Unknown(String why) implements CallOutcome {
         }
     }
+
+    /**
+     * Attaches a payment-method token to the provider's customer (or, without one, only reads it),
+     * and answers what the provider shows of it. A provider that keeps no payment methods refuses.
+     * Never called inside a database transaction.
+     */
+    default MethodOutcome attachPaymentMethod(String providerToken, Optional<String> customer) {
+        return new MethodOutcome.Refused("not_supported", name() + " keeps no payment methods");
+    }
+
+    /** Detaches a payment-method token from the customer it was attached to. */
+    default MethodOutcome detachPaymentMethod(String providerToken) {
+        return new MethodOutcome.Refused("not_supported", name() + " keeps no payment methods");
+    }
+
+    /**
+     * A payment method as the provider shows it.
+     *
+     * @param type         {@code card}, {@code bank_account} or {@code paypal}
+     * @param card         the card's brand, last four digits and expiry, for a card
+     * @param verified     whether the provider checked it (Stripe: the CVC check passed)
+     */
+    record ProviderPaymentMethod(String type, Optional<dev.payflow.core.domain.PaymentMethod.Card> card, boolean verified,
+            Optional<String> customer) {
+        public ProviderPaymentMethod {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(card, "card");
+            Objects.requireNonNull(customer, "customer");
+        }
+    }
+
+    /** How a payment-method call ended. */
+    sealed interface MethodOutcome {
+        record Answered(ProviderPaymentMethod method) implements MethodOutcome {
+        }
+
+        /** The provider refused (an unknown token, a token of another customer): nothing changed there. */
+        record Refused(String code, String message) implements MethodOutcome {
+        }
+
+        /** No answer (timeout, 5xx, 429, the circuit open): the partner retries. */
+        record Unknown(String why) implements MethodOutcome {
+        }
+    }
 }

@@ -67,4 +67,26 @@ public final class SimulatedPayments implements PaymentProvider {
     public boolean settles(String currencyCode) {
         return true;
     }
+
+    /**
+     * Any {@code pm_...} token, as a card: {@code pm_card_<brand>} shows that brand (Stripe's test
+     * tokens read the same), anything else {@code visa}; always the test card's last four digits.
+     */
+    @Override
+    public MethodOutcome attachPaymentMethod(String providerToken, Optional<String> customer) {
+        String brand = providerToken.startsWith("pm_card_") ? providerToken.substring("pm_card_".length()).toLowerCase(java.util.Locale.ROOT)
+                : "visa";
+        return new MethodOutcome.Answered(new ProviderPaymentMethod("card",
+                Optional.of(new dev.payflow.core.domain.PaymentMethod.Card(brand, SIMULATED_LAST4, 12, SIMULATED_EXP_YEAR)), true, customer));
+    }
+
+    @Override
+    public MethodOutcome detachPaymentMethod(String providerToken) {
+        return new MethodOutcome.Answered(new ProviderPaymentMethod("card", Optional.empty(), true, Optional.empty()));
+    }
+
+    /** The last four digits of Stripe's test Visa, which sandbox partners know. */
+    static final String SIMULATED_LAST4 = "4242";
+    /** A fixed year far enough ahead that a simulated card never expires during a test. */
+    static final int SIMULATED_EXP_YEAR = 2034;
 }

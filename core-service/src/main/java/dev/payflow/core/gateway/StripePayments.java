@@ -380,4 +380,19 @@ public final class StripePayments implements PaymentProvider {
     private static String orDefault(String value, String fallback) {
         return value == null || value.isEmpty() ? fallback : value;
     }
+
+    @Override
+    public MethodOutcome attachPaymentMethod(String providerToken, Optional<String> customer) {
+        return methods().attach(providerToken, customer);
+    }
+
+    @Override
+    public MethodOutcome detachPaymentMethod(String providerToken) {
+        return methods().detach(providerToken);
+    }
+
+    /** Payment methods through the same client and circuit breaker as the payments. */
+    private StripePaymentMethods methods() {
+        return new StripePaymentMethods(client, breaker);
+    }
 }

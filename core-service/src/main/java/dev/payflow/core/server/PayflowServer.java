@@ -13,6 +13,7 @@ import dev.payflow.core.app.Credits;
 import dev.payflow.core.app.Debits;
 import dev.payflow.core.app.HoldExpiry;
 import dev.payflow.core.app.Holds;
+import dev.payflow.core.app.PaymentMethods;
 import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.PaymentRecovery;
 import dev.payflow.core.app.StripeWebhooks;
@@ -24,6 +25,7 @@ import dev.payflow.core.gateway.SimulatedPayments;
 import dev.payflow.core.gateway.StripePayments;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import dev.payflow.core.persistence.PaymentMethodRepository;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.app.Transfers;
 import dev.payflow.core.app.PartnerAdministration;
@@ -220,7 +222,8 @@ public final class PayflowServer implements AutoCloseable {
         // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
-        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders(config.stripe(), breakers), new PaymentRepository(),
+        PaymentProviders paymentProviders = paymentProviders(config.stripe(), breakers);
+        Payments payments = new Payments(database, services, ledgerEngine, paymentProviders, new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
                 new PaymentEvents(partnerEvents, new PaymentEventJson()),
                 new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson())).countingStatusChangesIn(meters);
@@ -255,7 +258,8 @@ public final class PayflowServer implements AutoCloseable {
                 webhookEndpoints,
                 new WebhookEvents(database, webhookRepository, webhookDelivery),
                 connectAccounts,
-                payouts);
+                payouts,
+                new PaymentMethods(database, services, paymentProviders, new PaymentMethodRepository()));
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         keyUsage = new KeyUsage(database, new ApiKeyUsageRepository(), services.clock());
         TrafficConfig traffic = config.traffic();

@@ -24,8 +24,10 @@ import dev.payflow.core.gateway.GatewayRegistry;
 import dev.payflow.core.gateway.SimulatedGateway;
 import dev.payflow.core.gateway.PaymentProviders;
 import dev.payflow.core.gateway.SimulatedPayments;
+import dev.payflow.core.app.PaymentMethods;
 import dev.payflow.core.app.Payments;
 import dev.payflow.core.app.Services;
+import dev.payflow.core.persistence.PaymentMethodRepository;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.persistence.PartnerRepository;
 import dev.payflow.core.ledger.LedgerEngine;
@@ -149,7 +151,9 @@ class PartnerIsolationMatrixTest {
         /** The partner's own {@code externalUserId} of a wallet's user. */
         EXTERNAL_USER_ID(null),
         /** The partner's own {@code externalUserId} of the holder of an onboarded connected account (a payout's recipient). */
-        CONNECTED_USER(null);
+        CONNECTED_USER(null),
+        /** A payment method (a simulated card token); a detach uses it up. */
+        PAYMENT_METHOD(IdPrefix.PAYMENT_METHOD);
 
         private final IdPrefix prefix;
 
@@ -164,7 +168,7 @@ class PartnerIsolationMatrixTest {
 
         /** Pending holds are used up by capture and void, so the calls that must succeed get a fresh one each. */
         boolean consumedBySuccess() {
-            return this == HOLD || this == AUTHORISED_PAYMENT || this == CONNECTED_ACCOUNT;
+            return this == HOLD || this == AUTHORISED_PAYMENT || this == CONNECTED_ACCOUNT || this == PAYMENT_METHOD;
         }
 
         /** A well-formed value that names nothing. */
@@ -342,9 +346,11 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.PayoutService/CancelPayout", NOTHING_ELSE, ref("id", Kind.PAYOUT, "PAYOUT_NOT_FOUND"))
                     .ownAnswers("PAYOUT_NOT_CANCELLABLE"),
             // The matrix's server has no live gateway, and that is checked before the wallet is looked up.
-            Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD", "payment_method", "pm_card_visa"),
+            // Paid with the caller's payment method: another partner's is not found.
+            Entry.of("payflow.v1.PaymentService/CreatePayment", fields("amount", "1.00", "currency", "USD"),
                     alternativeRef("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
-                    alternativeRef("connected_account_id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND"))
+                    alternativeRef("connected_account_id", Kind.CONNECTED_ACCOUNT, "CONNECT_ACCOUNT_NOT_FOUND"),
+                    ref("payment_method_id", Kind.PAYMENT_METHOD, "PAYMENT_METHOD_NOT_FOUND"))
                     .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPaymentConfig", NOTHING_ELSE).refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
             Entry.of("payflow.v1.PaymentService/GetPayment", NOTHING_ELSE, ref("id", Kind.PAYMENT, "PAYMENT_NOT_FOUND")),
@@ -378,7 +384,18 @@ class PartnerIsolationMatrixTest {
             // the state binding the partner); the callback is public and checked with the uncredentialed RPCs.
             Entry.of("payflow.v1.ConnectService/CreateConnectOAuthUrl", request -> fields("external_user_id", "matrix-holder-" + UUID.randomUUID())
                     .fill(request)).withNames(Map.of("external_user_id", "names the holder who connects, in the caller's own namespace"))
-                    .ownAnswers("GATEWAY_NOT_CONFIGURED").refusedInLivemode("GATEWAY_NOT_CONFIGURED"));
+                    .ownAnswers("GATEWAY_NOT_CONFIGURED").refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            // A fresh token each time, as a detach of the caller's own method uses its token up.
+            Entry.of("payflow.v1.PaymentMethodService/CreatePaymentMethod", request -> fields("provider", "stripe", "provider_token",
+                    "pm_matrix_" + UUID.randomUUID().toString().replace("-", ""), "external_user_id", "matrix-user").fill(request))
+                    .withNames(Map.of("external_user_id", "names the partner's user the new method belongs to, in the caller's own namespace"))
+                    .refusedInLivemode("GATEWAY_NOT_CONFIGURED"),
+            Entry.of("payflow.v1.PaymentMethodService/GetPaymentMethod", NOTHING_ELSE, ref("id", Kind.PAYMENT_METHOD, "PAYMENT_METHOD_NOT_FOUND")),
+            Entry.of("payflow.v1.PaymentMethodService/ListPaymentMethods", NOTHING_ELSE, filter("external_user_id", Kind.EXTERNAL_USER_ID)),
+            Entry.of("payflow.v1.PaymentMethodService/UpdatePaymentMethod", NOTHING_ELSE,
+                    ref("id", Kind.PAYMENT_METHOD, "PAYMENT_METHOD_NOT_FOUND")),
+            Entry.of("payflow.v1.PaymentMethodService/DeletePaymentMethod", NOTHING_ELSE,
+                    ref("id", Kind.PAYMENT_METHOD, "PAYMENT_METHOD_NOT_FOUND")));
 
     // --- The contract, read from the descriptor set ----------------------------------------------
 
@@ -478,6 +495,8 @@ class PartnerIsolationMatrixTest {
      * between the snapshots of the foreign calls (its own simulated payouts arrive in seconds).
      */
     private static dev.payflow.core.app.Payouts livePayouts;
+    /** Payment methods of both modes, through the simulated provider. */
+    private static PaymentMethods livePaymentMethods;
 
     @BeforeAll
     static void start() {
@@ -487,6 +506,8 @@ class PartnerIsolationMatrixTest {
         LedgerEngine engine = new LedgerEngine(payflow.server().database(), Clock.systemUTC(), IDS, new WalletRepository(),
                 new LedgerRepository(), new HoldRepository(), new IdempotencyRepository(), new SystemAccountRepository());
         liveFunding = new Credits(engine, new GatewayRegistry(new SimulatedGateway(), Optional.of(new SimulatedGateway())));
+        livePaymentMethods = new PaymentMethods(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS),
+                new PaymentProviders(new SimulatedPayments(), Optional.of(new SimulatedPayments())), new PaymentMethodRepository());
         livePayments = new Payments(payflow.server().database(), new Services(Clock.systemUTC(), new SecureRandom(), IDS), engine,
                 new PaymentProviders(new SimulatedPayments(), Optional.of(new SimulatedPayments())), new PaymentRepository(), new WalletRepository(),
                 new PartnerRepository(), new LedgerRepository(), new IdempotencyRepository());
@@ -543,6 +564,7 @@ class PartnerIsolationMatrixTest {
         }
         objects.put(Kind.EXTERNAL_WALLET_ID, List.of(first.getExternalWalletId()));
         objects.put(Kind.EXTERNAL_USER_ID, List.of(first.getExternalUserId()));
+        objects.put(Kind.PAYMENT_METHOD, List.of(paymentMethod(new PartnerScope(partner.partnerId(), livemode), first.getExternalUserId())));
         return new Caller(name, partner, livemode, objects);
     }
 
@@ -587,6 +609,11 @@ class PartnerIsolationMatrixTest {
     private static String authorisedPayment(PartnerScope scope, String walletId) {
         return livePayments.create(scope, Payments.CreateTerms.of("1.00", "USD", "pm_card_visa", "", "", "matrix authorisation", walletId, false,
                 Metadata.EMPTY), IdempotencyKey.fromPartner(TestServer.newIdempotencyKey()), "matrix").id();
+    }
+
+    private static String paymentMethod(PartnerScope scope, String externalUserId) {
+        return livePaymentMethods.attach(scope, PaymentMethods.AttachTerms.of("stripe", "pm_matrix_" + UUID.randomUUID().toString().replace("-", ""),
+                "", externalUserId, dev.payflow.core.domain.PaymentMethod.BillingDetails.NONE, Metadata.EMPTY)).id();
     }
 
     private static String placeHold(String key, String walletId) {
@@ -852,6 +879,9 @@ class PartnerIsolationMatrixTest {
         }
         if (kind == Kind.CONNECTED_ACCOUNT) {
             return connectedAccount(caller.scope());
+        }
+        if (kind == Kind.PAYMENT_METHOD) {
+            return paymentMethod(caller.scope(), caller.object(Kind.EXTERNAL_USER_ID, 0));
         }
         if (kind.consumedBySuccess()) {
             return placeHold(caller.key(), caller.object(Kind.WALLET, 0));
