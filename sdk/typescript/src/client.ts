@@ -1,4 +1,5 @@
-import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { randomUUID } from "node:crypto";
+import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { ConnectService, type ConnectedAccount } from "./gen/payflow/v1/connect_pb.js";
 import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
 import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
@@ -112,6 +113,20 @@ export class PayFlowClient {
     this.transfers = {
       create: (init: Init<typeof transfer.createTransfer>) => this.call(transfer.createTransfer, init),
       get: (id: string) => this.call(transfer.getTransfer, { id }),
+      /**
+       * BatchCreateTransfers: up to 1,000 transfers, each answered on its own (or all or none with
+       * `atomic: true`). A member without an `idempotencyKey` gets one here (and the batch gets one
+       * in the transport), all reused on every retry, so a retried batch books nothing twice.
+       */
+      createBatch: (init: Init<typeof transfer.batchCreateTransfers>) => {
+        const request = create(transfer.batchCreateTransfers.input, init);
+        for (const member of request.transfers) {
+          if (member.idempotencyKey === "") {
+            member.idempotencyKey = `sdk_${randomUUID()}`;
+          }
+        }
+        return this.call(transfer.batchCreateTransfers, request);
+      },
     };
     this.transactions = {
       get: (id: string) => this.call(ledger.getTransaction, { id }),

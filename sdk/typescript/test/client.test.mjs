@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ConnectedAccount_Status, PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
+import { BatchTransferResult_Status, ConnectedAccount_Status, PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
 import { startPayFlow } from "./payflow-server.mjs";
 
 let payflow;
@@ -139,6 +139,30 @@ describe("PayFlowClient against a real PayFlow", () => {
     const transactions = [];
     for await (const t of sdk.wallets.transactions(wallet.id)) transactions.push(t.id);
     assert.deepEqual(transactions, [credit.id]);
+  });
+
+  test("a batch gives its members keys of their own, and a lost response is retried without booking twice", async () => {
+    const { fetchThatLoses, sent } = losingResponses("/transfers/batch", 1);
+    const { sdk } = client({ fetch: fetchThatLoses });
+    const from = await sdk.wallets.create(newWallet());
+    const to = await sdk.wallets.create(newWallet());
+    await sdk.wallets.credit({ walletId: from.id, amount: "10.00", currency: "USD" });
+
+    const answer = await sdk.transfers.createBatch({
+      transfers: [
+        { fromWalletId: from.id, toWalletId: to.id, amount: "1.00", currency: "USD" },
+        { fromWalletId: from.id, toWalletId: to.id, amount: "50.00", currency: "USD" },
+      ],
+    });
+
+    assert.equal(sent.length, 2, "the lost answer was asked for again");
+    assert.deepEqual(sent[1].transfers.map((t) => t.idempotencyKey), sent[0].transfers.map((t) => t.idempotencyKey));
+    assert.match(sent[0].transfers[0].idempotencyKey, /^sdk_/);
+    assert.notEqual(sent[0].transfers[0].idempotencyKey, sent[0].transfers[1].idempotencyKey);
+    assert.equal(answer.results[0].status, BatchTransferResult_Status.replayed, "booked by the lost call, replayed by the retry");
+    assert.equal(answer.results[1].status, BatchTransferResult_Status.failed);
+    assert.equal(answer.results[1].error.reason, "INSUFFICIENT_FUNDS");
+    assert.equal((await sdk.wallets.get(from.id)).balance, "9.00");
   });
 
   test("a business error is a PayFlowError with status, code, reason and request id, and is not retried", async () => {

@@ -47,7 +47,7 @@ public final class Bench {
             try {
                 String apiKey = onboard(channel, adminToken);
                 List<String> walletIds = seedWallets(channel, apiKey, settings.wallets());
-                Clients clients = new Clients(channel, service.httpPort, apiKey, walletIds);
+                Clients clients = new Clients(channel, service.httpPort, apiKey, walletIds, settings.batchSize());
                 List<Row> rows = new ArrayList<>();
                 Header header = new Header(Instant.now().toString(), Runtime.getRuntime().availableProcessors(), loadAverage(), settings.wallets(),
                         settings.warmupMs(), settings.measureMs(), Optional.ofNullable(System.getenv("PAYFLOW_GROUP_COMMIT_ENABLED")).orElse("true"),
@@ -80,7 +80,7 @@ public final class Bench {
                             Row row;
                             try (HealthProbe probe = new HealthProbe(service.managementPort)) {
                                 row = Driver.measure(workload, transport, clientCount, settings, clients.operation(workload, transport), service,
-                                        baselineRates.getOrDefault(clientCount, Double.NaN));
+                                        baselineRates.getOrDefault(clientCount, Double.NaN), settings.transfersPerCall(workload));
                                 health.add(probe.result(workload, transport, clientCount));
                             }
                             rows.add(row);

@@ -1,6 +1,9 @@
 package dev.payflow.bench;
 
 import com.google.rpc.ErrorInfo;
+import dev.payflow.proto.v1.BatchCreateTransfersRequest;
+import dev.payflow.proto.v1.BatchCreateTransfersResponse;
+import dev.payflow.proto.v1.BatchTransferResult;
 import dev.payflow.proto.v1.CreateTransferRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.GetWalletRequest;
@@ -32,6 +35,8 @@ final class Clients {
     /** A call slower than this is an error in this harness, not a latency. */
     private static final long DEADLINE_MS = 30_000;
     private static final Pattern REASON = Pattern.compile("\"reason\"\\s*:\\s*\"([A-Z_]+)\"");
+    /** A batch member's status word other than created, in a REST answer. */
+    private static final Pattern MEMBER_NOT_CREATED = Pattern.compile("\"status\"\\s*:\\s*\"(replayed|failed|not_applied)\"");
 
     /** A call answered with an error: its ErrorInfo reason (or status code, without one). */
     static final class Refused extends Exception {
@@ -50,8 +55,10 @@ final class Clients {
     private final String restBase;
     private final String bearer;
     private final List<String> walletIds;
+    private final int batchSize;
 
-    Clients(Channel channel, int httpPort, String apiKey, List<String> walletIds) {
+    Clients(Channel channel, int httpPort, String apiKey, List<String> walletIds, int batchSize) {
+        this.batchSize = batchSize;
         this.wallets = withBearer(WalletServiceGrpc.newBlockingStub(channel), apiKey);
         this.transfers = withBearer(TransferServiceGrpc.newBlockingStub(channel), apiKey);
         this.ledger = withBearer(LedgerServiceGrpc.newBlockingStub(channel), apiKey);
@@ -90,6 +97,8 @@ final class Clients {
                     statement(grpc, wallet);
                 }
             };
+            // BatchCreateTransfers of batchSize transfers between random pairs, not atomic; the row counts transfers.
+            case "transfer-batch" -> client -> batch(grpc);
             default -> throw new IllegalArgumentException("workload: " + workload);
         };
     }
@@ -107,6 +116,42 @@ final class Clients {
         } else {
             post("/api/v1/transfers", "{\"fromWalletId\":\"" + walletIds.get(from) + "\",\"toWalletId\":\"" + walletIds.get(to)
                     + "\",\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"" + key + "\"}");
+        }
+    }
+
+    /** One batch call; a member that failed makes the call count as refused, by the member's reason. */
+    private void batch(boolean grpc) throws Refused, Exception {
+        int[][] pairs = new int[batchSize][];
+        for (int i = 0; i < batchSize; i++) {
+            int from = random(walletIds.size());
+            pairs[i] = new int[] {from, (from + 1 + random(walletIds.size() - 1)) % walletIds.size()};
+        }
+        if (grpc) {
+            BatchCreateTransfersRequest.Builder request = BatchCreateTransfersRequest.newBuilder();
+            for (int[] pair : pairs) {
+                request.addTransfers(CreateTransferRequest.newBuilder().setFromWalletId(walletIds.get(pair[0])).setToWalletId(walletIds.get(pair[1]))
+                        .setAmount("0.01").setCurrency("USD").setIdempotencyKey(UUID.randomUUID().toString()));
+            }
+            BatchCreateTransfersResponse[] answer = new BatchCreateTransfersResponse[1];
+            call(() -> answer[0] = transfers.withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS).batchCreateTransfers(request.build()));
+            for (BatchTransferResult result : answer[0].getResultsList()) {
+                if (result.getStatus() != BatchTransferResult.Status.created) {
+                    throw new Refused("member " + result.getStatus() + " " + result.getError().getReason());
+                }
+            }
+        } else {
+            StringBuilder json = new StringBuilder("{\"transfers\":[");
+            for (int i = 0; i < pairs.length; i++) {
+                json.append(i == 0 ? "" : ",").append("{\"fromWalletId\":\"").append(walletIds.get(pairs[i][0])).append("\",\"toWalletId\":\"")
+                        .append(walletIds.get(pairs[i][1])).append("\",\"amount\":\"0.01\",\"currency\":\"USD\",\"idempotencyKey\":\"")
+                        .append(UUID.randomUUID()).append("\"}");
+            }
+            String body = post("/api/v1/transfers/batch", json.append("]}").toString());
+            Matcher failed = MEMBER_NOT_CREATED.matcher(body);
+            if (failed.find()) {
+                Matcher reason = REASON.matcher(body);
+                throw new Refused("member " + failed.group(1) + " " + (reason.find() ? reason.group(1) : ""));
+            }
         }
     }
 
@@ -158,8 +203,8 @@ final class Clients {
         }
     }
 
-    private void post(String path, String json) throws Refused, Exception {
-        answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
+    private String post(String path, String json) throws Refused, Exception {
+        return answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()));
     }
 
@@ -168,10 +213,11 @@ final class Clients {
                 .GET().build(), HttpResponse.BodyHandlers.ofString()));
     }
 
-    private static void answer(HttpResponse<String> response) throws Refused {
+    private static String answer(HttpResponse<String> response) throws Refused {
         if (response.statusCode() != 200) {
             Matcher reason = REASON.matcher(response.body());
             throw new Refused(reason.find() ? reason.group(1) : "HTTP_" + response.statusCode());
         }
+        return response.body();
     }
 }

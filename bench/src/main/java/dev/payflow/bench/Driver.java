@@ -25,6 +25,15 @@ final class Driver {
 
     static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, Service service,
             double baselineRate) throws InterruptedException {
+        return measure(workload, transport, clients, settings, operation, service, baselineRate, 1);
+    }
+
+    /**
+     * @param unitsPerCall what one call does, counted in the row's operations: the transfers of a
+     *     batch call, so that a batch row's rate is transfers per second; its latencies stay per call
+     */
+    static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, Service service,
+            double baselineRate, int unitsPerCall) throws InterruptedException {
         drive(operation, clients, settings.warmupMs(), null, null);
         double cpuBefore = service == null ? Double.NaN : service.cpuSeconds();
         List<long[]> latencies = new ArrayList<>();
@@ -34,7 +43,7 @@ final class Driver {
         drive(operation, clients, settings.measureMs(), latencies, errors, counts);
         double seconds = (System.nanoTime() - started) / 1e9;
         double cpu = service == null ? Double.NaN : service.cpuSeconds() - cpuBefore;
-        long operations = Arrays.stream(counts).sum();
+        long operations = Arrays.stream(counts).sum() * unitsPerCall;
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).filter(v -> v > 0).sorted().toArray();
         double rate = operations / seconds;
         Map<String, Long> errorCounts = new TreeMap<>();

@@ -9,8 +9,10 @@ import java.util.List;
  * service takes it, from PAYFLOW_DATABASE_URL / _USER / _PASSWORD (unset: the service's embedded one).
  */
 record Settings(List<Integer> clients, int wallets, long warmupMs, long measureMs, List<String> workloads, List<String> transports,
-        Path serviceJar, Path runDirectory, Path out, String databaseUrl, String databaseUser, String databasePassword) {
-    static final List<String> WORKLOADS = List.of("transfer-uniform", "transfer-hot", "credit-many", "read-mix");
+        Path serviceJar, Path runDirectory, Path out, String databaseUrl, String databaseUser, String databasePassword, int batchSize) {
+    static final List<String> WORKLOADS = List.of("transfer-uniform", "transfer-hot", "credit-many", "read-mix", "transfer-batch");
+    /** Transfers per BatchCreateTransfers call of {@code transfer-batch}: the "batches of e.g. 100". */
+    static final int BATCH_SIZE_DEFAULT = 100;
     /** A cold service on a loaded 2-core machine starts in well under this. */
     static final long SERVICE_START_TIMEOUT_MS = 120_000;
 
@@ -28,7 +30,8 @@ record Settings(List<Integer> clients, int wallets, long warmupMs, long measureM
                 Path.of(System.getProperty("bench.out", "bench/target/results-" + stamp + ".json")),
                 System.getenv("PAYFLOW_DATABASE_URL"),
                 System.getenv("PAYFLOW_DATABASE_USER"),
-                System.getenv("PAYFLOW_DATABASE_PASSWORD"));
+                System.getenv("PAYFLOW_DATABASE_PASSWORD"),
+                Integer.getInteger("bench.batchSize", BATCH_SIZE_DEFAULT));
     }
 
     private static List<String> list(String value) {
@@ -39,5 +42,10 @@ record Settings(List<Integer> clients, int wallets, long warmupMs, long measureM
             }
         }
         return items;
+    }
+
+    /** Transfers one call of the workload makes: the batch size for {@code transfer-batch}, else 1; its rows count transfers. */
+    int transfersPerCall(String workload) {
+        return workload.equals("transfer-batch") ? batchSize : 1;
     }
 }

@@ -69,14 +69,29 @@ final class JsonTypeCheck {
   /**
    * Checks {@code body} as a message of {@code type}.
    *
+   * @return whether JsonFormat could still refuse the body: true if it holds a value whose
+   *     acceptance this check does not decide (a number, bytes, a timestamp, a map, a null, a oneof,
+   *     one field under both its names, ...), so the caller must merge it to find out; false if
+   *     every value is of a kind that JsonFormat takes whenever this check does (strings, known
+   *     enum words, booleans, checked metadata, nested messages of those), as a transfer's body is
    * @throws FacadeException MALFORMED_REQUEST for a value of the wrong JSON kind, INVALID_FIELD for
    *     an unknown enum value; the message names the field's path
    */
-  void check(JsonObject body, Descriptor type) {
-    checkObject(body, type, "", 0);
+  boolean check(JsonObject body, Descriptor type) {
+    Verdict verdict = new Verdict();
+    checkObject(body, type, "", 0, verdict);
+    return verdict.undecided;
   }
 
-  private void checkObject(JsonObject object, Descriptor type, String path, int depth) {
+  /**
+   * Whether a checked body may still fail JsonFormat's merge. Kept per call: the merge that finds
+   * out costs as much as the rest of the checks together, and most bodies do not need it.
+   */
+  private static final class Verdict {
+    boolean undecided;
+  }
+
+  private void checkObject(JsonObject object, Descriptor type, String path, int depth, Verdict verdict) {
     if (depth > NESTING_DEPTH_MAX) {
       throw FacadeException.malformed(
           "request body: nested deeper than " + NESTING_DEPTH_MAX + " objects at " + path);
@@ -85,36 +100,52 @@ final class JsonTypeCheck {
     if (fields == null) {
       throw new IllegalStateException("message type " + type.getFullName() + " was not indexed");
     }
+    java.util.Set<FieldDescriptor> seen = null;
     for (Map.Entry<String, JsonElement> entry : object.entrySet()) {
       FieldDescriptor field = fields.get(entry.getKey());
       JsonElement value = entry.getValue();
-      if (field == null || value.isJsonNull()) {
-        // Unknown fields are ignored; null means "not set" in the JSON mapping.
+      if (field == null) {
+        continue; // Unknown fields are ignored, by JsonFormat too.
+      }
+      if (value.isJsonNull()) {
+        // Null means "not set" in the JSON mapping; JsonFormat has rules of its own for it.
+        verdict.undecided = true;
         continue;
+      }
+      if (seen == null) {
+        seen = new java.util.HashSet<>();
+      }
+      if (!seen.add(field) || field.getRealContainingOneof() != null) {
+        // The field under both its names, or a oneof: JsonFormat refuses a second value.
+        verdict.undecided = true;
       }
       String fieldPath = path.isEmpty() ? field.getJsonName() : path + "." + field.getJsonName();
       if (field.isMapField()) {
         JsonObject map =
             require(value, value.isJsonObject(), "a JSON object", fieldPath).getAsJsonObject();
+        verdict.undecided = true; // Map keys are parsed by their type.
         FieldDescriptor valueField = field.getMessageType().findFieldByName("value");
         for (Map.Entry<String, JsonElement> mapEntry : map.entrySet()) {
-          checkValue(valueField, mapEntry.getValue(), fieldPath + "." + mapEntry.getKey(), depth);
+          checkValue(
+              valueField, mapEntry.getValue(), fieldPath + "." + mapEntry.getKey(), depth, verdict);
         }
       } else if (field.isRepeated()) {
         require(value, value.isJsonArray(), "a JSON array", fieldPath);
         int i = 0;
         for (JsonElement element : value.getAsJsonArray()) {
-          checkValue(field, element, fieldPath + "[" + i++ + "]", depth);
+          checkValue(field, element, fieldPath + "[" + i++ + "]", depth, verdict);
         }
       } else {
-        checkValue(field, value, fieldPath, depth);
+        checkValue(field, value, fieldPath, depth, verdict);
       }
     }
   }
 
   /** Checks one value of the field's element type (one element of a repeated field). */
-  private void checkValue(FieldDescriptor field, JsonElement value, String path, int depth) {
+  private void checkValue(
+      FieldDescriptor field, JsonElement value, String path, int depth, Verdict verdict) {
     if (value.isJsonNull()) {
+      verdict.undecided = true;
       return; // JsonFormat reports a null inside a list itself.
     }
     switch (field.getJavaType()) {
@@ -122,13 +153,19 @@ final class JsonTypeCheck {
         require(value, isString(value), "a JSON string", path);
         requireNoBidiControls(value.getAsString(), path);
       }
-      case BYTE_STRING -> require(value, isString(value), "a JSON string", path);
+      case BYTE_STRING -> {
+        require(value, isString(value), "a JSON string", path);
+        verdict.undecided = true; // Base64, which only JsonFormat reads.
+      }
       case BOOLEAN -> require(value, isBoolean(value), "true or false", path);
-      case INT, LONG, FLOAT, DOUBLE ->
-          // The JSON mapping allows numbers as strings (int64 is usually sent that way).
-          require(value, isNumber(value) || isString(value), "a number", path);
+      case INT, LONG, FLOAT, DOUBLE -> {
+        // The JSON mapping allows numbers as strings (int64 is usually sent that way).
+        require(value, isNumber(value) || isString(value), "a number", path);
+        verdict.undecided = true; // Ranges and formats are JsonFormat's.
+      }
       case ENUM -> {
         if (field.getEnumType().getFullName().equals("google.protobuf.NullValue")) {
+          verdict.undecided = true;
           return;
         }
         require(value, isString(value) || isNumber(value), "a string", path);
@@ -136,18 +173,26 @@ final class JsonTypeCheck {
           throw FacadeException.invalidField(
               TextValues.describe("request body: " + path, value.getAsString(), field));
         }
+        if (!isString(value)) {
+          verdict.undecided = true; // An enum by its number.
+        }
       }
-      case MESSAGE -> checkMessageValue(field, value, path, depth);
+      case MESSAGE -> checkMessageValue(field, value, path, depth, verdict);
     }
   }
 
-  private void checkMessageValue(FieldDescriptor field, JsonElement value, String path, int depth) {
+  private void checkMessageValue(
+      FieldDescriptor field, JsonElement value, String path, int depth, Verdict verdict) {
     Descriptor type = field.getMessageType();
     switch (type.getFullName()) {
-      case "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask" ->
-          require(value, isString(value), "a JSON string: " + TextValues.expectation(field), path);
-      case "google.protobuf.Any", "google.protobuf.Empty" ->
-          require(value, value.isJsonObject(), "a JSON object", path);
+      case "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask" -> {
+        require(value, isString(value), "a JSON string: " + TextValues.expectation(field), path);
+        verdict.undecided = true; // Their syntax is JsonFormat's.
+      }
+      case "google.protobuf.Any", "google.protobuf.Empty" -> {
+        require(value, value.isJsonObject(), "a JSON object", path);
+        verdict.undecided = true;
+      }
       case "google.protobuf.Struct" -> {
         require(value, value.isJsonObject(), "a JSON object", path);
         checkStructNumbers(value, path);
@@ -159,10 +204,10 @@ final class JsonTypeCheck {
       case "google.protobuf.Value" -> checkStructNumbers(value, path); // Any JSON value is a Value.
       default -> {
         if (TextValues.WRAPPER_TYPES.contains(type.getFullName())) {
-          checkValue(type.findFieldByName("value"), value, path, depth);
+          checkValue(type.findFieldByName("value"), value, path, depth, verdict);
         } else {
           require(value, value.isJsonObject(), "a JSON object", path);
-          checkObject(value.getAsJsonObject(), type, path, depth + 1);
+          checkObject(value.getAsJsonObject(), type, path, depth + 1, verdict);
         }
       }
     }

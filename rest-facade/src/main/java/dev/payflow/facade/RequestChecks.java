@@ -353,7 +353,11 @@ final class RequestChecks implements DecoratingHttpServiceFunction {
     if (!tree.isJsonObject()) {
       throw FacadeException.malformed("request body: not a JSON object (expected: {...})");
     }
-    typeCheck.check(tree.getAsJsonObject(), type);
+    if (!typeCheck.check(tree.getAsJsonObject(), type)) {
+      // Every value is of a kind JsonFormat takes whenever the check does: merging the body here
+      // too would only parse it once more before Armeria's transcoder parses it for the service.
+      return;
+    }
     try {
       ProtoJson.merge(text, DynamicMessage.newBuilder(type));
     } catch (InvalidProtocolBufferException | RuntimeException e) {

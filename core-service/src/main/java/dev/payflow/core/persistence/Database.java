@@ -77,6 +77,15 @@ public final class Database implements AutoCloseable {
         return dsl.transactionResult(configuration -> work.apply(configuration.dsl()));
     }
 
+    /**
+     * Runs {@code work} inside the caller's transaction {@code tx}, behind a savepoint: if it
+     * throws, what it wrote is rolled back (the transaction itself goes on) and the exception is
+     * rethrown; if it returns, its writes stay, to commit with the transaction.
+     */
+    public static <T> T withinSavepoint(DSLContext tx, Function<DSLContext, T> work) {
+        return tx.transactionResult(nested -> work.apply(nested.dsl()));
+    }
+
     /** For reads that need no transaction of their own (each statement sees committed data). */
     public DSLContext reader() {
         return dsl;

@@ -25,6 +25,15 @@ final class RestMeters extends SimpleDecoratingHttpService {
 
     private final MeterRegistry meters;
     private final String listener;
+    /**
+     * The timers already registered, by route template, method and status: building a meter id and
+     * looking it up in the registry on every request cost more than the request's own JSON checks.
+     * Bounded by the routes times methods times statuses the listener answers (a few hundred).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<TimerKey, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record TimerKey(String route, String method, int status) {
+    }
 
     private RestMeters(HttpService delegate, MeterRegistry meters, String listener) {
         super(delegate);
@@ -48,8 +57,9 @@ final class RestMeters extends SimpleDecoratingHttpService {
         Route route = ctx.config().route();
         String template = route.isFallback() || status == 404 && route.pathType() == com.linecorp.armeria.server.RoutePathType.PREFIX
                 ? "unmatched" : route.patternString();
-        Timer.builder("payflow.rest.requests").description("REST requests by listener, route template, HTTP method and status")
-                .tag("listener", listener).tag("route", template).tag("method", ctx.method().name()).tag("status", Integer.toString(status))
-                .serviceLevelObjectives(BUCKETS).register(meters).record(Duration.ofNanos(log.totalDurationNanos()));
+        timers.computeIfAbsent(new TimerKey(template, ctx.method().name(), status), key -> Timer.builder("payflow.rest.requests")
+                .description("REST requests by listener, route template, HTTP method and status")
+                .tag("listener", listener).tag("route", key.route()).tag("method", key.method()).tag("status", Integer.toString(key.status()))
+                .serviceLevelObjectives(BUCKETS).register(meters)).record(Duration.ofNanos(log.totalDurationNanos()));
     }
 }

@@ -320,6 +320,10 @@ class PartnerIsolationMatrixTest {
             Entry.of("payflow.v1.TransferService/CreateTransfer", fields("amount", "1.00", "currency", "USD"),
                     ref("from_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"), secondRef("to_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.TransferService/GetTransfer", NOTHING_ELSE, ref("id", Kind.TRANSFER, "TRANSFER_NOT_FOUND")),
+            // One member, whose own result carries the refusal (see memberRefusal): the batch answers OK as a whole.
+            Entry.of("payflow.v1.TransferService/BatchCreateTransfers", fields("transfers.amount", "1.00", "transfers.currency", "USD"),
+                    ref("transfers.from_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND"),
+                    secondRef("transfers.to_wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             Entry.of("payflow.v1.HoldService/CreateHold", fields("amount", "1.00", "currency", "USD"),
                     ref("wallet_id", Kind.WALLET, "WALLET_NOT_FOUND")),
             // The hold is on the caller's first wallet, so a capture into another wallet names the second.
@@ -1071,6 +1075,15 @@ class PartnerIsolationMatrixTest {
             SENT_KEYS.computeIfAbsent(caller.scope(), scope -> ConcurrentHashMap.newKeySet()).add(key);
             set(request, "idempotency_key", key);
         }
+        // The members of a batch (BatchCreateTransfers' transfers) carry keys of their own.
+        for (Descriptors.FieldDescriptor field : request.getDescriptorForType().getFields()) {
+            if (field.isRepeated() && field.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+                    && field.getMessageType().findFieldByName("idempotency_key") != null && request.getRepeatedFieldCount(field) > 0) {
+                String key = TestServer.newIdempotencyKey();
+                SENT_KEYS.computeIfAbsent(caller.scope(), scope -> ConcurrentHashMap.newKeySet()).add(key);
+                set(request, field.getName() + ".idempotency_key", key);
+            }
+        }
         return request;
     }
 
@@ -1099,7 +1112,8 @@ class PartnerIsolationMatrixTest {
         try {
             DynamicMessage response = ClientCalls.blockingUnaryCall(channel, descriptor,
                     CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request.build());
-            return new Answer(Status.Code.OK, 0, "", "OK " + replace(json(response), target, null), Optional.of(response));
+            JsonObject printed = JsonParser.parseString(json(response)).getAsJsonObject();
+            return new Answer(Status.Code.OK, 0, memberRefusal(printed), "OK " + replace(json(response), target, null), Optional.of(response));
         } catch (StatusRuntimeException failure) {
             com.google.rpc.Status status = StatusProto.fromThrowable(failure);
             String reason = "";
@@ -1163,8 +1177,28 @@ class PartnerIsolationMatrixTest {
                 }
             }
         }
+        if (reason.isEmpty() && answer.status() == 200) {
+            reason = memberRefusal(answer.body());
+        }
         return new Answer(Status.Code.OK, answer.status(), reason, replace(answer.status() + " " + answer.body(), target, requestId),
                 Optional.empty());
+    }
+
+    /**
+     * A batch (BatchCreateTransfers) answers OK as a whole and each member in {@code results}, a
+     * refused one with its {@code error.reason}: that is where a foreign object is refused, so it
+     * is the call's reason here. Empty for every other answer.
+     */
+    private static String memberRefusal(JsonObject body) {
+        if (body.has("results") && body.get("results").isJsonArray()) {
+            for (var result : body.getAsJsonArray("results")) {
+                JsonObject member = result.getAsJsonObject();
+                if (member.has("error") && member.getAsJsonObject("error").has("reason")) {
+                    return member.getAsJsonObject("error").get("reason").getAsString();
+                }
+            }
+        }
+        return "";
     }
 
     private static String replace(String text, String target, String requestId) {
@@ -1205,6 +1239,19 @@ class PartnerIsolationMatrixTest {
             Descriptors.FieldDescriptor outer = request.getDescriptorForType().findFieldByName(name.substring(0, dot));
             if (outer == null || outer.getJavaType() != Descriptors.FieldDescriptor.JavaType.MESSAGE) {
                 throw new IllegalStateException(request.getDescriptorForType().getFullName() + " has no message field " + name.substring(0, dot));
+            }
+            if (outer.isRepeated()) {
+                // A list of messages (a batch's members): the path names its first element, made if absent.
+                boolean present = request.getRepeatedFieldCount(outer) > 0;
+                DynamicMessage.Builder first = present ? ((DynamicMessage) request.getRepeatedField(outer, 0)).toBuilder()
+                        : DynamicMessage.newBuilder(outer.getMessageType());
+                set(first, name.substring(dot + 1), value);
+                if (present) {
+                    request.setRepeatedField(outer, 0, first.build());
+                } else {
+                    request.addRepeatedField(outer, first.build());
+                }
+                return;
             }
             DynamicMessage.Builder nested = request.hasField(outer) ? ((DynamicMessage) request.getField(outer)).toBuilder()
                     : DynamicMessage.newBuilder(outer.getMessageType());

@@ -236,6 +236,21 @@ public final class PayFlowClient implements AutoCloseable {
     public Transaction get(String id) {
       return call(TransferServiceGrpc.getGetTransferMethod(), GetTransferRequest.newBuilder().setId(id).build());
     }
+
+    /**
+     * BatchCreateTransfers: up to 1,000 transfers, each answered on its own (or all or none with
+     * {@code atomic}). Idempotent: a member without an {@code idempotencyKey} gets one here, and so
+     * does the batch, all reused on every retry, so a retried batch books nothing twice.
+     */
+    public dev.payflow.proto.v1.BatchCreateTransfersResponse createBatch(dev.payflow.proto.v1.BatchCreateTransfersRequest request) {
+      dev.payflow.proto.v1.BatchCreateTransfersRequest.Builder keyed = request.toBuilder();
+      for (CreateTransferRequest.Builder member : keyed.getTransfersBuilderList()) {
+        if (member.getIdempotencyKey().isEmpty()) {
+          member.setIdempotencyKey(Calls.newIdempotencyKey());
+        }
+      }
+      return call(TransferServiceGrpc.getBatchCreateTransfersMethod(), keyed.build());
+    }
   }
 
   /** LedgerService's GetTransaction. */
