@@ -337,7 +337,16 @@ function appRules() {
     const ec = spec.containers[0];
     const mount = ec.volumeMounts.find((vm) => vm.mountPath === "/etc/envoy");
     const volume = mount && spec.volumes.find((v) => v.name === mount.name);
-    const cm = volume && configMaps.find((m) => m.metadata.name === volume.configMap?.name);
+    // One ConfigMap, or several projected into the one directory.
+    const names = volume ? (volume.projected ? volume.projected.sources.map((s) => s.configMap?.name) : [volume.configMap?.name]) : [];
+    const mounted = names.map((n) => configMaps.find((m) => m.metadata.name === n)).filter(Boolean);
+    const cm = mounted.length === 0 ? undefined : {
+      data: Object.assign({}, ...mounted.map((m) => m.data ?? {})),
+      binaryData: Object.assign({}, ...mounted.map((m) => m.binaryData ?? {})),
+    };
+    if (mounted.length !== names.length) {
+      problems.push(`envoy: a ConfigMap projected into /etc/envoy does not exist (${names.join(", ")})`);
+    }
     if (!cm) {
       problems.push("envoy: no ConfigMap mounted at /etc/envoy");
     } else {
@@ -347,9 +356,11 @@ function appRules() {
       if (envoyYaml && !envoyYaml.includes("proto_descriptor: /etc/envoy/payflow.pb")) problems.push("envoy: envoy.yaml does not read /etc/envoy/payflow.pb");
       if (!cm.data?.["payflow-openapi.json"]) problems.push("envoy: payflow-openapi.json missing from its ConfigMap");
       if (envoyYaml && !envoyYaml.includes("filename: /etc/envoy/payflow-openapi.json")) problems.push("envoy: envoy.yaml does not serve /etc/envoy/payflow-openapi.json");
-      const size = JSON.stringify(cm).length;
-      if (size > 1000000) problems.push(`envoy: ConfigMap ${cm.metadata.name} is ${size} bytes (limit 1 MiB)`);
-      else if (size > 900000) notes.push(`envoy: ConfigMap ${cm.metadata.name} is ${size} bytes, close to the 1 MiB limit`);
+      for (const one of mounted) {
+        const size = JSON.stringify(one).length;
+        if (size > 1000000) problems.push(`envoy: ConfigMap ${one.metadata.name} is ${size} bytes (limit 1 MiB)`);
+        else if (size > 900000) notes.push(`envoy: ConfigMap ${one.metadata.name} is ${size} bytes, close to the 1 MiB limit`);
+      }
       if (envoyYaml) {
         const forwarded = [];
         const walk = (node) => {
