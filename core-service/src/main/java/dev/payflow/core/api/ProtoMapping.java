@@ -319,6 +319,10 @@ final class ProtoMapping {
                         .setDate(d.day().toString()).setLivemode(d.livemode()).setCurrency(d.currency())
                         .setAmount(new Money(d.amountMinor(), dev.payflow.core.domain.CurrencyUnit.of(d.currency())).format())
                         .setTransactionCount(d.transactionCount()).build()).toList())
+                .addAllLastReconciliations(s.lastReconciliations().stream().map(r -> dev.payflow.proto.v1.LastReconciliation.newBuilder()
+                        .setRunId(r.runId()).setLivemode(r.livemode()).setStatus(r.status()).setWindowFrom(timestamp(r.windowFrom()))
+                        .setWindowTo(timestamp(r.windowTo())).setFinishedAt(timestamp(r.finishedAt())).setFindingCount(r.findingCount()).build())
+                        .toList())
                 .build();
     }
 

@@ -68,7 +68,8 @@ public final class SystemStatistics {
             long sandboxTransactions, long liveTransactions, Instant generatedAt, List<StatusCount> walletsByStatus,
             List<DashboardCounts.TransactionCount> transactionsLast24h, List<DashboardCounts.Volume> volumeLast24h,
             List<StatusCount> paymentsByStatus, List<StatusCount> payoutsByStatus, Backlog webhookBacklog,
-            Map<String, String> gatewayCircuits, List<DashboardCounts.DailyVolume> dailyVolume) {
+            Map<String, String> gatewayCircuits, List<DashboardCounts.DailyVolume> dailyVolume,
+            List<DashboardCounts.LastReconciliation> lastReconciliations) {
     }
 
     public Stats collect() {
@@ -95,7 +96,8 @@ public final class SystemStatistics {
                     everyStatus(statistics.payoutsByStatus(tx), enumWords(PayoutStatus.values(), PayoutStatus::wireName)),
                     new Backlog(backlog.size(), backlog.oldestCreatedAt(), ageSeconds),
                     new java.util.TreeMap<>(circuits),
-                    statistics.completedVolumePerDay(tx, dailyFrom, end));
+                    statistics.completedVolumePerDay(tx, dailyFrom, end),
+                    statistics.lastReconciliations(tx));
         });
     }
 

@@ -19,6 +19,13 @@ public final class DashboardCounts {
     public record Volume(boolean livemode, String currency, long amountMinor, long transactionCount) {
     }
 
+    /**
+     * The last finished reconciliation run of one mode: `completed` (with its findings) or `failed`.
+     */
+    public record LastReconciliation(String runId, boolean livemode, String status, java.time.Instant windowFrom, java.time.Instant windowTo,
+            java.time.Instant finishedAt, long findingCount) {
+    }
+
     /** One UTC day's completed volume of one mode and currency. */
     public record DailyVolume(LocalDate day, boolean livemode, String currency, long amountMinor, long transactionCount) {
     }

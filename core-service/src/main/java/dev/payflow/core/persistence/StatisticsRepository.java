@@ -27,6 +27,19 @@ public final class StatisticsRepository {
         return statusCounts(tx, "payouts");
     }
 
+    /** Per mode, the run that finished last (completed or failed); none for a mode that never reconciled. */
+    public List<dev.payflow.core.domain.DashboardCounts.LastReconciliation> lastReconciliations(DSLContext tx) {
+        return tx.fetch("""
+                SELECT DISTINCT ON (livemode) id, livemode, status, window_from, window_to, finished_at, finding_count
+                FROM reconciliation_runs WHERE status IN ('completed', 'failed') AND finished_at IS NOT NULL
+                ORDER BY livemode, finished_at DESC, id DESC""")
+                .map(r -> new dev.payflow.core.domain.DashboardCounts.LastReconciliation(r.get("id", String.class),
+                        r.get("livemode", Boolean.class), r.get("status", String.class),
+                        Timestamps.fromColumn(r.get("window_from", java.time.OffsetDateTime.class)),
+                        Timestamps.fromColumn(r.get("window_to", java.time.OffsetDateTime.class)),
+                        Timestamps.fromColumn(r.get("finished_at", java.time.OffsetDateTime.class)), r.get("finding_count", Long.class)));
+    }
+
     /** Transactions created in [from, to), per mode, type and status. */
     public List<TransactionCount> transactionsBetween(DSLContext tx, Instant from, Instant to) {
         return tx.fetch("""

@@ -145,4 +145,36 @@ class SystemStatsTest {
         assertThat(overGrpc.getTransactionsLast24HCount()).isEqualTo(objects(overRest, "transactionsLast24h").size());
         assertThat(overGrpc.getDailyVolumeCount()).isEqualTo(objects(overRest, "dailyVolume").size());
     }
+
+    @Test
+    void theReconciliationRunThatFinishedLastIsShownPerModeAndARunningOneIsNot() {
+        payflow.server().database().inTransaction(tx -> {
+            insertRun(tx, "rcn_stats_older", false, "completed", 3, NOW.minus(Duration.ofHours(30)));
+            insertRun(tx, "rcn_stats_newer", false, "failed", 0, NOW.minus(Duration.ofHours(2)));
+            insertRun(tx, "rcn_stats_live", true, "completed", 1, NOW.minus(Duration.ofHours(5)));
+            insertRun(tx, "rcn_stats_running", false, "running", 0, null);
+            return null;
+        });
+
+        List<JsonObject> last = objects(stats(), "lastReconciliations");
+
+        assertThat(last).extracting(r -> r.get("runId").getAsString(), r -> r.get("livemode").getAsBoolean(), r -> r.get("status").getAsString(),
+                r -> r.get("findingCount").getAsLong(), r -> r.get("finishedAt").getAsString())
+                .containsExactly(tuple("rcn_stats_newer", false, "failed", 0L, NOW.minus(Duration.ofHours(2)).toString()),
+                        tuple("rcn_stats_live", true, "completed", 1L, NOW.minus(Duration.ofHours(5)).toString()));
+        assertThat(payflow.admin().getSystemStats(GetSystemStatsRequest.getDefaultInstance()).getLastReconciliationsList())
+                .extracting(dev.payflow.proto.v1.LastReconciliation::getRunId).containsExactly("rcn_stats_newer", "rcn_stats_live");
+    }
+
+    /** A run as the reconciliation worker leaves it; its window is the UTC day before it finished. */
+    private static void insertRun(org.jooq.DSLContext tx, String id, boolean livemode, String status, long findings, Instant finishedAt) {
+        Instant end = finishedAt == null ? NOW : finishedAt;
+        tx.execute("""
+                INSERT INTO reconciliation_runs (id, livemode, window_from, window_to, status, trigger_kind, started_by, finding_count,
+                    created_at, finished_at)
+                VALUES (?, ?, CAST(? AS timestamptz), CAST(? AS timestamptz), ?, 'operator', 'opr_stats', ?, CAST(? AS timestamptz),
+                    CAST(? AS timestamptz))""",
+                id, livemode, end.minus(Duration.ofDays(1)).toString(), end.toString(), status, findings, end.toString(),
+                finishedAt == null ? null : finishedAt.toString());
+    }
 }
