@@ -331,7 +331,11 @@ final class ReconciliationMatcher {
         };
     }
 
-    /** A currency PayFlow's wallets may not hold can still appear at Stripe: such amounts are shown in minor units. */
+    /**
+     * A currency PayFlow's wallets may not hold can still appear at Stripe: such amounts are shown in
+     * minor units, under Stripe's code (ISO 4217's {@code XXX}, "no currency", if Stripe sent none).
+     * This only formats a finding's values; nothing is booked in such a currency.
+     */
     static CurrencyUnit currencyOf(String code) {
         try {
             return CurrencyUnit.of(code);
