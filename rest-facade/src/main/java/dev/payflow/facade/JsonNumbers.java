@@ -17,7 +17,7 @@ import java.util.Map;
  * is a float or double (money is a decimal string, int64 prints as a string), so every JSON number
  * with an integral value can safely print without its fraction.
  */
-final class JsonNumbers {
+public final class JsonNumbers {
   /** Doubles represent integers exactly up to 2^53; beyond that the printed digits are not the sent ones anyway. */
   private static final BigDecimal EXACT_INTEGER_MAX = BigDecimal.valueOf(1L << 53);
 
@@ -31,18 +31,32 @@ final class JsonNumbers {
   static final int METADATA_NUMBER_CHARS_MAX = 64;
 
   private static final Gson PRETTY = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+  private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
 
   private JsonNumbers() {}
 
   /** The same JSON with integral numbers printed as integers; unchanged when it has none to fix. */
   static String integralNumbersAsIntegers(String json) {
+    return integralNumbersAsIntegers(json, PRETTY);
+  }
+
+  /**
+   * The same compact JSON (one line, as webhook event bodies and export lines are) with integral
+   * numbers printed as integers, so that partners see one form of a metadata number in REST
+   * answers, webhook events and exports alike; unchanged when it has none to fix.
+   */
+  public static String integralNumbersAsIntegersCompact(String json) {
+    return integralNumbersAsIntegers(json, COMPACT);
+  }
+
+  private static String integralNumbersAsIntegers(String json, Gson printer) {
     // Most responses hold no number with a fraction or an exponent (money is a string, metadata
     // is often empty): one scan spares them a parse and a reprint on every REST call.
     if (!hasFractionOrExponent(json)) {
       return json;
     }
     JsonElement tree = JsonParser.parseString(json);
-    return rewrite(tree) ? PRETTY.toJson(tree) : json;
+    return rewrite(tree) ? printer.toJson(tree) : json;
   }
 
   /** Whether the JSON text has a number, outside its strings, written with a fraction or an exponent. */

@@ -28,4 +28,13 @@ class JsonNumbersTest {
         assertThat(JsonNumbers.hasFractionOrExponent("[1e3]")).isTrue();
         assertThat(JsonNumbers.hasFractionOrExponent("{\"amount\": \"50.00\", \"code\": 9}")).isFalse();
     }
+
+    @Test
+    void theCompactFormStaysOnOneLineForEventBodiesAndExportLines() {
+        String rewritten = JsonNumbers.integralNumbersAsIntegersCompact("{\"metadata\":{\"n\":8.0,\"half\":12.5,\"tag\":\"<b>\"}}");
+
+        assertThat(rewritten).isEqualTo("{\"metadata\":{\"n\":8,\"half\":12.5,\"tag\":\"<b>\"}}");
+        String none = "{\"amount\":\"50.00\"}";
+        assertThat(JsonNumbers.integralNumbersAsIntegersCompact(none)).isSameAs(none);
+    }
 }

@@ -8,6 +8,7 @@ import dev.payflow.core.domain.LedgerTransaction;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.webhook.LedgerEventData;
+import dev.payflow.facade.JsonNumbers;
 import dev.payflow.proto.v1.HoldEventData;
 import dev.payflow.proto.v1.TransactionEventData;
 import dev.payflow.proto.v1.TransferEventData;
@@ -71,10 +72,15 @@ public final class LedgerEventJson implements LedgerEventData {
                 .build());
     }
 
-    /** An event's data as the REST API prints answers; the payment events print through here too. */
+    /**
+     * An event's data as the REST API prints answers; the payment, payout and Connect events and
+     * the export's lines print through here too. Integral metadata numbers print as integers
+     * ({@code 2}, not protobuf-java's {@code 2.0}), as the REST facade prints them, so a partner
+     * sees one JSON form of a number in answers, webhook events and exports.
+     */
     static String print(MessageOrBuilder message) {
         try {
-            return PRINTER.print(message);
+            return JsonNumbers.integralNumbersAsIntegersCompact(PRINTER.print(message));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("an event's data could not be printed as JSON", e);
         }

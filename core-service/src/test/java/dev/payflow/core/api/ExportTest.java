@@ -171,6 +171,25 @@ class ExportTest {
     }
 
     @Test
+    void integralMetadataNumbersPrintAsIntegersOnTheLinesAsTheRestFacadePrintsThem() {
+        TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        Transaction credit = payflow.wallets(partner.sandboxKey()).creditWallet(dev.payflow.proto.v1.CreditWalletRequest.newBuilder()
+                .setWalletId(wallet.getId()).setAmount("4.00").setCurrency("USD").setIdempotencyKey(TestServer.newIdempotencyKey())
+                .setMetadata(com.google.protobuf.Struct.newBuilder()
+                        .putFields("week", com.google.protobuf.Value.newBuilder().setNumberValue(12).build())
+                        .putFields("share", com.google.protobuf.Value.newBuilder().setNumberValue(0.25).build()))
+                .build());
+
+        String lines = exports(partner.sandboxKey()).exportTransactions(request(START, START.plus(Duration.ofHours(1))).build())
+                .getData().toStringUtf8();
+
+        String line = lines.lines().filter(l -> l.contains(credit.getId())).findFirst().orElseThrow();
+        assertThat(line).contains("\"week\":12").contains("\"share\":0.25").doesNotContain("12.0");
+        assertThat(lines.lines().toList()).as("still one JSON object per line").hasSize(2);
+    }
+
+    @Test
     void theWindowIncludesItsStartAndExcludesItsEnd() {
         // From the second movement's instant up to (not including) the fifth's: the second, third and fourth.
         List<JsonObject> lines = lines(payflow.rest("GET", window(bookedAt.get(1), bookedAt.get(4)), partnerA.sandboxKey(), null));

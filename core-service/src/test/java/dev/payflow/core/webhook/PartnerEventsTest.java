@@ -88,6 +88,26 @@ class PartnerEventsTest {
     }
 
     @Test
+    void integralMetadataNumbersInTheStoredBodyPrintAsIntegersAsTheRestFacadePrintsThem() {
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        Transaction credit = payflow.wallets(partner.sandboxKey()).creditWallet(CreditWalletRequest.newBuilder()
+                .setWalletId(wallet.getId()).setAmount("2.00").setCurrency("USD").setIdempotencyKey(newIdempotencyKey())
+                .setMetadata(Struct.newBuilder()
+                        .putFields("week", com.google.protobuf.Value.newBuilder().setNumberValue(2).build())
+                        .putFields("share", com.google.protobuf.Value.newBuilder().setNumberValue(0.5).build()))
+                .build());
+        String eventId = eventsOf(partner.sandboxKey(), credit.getId()).get(0).getId();
+
+        // The body as stored is the body every delivery sends, byte for byte.
+        String body = payflow.server().database().reader().fetchOne("select body from partner_events where id = ?", eventId).get(0, String.class);
+
+        assertThat(body).contains("\"week\":2").contains("\"share\":0.5").doesNotContain("\"week\":2.0");
+        TestServer.Rest asRestPrintsIt = payflow.rest("GET", "/api/v1/transactions/" + credit.getId(), partner.sandboxKey(), null);
+        assertThat(JsonParser.parseString(body).getAsJsonObject().getAsJsonObject("data").getAsJsonObject("object").getAsJsonObject("metadata")
+                .toString()).isEqualTo(asRestPrintsIt.body().getAsJsonObject("metadata").toString());
+    }
+
+    @Test
     void theEnvelopeOverRestCarriesIdTypeCreatedAtLivemodeAndData() {
         Wallet wallet = payflow.newWallet(partner.sandboxKey(), "EUR");
         Transaction credit = payflow.credit(partner.sandboxKey(), wallet.getId(), "1.00", "EUR");
