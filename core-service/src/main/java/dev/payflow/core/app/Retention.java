@@ -2,6 +2,8 @@ package dev.payflow.core.app;
 
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.RetentionRepository;
+import dev.payflow.core.webhook.WalletRedaction;
+import org.jooq.DSLContext;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -10,7 +12,10 @@ import java.util.Objects;
 /**
  * The retention job: redacts the personal data of wallets closed longer ago than the configured
  * years (names, the partner's user and wallet ids become {@code redacted_<walletId>}, metadata is
- * emptied) and leaves their ledger rows, balances and ids as they are. Each run claims a bounded
+ * emptied) and leaves their ledger rows, balances and ids as they are. In the same transaction it
+ * redacts the wallet's copies elsewhere: the payments that funded it (metadata, description,
+ * customer) and the stored partner webhook events about it ({@link WalletRedaction}), with their
+ * attempts' answer excerpts. Each run claims a bounded
  * batch with SKIP LOCKED, so replicas running it at once share the work and never redact twice.
  * Financial and audit records are never deleted (their periods are minimums; deletion after them
  * is not built). The audit trail holds personal data only as digests, so it needs no redaction.
@@ -20,6 +25,11 @@ public final class Retention {
     static final int BATCH_SIZE = 100;
     /** Batches per run, so one run ends in bounded time even with a large backlog. */
     static final int BATCHES_PER_RUN_MAX = 50;
+    /**
+     * Events read at a time while redacting one wallet's: a wallet may have thousands (a busy
+     * savings circle over years), so they are walked in pages rather than loaded at once.
+     */
+    static final int EVENTS_PAGE_SIZE = 200;
 
     private final Database database;
     private final Services services;
@@ -42,7 +52,11 @@ public final class Retention {
         for (int batch = 0; batch < BATCHES_PER_RUN_MAX; batch++) {
             int done = database.inTransaction(tx -> {
                 List<String> due = repository.claimWalletsToRedact(tx, closedBefore, BATCH_SIZE);
-                due.forEach(walletId -> repository.redactWallet(tx, walletId, now));
+                for (String walletId : due) {
+                    repository.redactWallet(tx, walletId, now);
+                    repository.redactPaymentsOfWallet(tx, walletId);
+                    redactEvents(tx, walletId);
+                }
                 return due.size();
             });
             redacted += done;
@@ -51,5 +65,19 @@ public final class Retention {
             }
         }
         return redacted;
+    }
+
+    private void redactEvents(DSLContext tx, String walletId) {
+        String after = "";
+        while (true) {
+            List<RetentionRepository.StoredEvent> page = repository.eventsNamingWallet(tx, walletId, after, EVENTS_PAGE_SIZE);
+            for (RetentionRepository.StoredEvent event : page) {
+                WalletRedaction.redact(event.body(), walletId).ifPresent(body -> repository.redactEvent(tx, event.id(), body));
+            }
+            if (page.size() < EVENTS_PAGE_SIZE) {
+                return;
+            }
+            after = page.get(page.size() - 1).id();
+        }
     }
 }
