@@ -2,6 +2,8 @@ package dev.payflow.client;
 
 import com.google.protobuf.Message;
 import dev.payflow.proto.v1.CancelPaymentRequest;
+import dev.payflow.proto.v1.ExportServiceGrpc;
+import dev.payflow.proto.v1.ExportTransactionsRequest;
 import dev.payflow.proto.v1.CapturePaymentRequest;
 import dev.payflow.proto.v1.CreatePaymentRequest;
 import dev.payflow.proto.v1.GetEventRequest;
@@ -154,6 +156,11 @@ public final class PayFlowClient implements AutoCloseable {
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   public WebhookEndpoint webhookEndpoint() {
     return new WebhookEndpoint();
+  }
+
+  /** The partner's own data in bulk (permission {@code exports:read}). */
+  public Exports exports() {
+    return new Exports();
   }
 
   /** Closes the connection, if this client opened it (not one made by {@link #withDeadline}). */
@@ -422,6 +429,21 @@ public final class PayFlowClient implements AutoCloseable {
     /** Sends the event again now, with the same {@code webhook-id}. */
     public WebhookEvent replay(String eventId) {
       return call(WebhookEndpointServiceGrpc.getReplayEventMethod(), ReplayEventRequest.newBuilder().setEventId(eventId).build());
+    }
+  }
+
+  /** ExportService. */
+  public final class Exports {
+    private Exports() {}
+
+    /**
+     * The key's mode's transactions created in {@code [from, to)}, oldest first, each as {@code
+     * transactions().get} answers it: every page of the JSON-lines export (a {@code pageSize} of
+     * 1..200 sets the page), fetched as the iteration goes. A window of more than one page is
+     * read on several calls: transactions booked in it meanwhile are in the pages still to come.
+     */
+    public Iterable<Transaction> transactions(ExportTransactionsRequest request) {
+      return ExportLines.of(calls, ExportServiceGrpc.getExportTransactionsMethod(), request, Transaction.getDefaultInstance());
     }
   }
 

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.proto.v1.CreateTransferRequest;
 import dev.payflow.proto.v1.CreateWalletRequest;
 import dev.payflow.proto.v1.CreditWalletRequest;
 import dev.payflow.proto.v1.DebitWalletRequest;
+import dev.payflow.proto.v1.ExportServiceGrpc;
+import dev.payflow.proto.v1.ExportTransactionsRequest;
 import dev.payflow.proto.v1.LedgerEntry;
 import dev.payflow.proto.v1.ListWalletsRequest;
 import dev.payflow.proto.v1.Partner;
@@ -25,6 +30,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -255,6 +261,54 @@ class PayFlowClientTest {
       assertThat(listed).extracting(Wallet::getId).as("newest first").containsExactlyElementsOf(created);
       assertThat(count.calls).hasValue(3);
     }
+  }
+
+  @Test
+  void theExportIteratesEveryPageOfItsJsonLinesOldestFirstAsTransactionsGetAnswersThem() {
+    // A partner of its own, so the window holds exactly the transactions booked here.
+    String exporter = server.onboard(Partner.Status.active).sandboxKey();
+    CountCalls count = new CountCalls(ExportServiceGrpc.getExportTransactionsMethod());
+    try (PayFlowClient payflow = client().apiKey(exporter).interceptor(count).build()) {
+      Instant from = server.clock().instant().minusSeconds(1);
+      Wallet wallet = payflow.wallets().create(newWallet("USD"));
+      List<String> booked = new ArrayList<>();
+      booked.add(payflow.wallets().credit(CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("10.00")
+          .setCurrency("USD").setMetadata(Struct.newBuilder().putFields("week", Value.newBuilder().setNumberValue(12).build()))
+          .build()).getId());
+      booked.add(payflow.wallets().debit(DebitWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("2.50")
+          .setCurrency("USD").build()).getId());
+      booked.add(payflow.wallets().credit(CreditWalletRequest.newBuilder().setWalletId(wallet.getId()).setAmount("1.00")
+          .setCurrency("USD").build()).getId());
+      Instant to = server.clock().instant().plusSeconds(1);
+
+      List<Transaction> exported = list(payflow.exports().transactions(ExportTransactionsRequest.newBuilder()
+          .setFrom(timestamp(from)).setTo(timestamp(to)).setPageSize(2).build()));
+
+      assertThat(exported).extracting(Transaction::getId).as("oldest first, no repeats, no gaps").containsExactlyElementsOf(booked);
+      assertThat(count.calls).as("two pages of two").hasValue(2);
+      assertThat(exported.get(0)).isEqualTo(payflow.transactions().get(booked.get(0)));
+      assertThat(exported.get(1).getAmount()).isEqualTo("2.50");
+      assertThat(exported.get(0).getEntriesList()).as("the wallet's entry with its running balance")
+          .extracting(entry -> entry.getWalletId() + " " + entry.getBalance()).containsExactly(wallet.getId() + " 10.00");
+    }
+  }
+
+  @Test
+  void anExportWindowThatEndsBeforeItStartsIsRefusedWithItsReason() {
+    try (PayFlowClient payflow = client().build()) {
+      Instant now = server.clock().instant();
+      Iterable<Transaction> lines = payflow.exports().transactions(ExportTransactionsRequest.newBuilder()
+          .setFrom(timestamp(now)).setTo(timestamp(now.minusSeconds(60))).build());
+
+      assertThatThrownBy(() -> lines.iterator().hasNext()).isInstanceOfSatisfying(PayFlowException.class, e -> {
+        assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(e.reason()).isEqualTo("INVALID_FIELD");
+      });
+    }
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
   }
 
   @Test
