@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { ConnectService, type ConnectedAccount } from "./gen/payflow/v1/connect_pb.js";
+import { ExportService } from "./gen/payflow/v1/export_pb.js";
 import { HoldService, type Hold } from "./gen/payflow/v1/hold_pb.js";
-import { LedgerService, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
+import { LedgerService, TransactionSchema, type LedgerEntry, type Transaction } from "./gen/payflow/v1/ledger_pb.js";
 import { WebhookEndpointService, type WebhookEvent } from "./gen/payflow/v1/partner_webhooks_pb.js";
 import { PaymentService, type Payment } from "./gen/payflow/v1/payment_pb.js";
+import { PaymentMethodService, type PaymentMethod } from "./gen/payflow/v1/payment_method_pb.js";
 import { PayoutService, type Payout } from "./gen/payflow/v1/payout_pb.js";
 import { TransferService } from "./gen/payflow/v1/transfer_pb.js";
 import { WalletService, type Wallet } from "./gen/payflow/v1/wallet_pb.js";
@@ -58,12 +60,16 @@ export class PayFlowClient {
   readonly transactions;
   readonly holds;
   readonly payments;
+  /** Users' payment methods kept as the provider's tokens (never card numbers). */
+  readonly paymentMethods;
   /** Connected accounts (Stripe Connect): the partner's own and its users' payout recipients. */
   readonly connectedAccounts;
   /** Payouts to connected accounts' bank accounts; `create` is idempotent (a key is made when none is given). */
   readonly payouts;
   /** The partner's webhook endpoint of this key's mode, and the events sent to it. */
   readonly webhookEndpoint;
+  /** The partner's own data in bulk (permission `exports:read`). */
+  readonly exports;
   private readonly transport: Transport;
 
   constructor(options: PayFlowClientOptions) {
@@ -150,6 +156,17 @@ export class PayFlowClient {
       refund: (init: Init<typeof payment.refundPayment>) => this.call(payment.refundPayment, init),
       config: () => this.call(payment.getPaymentConfig, {}),
     };
+    const paymentMethod = PaymentMethodService.method;
+    this.paymentMethods = {
+      create: (init: Init<typeof paymentMethod.createPaymentMethod>) => this.call(paymentMethod.createPaymentMethod, init),
+      get: (id: string) => this.call(paymentMethod.getPaymentMethod, { id }),
+      list: (init: Init<typeof paymentMethod.listPaymentMethods> = {}) =>
+        this.paginate<typeof paymentMethod.listPaymentMethods, PaymentMethod>(paymentMethod.listPaymentMethods, init),
+      update: (id: string, init: Rest<typeof paymentMethod.updatePaymentMethod, "id">) =>
+        this.call(paymentMethod.updatePaymentMethod, { ...init, id }),
+      /** Detaches it (at the provider too); answers it with `status: "detached"`. */
+      detach: (id: string) => this.call(paymentMethod.deletePaymentMethod, { id }),
+    };
     const connect = ConnectService.method;
     this.connectedAccounts = {
       create: (init: Init<typeof connect.createConnectedAccount>) => this.call(connect.createConnectedAccount, init),
@@ -178,6 +195,16 @@ export class PayFlowClient {
       events: (init: Init<typeof endpoint.listEvents> = {}) => this.paginate<typeof endpoint.listEvents, WebhookEvent>(endpoint.listEvents, init),
       event: (id: string) => this.call(endpoint.getEvent, { id }),
       replay: (eventId: string) => this.call(endpoint.replayEvent, { eventId }),
+    };
+    const exportService = ExportService.method;
+    this.exports = {
+      /**
+       * The key's mode's transactions created in [from, to), oldest first, each as
+       * `transactions.get` answers it: every page of the JSON-lines export, fetched as the
+       * iteration goes (`for await`), each page retried as any read is.
+       */
+      transactions: (init: Init<typeof exportService.exportTransactions>): AsyncIterable<Transaction> =>
+        this.transport.ndjsonPages(exportService.exportTransactions, init, TransactionSchema),
     };
   }
 

@@ -59,21 +59,66 @@ export class Transport {
       }
     }
     const { verb, url, body } = this.bind(method, request);
+    return this.send(verb, url, body, "application/json", (text) =>
+      fromJson(method.output, JSON.parse(text) as JsonValue, { ignoreUnknownFields: true }) as MessageShape<O>,
+    );
+  }
+
+  /**
+   * Every line of a JSON-lines export RPC (its answer is a `google.api.HttpBody` of
+   * `application/x-ndjson`), page by page: each line but the last is an item of `itemType`, the
+   * last is `{"nextPageToken": "..."}` (empty on the last page), passed back as `pageToken`.
+   */
+  async *ndjsonPages<I extends DescMessage, T extends DescMessage>(
+    method: DescMethodUnary<I, DescMessage>,
+    init: MessageInitShape<I>,
+    itemType: T,
+  ): AsyncGenerator<MessageShape<T>, void, undefined> {
+    const pageToken = field(method.input, "page_token");
+    let token = String((create(method.input, init) as Record<string, unknown>)[pageToken.localName] ?? "");
+    for (let pages = 0; pages < PAGES_MAX; pages++) {
+      const request = create(method.input, { ...init, [pageToken.localName]: token } as MessageInitShape<I>);
+      const { verb, url, body } = this.bind(method, request as Record<string, unknown>);
+      const page = await this.send(verb, url, body, "application/x-ndjson", (text) => {
+        const lines = text.split("\n").filter((line) => line.trim() !== "");
+        if (lines.length === 0) {
+          throw new Error(`${method.name}: an empty page (expected: a last line with nextPageToken)`);
+        }
+        const last = JSON.parse(lines[lines.length - 1]) as { nextPageToken?: unknown };
+        if (typeof last.nextPageToken !== "string") {
+          throw new Error(`${method.name}: the page's last line has no nextPageToken`);
+        }
+        const items = lines
+          .slice(0, -1)
+          .map((line) => fromJson(itemType, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }) as MessageShape<T>);
+        return { items, nextPageToken: last.nextPageToken };
+      });
+      yield* page.items;
+      token = page.nextPageToken;
+      if (token === "") {
+        return;
+      }
+    }
+    throw new Error(`${method.name}: more than ${PAGES_MAX} pages`);
+  }
+
+  /** One request with the retries: `parse` reads a 2xx body; a failure is a PayFlowError. */
+  private async send<T>(verb: string, url: string, body: string | undefined, accept: string, parse: (text: string) => T): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const error = await this.attempt(verb, url, body).then(
-        async (response) => {
+      const outcome = await this.attempt(verb, url, body, accept).then(
+        async (response): Promise<{ value: T } | { error: PayFlowError }> => {
           const text = await response.text();
           if (response.ok) {
-            return { value: fromJson(method.output, JSON.parse(text) as JsonValue, { ignoreUnknownFields: true }) };
+            return { value: parse(text) };
           }
           return { error: PayFlowError.fromResponse(response.status, response.headers, text) };
         },
         (cause: unknown) => ({ error: networkError(cause) }),
       );
-      if ("value" in error) {
-        return error.value as MessageShape<O>;
+      if ("value" in outcome) {
+        return outcome.value;
       }
-      const failure = error.error;
+      const failure = outcome.error;
       if (attempt >= this.options.maxRetries || !isRetryable(failure)) {
         throw failure;
       }
@@ -114,10 +159,10 @@ export class Transport {
     throw new Error(`${method.name}: more than ${PAGES_MAX} pages`);
   }
 
-  private attempt(verb: string, url: string, body: string | undefined): Promise<Response> {
+  private attempt(verb: string, url: string, body: string | undefined, accept: string): Promise<Response> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.options.apiKey}`,
-      accept: "application/json",
+      accept,
     };
     if (body !== undefined) {
       headers["content-type"] = "application/json";

@@ -3,6 +3,9 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { BatchTransferResult_Status, ConnectedAccount_Status, PayFlowClient, PayFlowError, Payment_Status, Wallet_Status } from "../dist/esm/index.js";
 import { startPayFlow } from "./payflow-server.mjs";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+
+const timestamp = timestampFromDate;
 
 let payflow;
 let apiKey;
@@ -94,6 +97,25 @@ describe("PayFlowClient against a real PayFlow", () => {
     const listed = [];
     for await (const p of sdk.payments.list({ walletId: wallet.id })) listed.push(p.id);
     assert.deepEqual(listed, [payment.id]);
+  });
+
+  test("payment methods: a sandbox token is kept for a user, listed, updated and detached", async () => {
+    const { sdk } = client();
+    const externalUserId = `sdk-card-holder-${randomUUID()}`;
+    const method = await sdk.paymentMethods.create({ provider: "stripe", providerToken: `pm_card_visa_${randomUUID().replaceAll("-", "")}`, externalUserId });
+    assert.match(method.id, /^pmd_/);
+    assert.equal(method.provider, "simulated");
+    assert.equal(method.status, "active");
+    assert.equal(method.card?.last4, "4242");
+    assert.equal((await sdk.paymentMethods.get(method.id)).id, method.id);
+    const listed = [];
+    for await (const m of sdk.paymentMethods.list({ externalUserId })) listed.push(m.id);
+    assert.deepEqual(listed, [method.id]);
+    assert.deepEqual((await sdk.paymentMethods.update(method.id, { metadata: { nickname: "work card" } })).metadata, { nickname: "work card" });
+    assert.equal((await sdk.paymentMethods.detach(method.id)).status, "detached");
+    const afterDetach = [];
+    for await (const m of sdk.paymentMethods.list({ externalUserId })) afterDetach.push(m.id);
+    assert.deepEqual(afterDetach, [], "detached ones are left out");
   });
 
   test("connected accounts: a simulated sandbox account is created, onboarded through its page, listed and disconnected", async () => {
@@ -203,6 +225,48 @@ describe("PayFlowClient against a real PayFlow", () => {
     for await (const wallet of sdk.wallets.list({ externalUserId: user, pageSize: 2 })) listed.push(wallet.id);
 
     assert.deepEqual(listed, created, "newest first, no repeats, no gaps");
+  });
+
+  test("exports.transactions iterates every page of the JSON-lines export, oldest first, as transactions.get answers", async () => {
+    // A partner of its own, so the window holds exactly the transactions made here.
+    const from = new Date(Date.now() - 1_000);
+    const pages = [];
+    const countingFetch = async (url, init) => {
+      if (new URL(url).pathname === "/api/v1/exports/transactions") pages.push(new URL(url).searchParams.get("pageToken") ?? "");
+      return fetch(url, init);
+    };
+    const { sdk } = client({ apiKey: await payflow.onboard(), fetch: countingFetch });
+    const wallet = await sdk.wallets.create(newWallet());
+    const booked = [];
+    booked.push((await sdk.wallets.credit({ walletId: wallet.id, amount: "10.00", currency: "USD", metadata: { week: 12 } })).id);
+    booked.push((await sdk.wallets.debit({ walletId: wallet.id, amount: "2.50", currency: "USD" })).id);
+    booked.push((await sdk.wallets.credit({ walletId: wallet.id, amount: "1.00", currency: "USD" })).id);
+    const to = new Date(Date.now() + 1_000);
+
+    const exported = [];
+    for await (const transaction of sdk.exports.transactions({ from: timestamp(from), to: timestamp(to), pageSize: 2 })) exported.push(transaction);
+
+    assert.deepEqual(exported.map((t) => t.id), booked, "oldest first, no repeats, no gaps");
+    assert.equal(pages.length, 2, "two pages of two");
+    assert.equal(pages[0], "");
+    assert.notEqual(pages[1], "");
+    assert.deepEqual(exported[0], await sdk.transactions.get(booked[0]));
+    assert.equal(exported[1].amount, "2.50");
+    assert.deepEqual(exported[0].metadata, { week: 12 });
+    assert.deepEqual(exported[0].entries.map((entry) => [entry.walletId, entry.balance]), [[wallet.id, "10.00"]], "the wallet's entry with its running balance");
+  });
+
+  test("exports.transactions refuses a window that ends before it starts, with its reason", async () => {
+    const { sdk } = client();
+    const now = new Date();
+    await assert.rejects(
+      async () => {
+        for await (const _ of sdk.exports.transactions({ from: timestamp(now), to: timestamp(new Date(now.getTime() - 60_000)) })) {
+          assert.fail("no line expected");
+        }
+      },
+      (error) => error instanceof PayFlowError && error.status === 400 && error.reason === "INVALID_FIELD",
+    );
   });
 
   test("429 waits at least Retry-After and 503 is retried, other 4xx never", async () => {
