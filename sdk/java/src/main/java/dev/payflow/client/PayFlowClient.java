@@ -2,6 +2,13 @@ package dev.payflow.client;
 
 import com.google.protobuf.Message;
 import dev.payflow.proto.v1.CancelPaymentRequest;
+import dev.payflow.proto.v1.CreatePaymentMethodRequest;
+import dev.payflow.proto.v1.DeletePaymentMethodRequest;
+import dev.payflow.proto.v1.GetPaymentMethodRequest;
+import dev.payflow.proto.v1.ListPaymentMethodsRequest;
+import dev.payflow.proto.v1.PaymentMethod;
+import dev.payflow.proto.v1.PaymentMethodServiceGrpc;
+import dev.payflow.proto.v1.UpdatePaymentMethodRequest;
 import dev.payflow.proto.v1.ExportServiceGrpc;
 import dev.payflow.proto.v1.ExportTransactionsRequest;
 import dev.payflow.proto.v1.CapturePaymentRequest;
@@ -143,6 +150,11 @@ public final class PayFlowClient implements AutoCloseable {
 
   public Payments payments() {
     return new Payments();
+  }
+
+  /** Users' payment methods, kept as the provider's tokens (never card numbers). */
+  public PaymentMethods paymentMethods() {
+    return new PaymentMethods();
   }
 
   public ConnectedAccounts connectedAccounts() {
@@ -398,6 +410,35 @@ public final class PayFlowClient implements AutoCloseable {
     public dev.payflow.proto.v1.Payout cancel(String id) {
       return call(dev.payflow.proto.v1.PayoutServiceGrpc.getCancelPayoutMethod(),
           dev.payflow.proto.v1.CancelPayoutRequest.newBuilder().setId(id).build());
+    }
+  }
+
+  /** PaymentMethodService. */
+  public final class PaymentMethods {
+    private PaymentMethods() {}
+
+    /** Keeps a provider token; the same token again answers the method already kept. */
+    public PaymentMethod create(CreatePaymentMethodRequest request) {
+      return call(PaymentMethodServiceGrpc.getCreatePaymentMethodMethod(), request);
+    }
+
+    public PaymentMethod get(String id) {
+      return call(PaymentMethodServiceGrpc.getGetPaymentMethodMethod(), GetPaymentMethodRequest.newBuilder().setId(id).build());
+    }
+
+    /** Attached ones, newest first. */
+    public Iterable<PaymentMethod> list(ListPaymentMethodsRequest request) {
+      return listAll(PaymentMethodServiceGrpc.getListPaymentMethodsMethod(), request);
+    }
+
+    /** Replaces {@code metadata} and {@code billingDetails}, each only if set. */
+    public PaymentMethod update(UpdatePaymentMethodRequest request) {
+      return call(PaymentMethodServiceGrpc.getUpdatePaymentMethodMethod(), request);
+    }
+
+    /** Detaches it (at the provider too); answers it with {@code status} {@code detached}. */
+    public PaymentMethod detach(String id) {
+      return call(PaymentMethodServiceGrpc.getDeletePaymentMethodMethod(), DeletePaymentMethodRequest.newBuilder().setId(id).build());
     }
   }
 

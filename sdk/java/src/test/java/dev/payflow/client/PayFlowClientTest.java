@@ -115,6 +115,31 @@ class PayFlowClientTest {
   }
 
   @Test
+  void aSandboxPaymentMethodIsKeptForAUserListedUpdatedAndDetached() {
+    try (PayFlowClient payflow = client().build()) {
+      String holder = "sdk-card-holder-" + UUID.randomUUID();
+      dev.payflow.proto.v1.PaymentMethod method = payflow.paymentMethods().create(dev.payflow.proto.v1.CreatePaymentMethodRequest.newBuilder()
+          .setProvider("stripe").setProviderToken("pm_card_visa_" + UUID.randomUUID().toString().replace("-", ""))
+          .setExternalUserId(holder).build());
+
+      assertThat(method.getId()).startsWith("pmd_");
+      assertThat(method.getProvider()).isEqualTo("simulated");
+      assertThat(method.getStatus()).isEqualTo("active");
+      assertThat(method.getCard().getLast4()).isEqualTo("4242");
+      assertThat(payflow.paymentMethods().get(method.getId()).getId()).isEqualTo(method.getId());
+      dev.payflow.proto.v1.ListPaymentMethodsRequest ofHolder =
+          dev.payflow.proto.v1.ListPaymentMethodsRequest.newBuilder().setExternalUserId(holder).build();
+      assertThat(list(payflow.paymentMethods().list(ofHolder))).extracting(dev.payflow.proto.v1.PaymentMethod::getId)
+          .containsExactly(method.getId());
+      assertThat(payflow.paymentMethods().update(dev.payflow.proto.v1.UpdatePaymentMethodRequest.newBuilder().setId(method.getId())
+          .setMetadata(Struct.newBuilder().putFields("nickname", Value.newBuilder().setStringValue("work card").build())).build())
+          .getMetadata().getFieldsOrThrow("nickname").getStringValue()).isEqualTo("work card");
+      assertThat(payflow.paymentMethods().detach(method.getId()).getStatus()).isEqualTo("detached");
+      assertThat(list(payflow.paymentMethods().list(ofHolder))).as("detached ones are left out").isEmpty();
+    }
+  }
+
+  @Test
   void aSimulatedConnectedAccountIsCreatedListedAndDisconnected() {
     try (PayFlowClient payflow = client().build()) {
       String holder = "sdk-holder-" + java.util.UUID.randomUUID();
