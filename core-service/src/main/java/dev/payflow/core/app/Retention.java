@@ -67,6 +67,10 @@ public final class Retention {
         return redacted;
     }
 
+    /**
+     * Every stored event naming the wallet, a page at a time by id. The loop ends: each page starts
+     * after the previous page's last id, and a short page is the last.
+     */
     private void redactEvents(DSLContext tx, String walletId) {
         String after = "";
         while (true) {
