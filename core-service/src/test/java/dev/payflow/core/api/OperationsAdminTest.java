@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.payflow.core.domain.IdPrefix;
 import dev.payflow.core.domain.Ids;
+import dev.payflow.core.testing.ConsoleSessions;
 import dev.payflow.core.testing.TestServer;
 import dev.payflow.core.testing.WebhookReceiver;
 import dev.payflow.proto.v1.ConnectServiceGrpc;
@@ -207,6 +208,31 @@ class OperationsAdminTest {
         }
         assertRestError(payflow.rest("POST", "/api/admin/webhook-events/" + unused(IdPrefix.EVENT) + "/replay", partner.sandboxKey(),
                 "{\"reason\": \"x\"}"), 403, "ADMIN_CREDENTIALS_REQUIRED");
+    }
+
+    @Test
+    void aViewerReadsTheListsButCannotReplayAndAnOperatorsSessionMustSendTheCsrfToken() {
+        String password = "correct horse battery staple";
+        String viewerEmail = "viewer-" + java.util.UUID.randomUUID() + "@payflow.test";
+        String operatorEmail = "operator-" + java.util.UUID.randomUUID() + "@payflow.test";
+        ConsoleSessions.createOperator(payflow, viewerEmail, "viewer", password);
+        ConsoleSessions.createOperator(payflow, operatorEmail, "operator", password);
+        ConsoleSessions.Session viewer = ConsoleSessions.signIn(payflow, viewerEmail, password);
+        ConsoleSessions.Session operator = ConsoleSessions.signIn(payflow, operatorEmail, password);
+        String eventId = webhooks().listWebhookDeliveries(ListWebhookDeliveriesRequest.newBuilder().setPartnerId(partner.partnerId()).build())
+                .getEvents(0).getEvent().getId();
+        String replay = "/api/admin/webhook-events/" + eventId + "/replay";
+        String body = "{\"reason\": \"ticket 43\"}";
+
+        for (String path : List.of("/api/admin/payments", "/api/admin/payouts/" + payout.getId(), "/api/admin/webhook-events/" + eventId)) {
+            assertThat(viewer.call(payflow, "GET", path, null).status()).as(path).isEqualTo(200);
+        }
+        assertRestError(viewer.call(payflow, "POST", replay, body), 403, "MISSING_PERMISSION");
+        assertRestError(operator.callWithoutCsrf(payflow, "POST", replay, body), 403, "CSRF_TOKEN_INVALID");
+        TestServer.Rest replayed = operator.call(payflow, "POST", replay, body);
+        assertThat(replayed.status()).as("HTTP status of %s", replayed.body()).isEqualTo(200);
+        // The partner has no endpoint: the replay is recorded as skipped, as the partner's own replay would be.
+        assertThat(replayed.body().getAsJsonObject("event").get("deliveryStatus").getAsString()).isEqualTo("skipped");
     }
 
     private static Payment pay(String key, Wallet wallet, String amount) {
