@@ -3,7 +3,8 @@
 "use strict";
 
 const state = { csrf: "", operator: null };
-const pages = ["signin", "dashboard", "partners", "wallets", "transactions", "adjustments", "audit", "operators"];
+const pages = ["signin", "dashboard", "partners", "wallets", "transactions", "payments", "payouts", "webhooks", "reconciliation",
+  "adjustments", "audit", "operators"];
 
 function $(id) { return document.getElementById(id); }
 
@@ -54,7 +55,10 @@ function show(page) {
   for (const link of document.querySelectorAll("nav a")) {
     if (link.id === "nav-" + page) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
-  const loaders = { dashboard: loadDashboard, partners: loadPartners, adjustments: loadAdjustments, audit: loadAudit, operators: loadOperators };
+  // The operations pages (payments, payouts, webhook deliveries, reconciliation) come from operations.js, loaded after this file.
+  const loaders = { dashboard: loadDashboard, partners: loadPartners, adjustments: loadAdjustments, audit: loadAudit, operators: loadOperators,
+    payments: () => operationsPages.payments.load(), payouts: () => operationsPages.payouts.load(),
+    webhooks: () => operationsPages.webhooks.load(), reconciliation: () => operationsPages.reconciliation.load() };
   if (loaders[page]) loaders[page]();
   const heading = $("page-" + page).querySelector("h2");
   if (heading) { heading.tabIndex = -1; heading.focus(); }

@@ -96,6 +96,12 @@ function drawCounts(stats) {
   dashboardRows("counts-table", rows);
 }
 
+function drawReconciliations(stats) {
+  dashboardRows("reconciliations-table", (stats.lastReconciliations || []).map(r => [mode(r.livemode), r.runId, r.status,
+    r.windowFrom + " to " + r.windowTo, r.finishedAt, r.findingCount]));
+  if ((stats.lastReconciliations || []).length === 0) dashboardRows("reconciliations-table", [["both", "no run has finished yet", "", "", "", ""]]);
+}
+
 async function loadDashboard() {
   const result = await api("GET", "/api/admin/system/stats");
   if (!result.ok) { failure(result); return; }
@@ -104,6 +110,7 @@ async function loadDashboard() {
   drawVolume(stats);
   drawStatuses(stats);
   drawHealth(stats);
+  drawReconciliations(stats);
   drawCounts(stats);
 }
 

@@ -66,6 +66,8 @@ public final class PayflowApi {
                 new LedgerGrpcService(useCases.ledger()).bindService(),
                 new ExportGrpcService(useCases.ledger()).bindService(),
                 new TransactionAdminGrpcService(useCases.ledger(), useCases.partners()).bindService(),
+                new PaymentAdminGrpcService(useCases.payments(), useCases.partners()).bindService(),
+                new PayoutAdminGrpcService(useCases.payouts(), useCases.partners()).bindService(),
                 new TransferGrpcService(useCases.transfers(), useCases.ledger()).bindService(),
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new PayoutGrpcService(useCases.payouts()).bindService(),
@@ -76,7 +78,7 @@ public final class PayflowApi {
                 new PaymentGrpcService(useCases.payments(), useCases.paymentMethods()).bindService(),
                 new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
-                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.partners()).bindService(),
+                new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents(), useCases.partners()).bindService(),
                 new ConnectGrpcService(useCases.connect()).bindService(),
                 new ApiKeyGrpcService(useCases.apiKeys()).bindService(),
                 new PaymentMethodGrpcService(useCases.paymentMethods()).bindService()));

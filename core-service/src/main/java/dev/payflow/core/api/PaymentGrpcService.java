@@ -113,12 +113,17 @@ final class PaymentGrpcService extends PaymentServiceGrpc.PaymentServiceImplBase
 
     /** A payment with its refunds, disputes and, if it is routed, its connected account and the platform's fee. */
     private Payment mapped(dev.payflow.core.domain.Payment payment) {
+        return mapped(payments, payment);
+    }
+
+    /** As {@link #mapped(dev.payflow.core.domain.Payment)}, for the operators' service too. */
+    static Payment mapped(Payments payments, dev.payflow.core.domain.Payment payment) {
         Payment mapped = ProtoMapping.payment(payment, payments.refundsOf(payment), payments.disputesOf(payment));
         return payments.routeOf(payment).map(route -> mapped.toBuilder().setConnectedAccountId(route.connectedAccountId())
                 .setPlatformFee(route.platformFee().format()).build()).orElse(mapped);
     }
 
-    private static PaymentStatus status(String text) {
+    static PaymentStatus status(String text) {
         for (PaymentStatus status : PaymentStatus.values()) {
             if (status.wireName().equals(text)) {
                 return status;

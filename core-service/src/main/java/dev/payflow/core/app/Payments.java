@@ -1062,6 +1062,21 @@ public final class Payments {
                 Payment::id));
     }
 
+    /** Any partner's payment, for operators (the admin API; never reachable with a partner key). */
+    public Payment getOfAnyPartner(String id) {
+        String paymentId = Ids.require(id, IdPrefix.PAYMENT, "id");
+        return payments.findOfAnyPartner(database.reader(), paymentId).orElseThrow(() -> notFound(paymentId));
+    }
+
+    /** Payments across partners, newest first, for operators. */
+    public Page<Payment> listAcrossPartners(dev.payflow.core.domain.AcrossPartners across, Optional<PaymentStatus> status, Optional<String> provider,
+            int pageSize, String pageToken) {
+        PageRequest page = PageRequest.of(pageSize, pageToken, "admin-payments|" + across.key() + "|"
+                + status.map(PaymentStatus::wireName).orElse("") + "|" + provider.orElse(""));
+        return database.inTransaction(tx -> Pages.of(payments.listAcrossPartners(tx, across, status, provider, page.afterId(), page.size()),
+                page, Payment::id));
+    }
+
     /** The ledger transaction that booked a captured payment's money. */
     public Optional<LedgerTransaction> bookedTransaction(Payment payment) {
         return payment.transactionId().flatMap(id -> transactions.findTransaction(database.reader(), payment.scope(), id));

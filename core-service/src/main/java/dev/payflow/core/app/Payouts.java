@@ -777,6 +777,21 @@ public final class Payouts {
                 page.size()), page, Payout::id));
     }
 
+    /** Any partner's payout, for operators (the admin API; never reachable with a partner key). */
+    public Payout getOfAnyPartner(String idText) {
+        String payoutId = Ids.require(idText, IdPrefix.PAYOUT, "id");
+        return payouts.findOfAnyPartner(database.reader(), payoutId).orElseThrow(() -> notFound(payoutId));
+    }
+
+    /** Payouts across partners, newest first, for operators. */
+    public Page<Payout> listAcrossPartners(dev.payflow.core.domain.AcrossPartners across, Optional<PayoutStatus> status, Optional<String> provider,
+            int pageSize, String pageToken) {
+        PageRequest page = PageRequest.of(pageSize, pageToken, "admin-payouts|" + across.key() + "|"
+                + status.map(PayoutStatus::wireName).orElse("") + "|" + provider.orElse(""));
+        return database.inTransaction(tx -> Pages.of(payouts.listAcrossPartners(tx, across, status, provider, page.afterId(), page.size()),
+                page, Payout::id));
+    }
+
     /** The payout a gateway event names (our id in its metadata, or its own id), locked; empty if none of ours. */
     public Optional<Payout> lockFromGateway(DSLContext tx, String provider, boolean livemode, Optional<String> providerAccountId,
             Optional<String> payoutId, Optional<String> providerPayoutId, Optional<String> providerTransferId) {

@@ -149,6 +149,39 @@ public final class PaymentRepository {
         return tx.selectFrom(PAYMENTS).where(where).orderBy(PAYMENTS.ID.desc()).limit(limit + 1).fetch(r -> toPayment(tx, r));
     }
 
+    /** A payment of any partner and mode: for operators only, never behind a partner key. */
+    public Optional<Payment> findOfAnyPartner(DSLContext tx, String id) {
+        return tx.selectFrom(PAYMENTS).where(PAYMENTS.ID.eq(id)).fetchOptional().map(r -> toPayment(tx, r));
+    }
+
+    /** Across partners, newest first, for operators; one more than {@code limit} rows so the caller can tell whether a next page exists. */
+    public List<Payment> listAcrossPartners(DSLContext tx, dev.payflow.core.domain.AcrossPartners across, Optional<PaymentStatus> status,
+            Optional<String> provider, Optional<String> afterId, int limit) {
+        Condition where = org.jooq.impl.DSL.noCondition();
+        if (across.partnerId().isPresent()) {
+            where = where.and(PAYMENTS.PARTNER_ID.eq(across.partnerId().get()));
+        }
+        if (across.livemode().isPresent()) {
+            where = where.and(PAYMENTS.LIVEMODE.eq(across.livemode().get()));
+        }
+        if (across.createdFrom().isPresent()) {
+            where = where.and(PAYMENTS.CREATED_AT.ge(Timestamps.toColumn(across.createdFrom().get())));
+        }
+        if (across.createdTo().isPresent()) {
+            where = where.and(PAYMENTS.CREATED_AT.lt(Timestamps.toColumn(across.createdTo().get())));
+        }
+        if (status.isPresent()) {
+            where = where.and(PAYMENTS.STATUS.eq(status.get().wireName()));
+        }
+        if (provider.isPresent()) {
+            where = where.and(PAYMENTS.PROVIDER.eq(provider.get()));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(PAYMENTS.ID.lt(afterId.get()));
+        }
+        return tx.selectFrom(PAYMENTS).where(where).orderBy(PAYMENTS.ID.desc()).limit(limit + 1).fetch(r -> toPayment(tx, r));
+    }
+
     /**
      * Keeps the gateway's object as it last sent it (one row per object), linked to the payment
      * and, once booked, the ledger transaction.

@@ -195,6 +195,39 @@ public final class PayoutRepository {
         return tx.selectFrom(PAYOUTS).where(where).orderBy(PAYOUTS.ID.desc()).limit(limit + 1).fetch(r -> toPayout(tx, r));
     }
 
+    /** A payout of any partner and mode: for operators only, never behind a partner key. */
+    public Optional<Payout> findOfAnyPartner(DSLContext tx, String id) {
+        return tx.selectFrom(PAYOUTS).where(PAYOUTS.ID.eq(id)).fetchOptional().map(r -> toPayout(tx, r));
+    }
+
+    /** Across partners, newest first, for operators; one more than {@code limit} rows so the caller can tell whether a next page exists. */
+    public List<Payout> listAcrossPartners(DSLContext tx, dev.payflow.core.domain.AcrossPartners across, Optional<PayoutStatus> status,
+            Optional<String> provider, Optional<String> afterId, int limit) {
+        Condition where = org.jooq.impl.DSL.noCondition();
+        if (across.partnerId().isPresent()) {
+            where = where.and(PAYOUTS.PARTNER_ID.eq(across.partnerId().get()));
+        }
+        if (across.livemode().isPresent()) {
+            where = where.and(PAYOUTS.LIVEMODE.eq(across.livemode().get()));
+        }
+        if (across.createdFrom().isPresent()) {
+            where = where.and(PAYOUTS.CREATED_AT.ge(Timestamps.toColumn(across.createdFrom().get())));
+        }
+        if (across.createdTo().isPresent()) {
+            where = where.and(PAYOUTS.CREATED_AT.lt(Timestamps.toColumn(across.createdTo().get())));
+        }
+        if (status.isPresent()) {
+            where = where.and(PAYOUTS.STATUS.eq(status.get().wireName()));
+        }
+        if (provider.isPresent()) {
+            where = where.and(PAYOUTS.PROVIDER.eq(provider.get()));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(PAYOUTS.ID.lt(afterId.get()));
+        }
+        return tx.selectFrom(PAYOUTS).where(where).orderBy(PAYOUTS.ID.desc()).limit(limit + 1).fetch(r -> toPayout(tx, r));
+    }
+
     private static Condition inScope(PartnerScope scope) {
         Objects.requireNonNull(scope, "scope");
         return PAYOUTS.PARTNER_ID.eq(scope.partnerId()).and(PAYOUTS.LIVEMODE.eq(scope.livemode()));

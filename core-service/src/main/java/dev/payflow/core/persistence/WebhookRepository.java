@@ -83,6 +83,39 @@ public final class WebhookRepository {
         return tx.selectFrom(PARTNER_EVENTS).where(where).orderBy(PARTNER_EVENTS.ID.desc()).limit(limit + 1).fetch(WebhookRepository::toEvent);
     }
 
+    /** An event of any partner and mode: for operators only, never behind a partner key. */
+    public Optional<PartnerEvent> findEventOfAnyPartner(DSLContext tx, String id) {
+        return tx.selectFrom(PARTNER_EVENTS).where(PARTNER_EVENTS.ID.eq(id)).fetchOptional().map(WebhookRepository::toEvent);
+    }
+
+    /** Across partners, newest first, for operators; one more than {@code limit} rows so the caller can tell whether a next page exists. */
+    public List<PartnerEvent> listEventsAcrossPartners(DSLContext tx, Optional<String> partnerId, Optional<Boolean> livemode, EventFilter filter,
+            Optional<String> afterId, int limit) {
+        Condition where = org.jooq.impl.DSL.noCondition();
+        if (partnerId.isPresent()) {
+            where = where.and(PARTNER_EVENTS.PARTNER_ID.eq(partnerId.get()));
+        }
+        if (livemode.isPresent()) {
+            where = where.and(PARTNER_EVENTS.LIVEMODE.eq(livemode.get()));
+        }
+        if (filter.type().isPresent()) {
+            where = where.and(PARTNER_EVENTS.TYPE.eq(filter.type().get()));
+        }
+        if (filter.deliveryStatus().isPresent()) {
+            where = where.and(PARTNER_EVENTS.DELIVERY_STATUS.eq(filter.deliveryStatus().get().wireName()));
+        }
+        if (filter.createdAtOrAfter().isPresent()) {
+            where = where.and(PARTNER_EVENTS.CREATED_AT.ge(Timestamps.toColumn(filter.createdAtOrAfter().get())));
+        }
+        if (filter.createdBefore().isPresent()) {
+            where = where.and(PARTNER_EVENTS.CREATED_AT.lt(Timestamps.toColumn(filter.createdBefore().get())));
+        }
+        if (afterId.isPresent()) {
+            where = where.and(PARTNER_EVENTS.ID.lt(afterId.get()));
+        }
+        return tx.selectFrom(PARTNER_EVENTS).where(where).orderBy(PARTNER_EVENTS.ID.desc()).limit(limit + 1).fetch(WebhookRepository::toEvent);
+    }
+
     /**
      * Claims up to {@code limit} due events for delivery, skipping those another worker holds, and
      * at most {@code perEndpointMax} in flight per partner and mode (counting {@code inFlight},

@@ -500,6 +500,7 @@ public final class PayflowServer implements AutoCloseable {
         admin.service("/admin", (ctx, req) -> HttpResponse.ofRedirect("/admin/"));
         for (String[] file : new String[][] {{"/admin/", CONSOLE_RESOURCES + "index.html"}, {"/admin/console.js", CONSOLE_RESOURCES + "console.js"},
                 {"/admin/console.css", CONSOLE_RESOURCES + "console.css"}, {"/admin/dashboard.js", CONSOLE_RESOURCES + "dashboard.js"},
+                {"/admin/operations.js", CONSOLE_RESOURCES + "operations.js"},
                 {"/admin/vendor/chart.umd.js", CHART_JS}}) {
             admin.service(file[0], com.linecorp.armeria.server.file.HttpFile.of(loader, file[1]).asService()
                     .decorate((delegate, ctx, req) -> {

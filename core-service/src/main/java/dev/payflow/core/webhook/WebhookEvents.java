@@ -78,6 +78,38 @@ public final class WebhookEvents {
         return get(scope, eventId);
     }
 
+    /** Events across partners, newest first, for operators: optionally one partner and one mode (with both, one endpoint's log). */
+    public Page<PartnerEvent> listAcrossPartners(Optional<String> partnerId, Optional<Boolean> livemode, Filter filter, int pageSize,
+            String pageToken) {
+        PageRequest page = PageRequest.of(pageSize, pageToken, "admin-" + filter.key() + "|" + partnerId.orElse("") + "|"
+                + livemode.map(String::valueOf).orElse(""));
+        List<PartnerEvent> rows = database.inTransaction(tx -> repository.listEventsAcrossPartners(tx, partnerId, livemode,
+                new WebhookRepository.EventFilter(filter.type(), filter.deliveryStatus(), filter.createdAtOrAfter(), filter.createdBefore()),
+                page.afterId(), page.size()));
+        if (rows.size() <= page.size()) {
+            return new Page<>(rows, "");
+        }
+        List<PartnerEvent> items = rows.subList(0, page.size());
+        return new Page<>(items, page.tokenAfter(items.get(items.size() - 1).id()));
+    }
+
+    /** Any partner's event with its attempts, for operators (the admin API; never reachable with a partner key). */
+    public Logged getOfAnyPartner(String id) {
+        requireEventId(id, "id");
+        PartnerScope scope = database.inTransaction(tx -> repository.findEventOfAnyPartner(tx, id)).map(PartnerEvent::scope)
+                .orElseThrow(() -> notFound(id));
+        return get(scope, id);
+    }
+
+    /** An operator sends any partner's event again, as the partner's own replay does; the reason is for the audit trail. */
+    public Logged replayOfAnyPartner(String id, String reasonText) {
+        requireEventId(id, "id");
+        dev.payflow.core.domain.Fields.required(reasonText, "reason", dev.payflow.core.domain.Limits.REASON_LENGTH_MAX);
+        PartnerScope scope = database.inTransaction(tx -> repository.findEventOfAnyPartner(tx, id)).map(PartnerEvent::scope)
+                .orElseThrow(() -> notFound(id));
+        return replay(scope, id);
+    }
+
     private static void requireEventId(String id, String field) {
         Ids.require(id, IdPrefix.EVENT, field);
     }

@@ -2,14 +2,30 @@ package dev.payflow.core.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.payflow.core.domain.IdPrefix;
+import dev.payflow.core.domain.Ids;
+import dev.payflow.core.domain.ReconciliationFinding;
+import dev.payflow.core.domain.ReconciliationRun;
+import dev.payflow.core.persistence.ReconciliationRepository;
 import dev.payflow.core.testing.ConsoleSessions;
 import dev.payflow.core.testing.TestServer;
+import dev.payflow.core.testing.WebhookReceiver;
 import dev.payflow.proto.v1.Wallet;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -40,6 +56,7 @@ class ConsoleEndToEndTest {
     private static final String PASSWORD = "correct horse battery staple";
 
     private static TestServer payflow;
+    private static WebhookReceiver receiver;
     private static WebDriver browser;
     private static WebDriverWait wait;
     private static int screenshot;
@@ -52,6 +69,7 @@ class ConsoleEndToEndTest {
         }
         Assumptions.assumeTrue(present, "no /usr/bin/chromium and /usr/bin/chromedriver here: apt-get install -y chromium chromium-driver");
         payflow = TestServer.start();
+        receiver = WebhookReceiver.start();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // Headless, and nothing that reaches out to the network on its own (the machines' network is closed).
@@ -70,6 +88,9 @@ class ConsoleEndToEndTest {
         }
         if (payflow != null) {
             payflow.close();
+        }
+        if (receiver != null) {
+            receiver.close();
         }
     }
 
@@ -187,6 +208,61 @@ class ConsoleEndToEndTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-verification"), "Intact"));
         snap("audit-log");
 
+        // The operations pages, on data the partner made (a payment, a payout, webhook events) and a run the reconciliation worker left.
+        String paymentId = payflow.payments(key).createPayment(dev.payflow.proto.v1.CreatePaymentRequest.newBuilder().setAmount("25.00")
+                .setCurrency("USD").setPaymentMethod("pm_card_visa").setWalletId(wallet.getId()).setIdempotencyKey(TestServer.newIdempotencyKey())
+                .build()).getId();
+        String payoutId = payOut(key, wallet);
+        payflow.webhooks(key).putWebhookEndpoint(dev.payflow.proto.v1.PutWebhookEndpointRequest.newBuilder().setUrl(receiver.url("/hooks")).build());
+        Reconciled run = completedRunWithAFinding();
+
+        click("nav-payments");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("payments-table"), paymentId));
+        new Select(browser.findElement(By.id("payments-filters-status"))).selectByValue("succeeded");
+        clearMessage();
+        click("payments-list");
+        waitForMessage("1 payments listed.");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#payments-table button[aria-label='Show " + paymentId + "']"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("payment-status"), "succeeded"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("payment-history"), "pending"));
+        snap("payments");
+
+        click("nav-payouts");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#payouts-table button[aria-label='Show " + payoutId + "']"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("payout-amount"), "10.00 USD"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("payout-history"), "in_transit"));
+        snap("payouts");
+
+        click("nav-webhooks");
+        type("webhooks-filters-partnerId", partnerOf(wallet));
+        clearMessage();
+        click("webhooks-list");
+        waitForMessage("events listed.");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#webhooks-table button"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("webhook-delivery-status"), "pending"));
+        type("webhook-replay-reason", "partner asked again, ticket 18");
+        click("webhook-replay");
+        waitForMessage("sent again: delivered");
+        wait.until(ExpectedConditions.textToBe(By.id("webhook-attempt-count"), "1"));
+        assertThat(receiver.received()).hasSize(1);
+        snap("webhook-deliveries");
+
+        click("nav-reconciliation");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reconciliation-table"), run.runId()));
+        click("run-start"); // the window defaults to the previous UTC day; this server has no Stripe key to reconcile with
+        waitForMessage("RECONCILIATION_NOT_CONFIGURED");
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#reconciliation-table button[aria-label='Show " + run.runId() + "']"))).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("run-findings"), "pi_console_missing"));
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#run-findings button"))).click();
+        assertThat(browser.findElement(By.id("resolve-finding")).getAttribute("value")).isEqualTo(run.findingId());
+        type("resolve-reason", "a test charge made in Stripe's dashboard");
+        click("resolve-submit");
+        waitForMessage("is resolved (acknowledge)");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("run-findings"), "a test charge made in Stripe's dashboard"));
+        snap("reconciliation");
+        click("nav-dashboard");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reconciliations-table"), run.runId()));
+
         // A viewer reads but cannot act.
         click("sign-out");
         waitForMessage("Signed out.");
@@ -200,6 +276,55 @@ class ConsoleEndToEndTest {
         snap("viewer-refused");
         click("nav-operators");
         waitForMessage("MISSING_PERMISSION");
+        click("nav-reconciliation");
+        waitForMessage("runs listed.");
+        click("run-start");
+        waitForMessage("MISSING_PERMISSION");
+        assertThat(payflow.rest("GET", "/api/admin/reconciliation/runs", payflow.server().adminToken(), null).body().getAsJsonArray("runs"))
+                .as("the viewer's run was not started").hasSize(1);
+    }
+
+    private record Reconciled(String runId, String findingId) {
+    }
+
+    /** A completed sandbox run with one open finding, as the reconciliation worker records them (this server has no Stripe to run one). */
+    private static Reconciled completedRunWithAFinding() {
+        Ids ids = new Ids(Clock.systemUTC(), new SecureRandom());
+        Instant now = Instant.now();
+        Instant to = now.truncatedTo(ChronoUnit.DAYS);
+        ReconciliationRun running = new ReconciliationRun(ids.next(IdPrefix.RECONCILIATION_RUN), false, to.minus(Duration.ofDays(1)), to,
+                ReconciliationRun.Status.RUNNING, ReconciliationRun.Trigger.OPERATOR, "automation", Optional.empty(), "matching", 3, 0, "", now,
+                Optional.of(now), Optional.empty(), List.of());
+        ReconciliationFinding finding = ReconciliationFinding.open(ids.next(IdPrefix.RECONCILIATION_FINDING), running.id(),
+                ReconciliationFinding.Kind.MISSING_IN_PAYFLOW, "payment_intent", "pi_console_missing", "", Optional.empty(), "USD", "9.99", "",
+                "Stripe lists a PaymentIntent PayFlow has no payment for", ReconciliationFinding.Action.ACKNOWLEDGE,
+                "find out who made it; nothing to book", Optional.empty(), now);
+        ReconciliationRepository runs = new ReconciliationRepository();
+        payflow.server().database().inTransaction(tx -> {
+            runs.insertRun(tx, running);
+            runs.complete(tx, running.id(), List.of(), List.of(finding), 3, now);
+            return null;
+        });
+        return new Reconciled(running.id(), finding.id());
+    }
+
+    /** A sandbox payout of 10.00 to a simulated connected account, onboarded through its link as the partner's user would. */
+    private static String payOut(String key, Wallet wallet) throws IOException {
+        dev.payflow.proto.v1.ConnectedAccount account = payflow.connect(key).createConnectedAccount(
+                dev.payflow.proto.v1.CreateConnectedAccountRequest.newBuilder().setExternalUserId("console-winner").setCountry("US")
+                        .setEmail("winner@rosabank.example").build());
+        try {
+            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(account.getOnboardingUrl())).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return TestServer.withBearer(dev.payflow.proto.v1.PayoutServiceGrpc.newBlockingStub(payflow.channel()), key)
+                .createPayout(dev.payflow.proto.v1.CreatePayoutRequest.newBuilder().setWalletId(wallet.getId()).setAmount("10.00").setCurrency("USD")
+                        .setDestination(dev.payflow.proto.v1.PayoutDestination.newBuilder().setConnectedAccountId(account.getId()))
+                        .setIdempotencyKey(TestServer.newIdempotencyKey()).build()).getId();
     }
 
     /** The partner a wallet belongs to, as the operators' wallet lookup shows it. */
@@ -227,6 +352,11 @@ class ConsoleEndToEndTest {
 
     private static void waitForMessage(String part) {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), part));
+    }
+
+    /** Empties the message line, so the next waitForMessage sees the answer to what follows, not an earlier one. */
+    private static void clearMessage() {
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('message').textContent = '';");
     }
 
     private static void snap(String name) throws IOException {
