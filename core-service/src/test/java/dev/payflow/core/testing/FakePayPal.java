@@ -24,6 +24,9 @@ public final class FakePayPal implements AutoCloseable {
     public static final String WEBHOOK_ID_TEST = "WH-FAKE-TEST-0123456789";
     public static final String ORDERS = "/v2/checkout/orders";
     public static final String TOKEN = "/v1/oauth2/token";
+    public static final String VERIFY_WEBHOOK = "/v1/notifications/verify-webhook-signature";
+    /** Where PayPal's sandbox keeps the certificate a delivery names (never fetched by PayFlow: PayPal checks its own signature). */
+    public static final String CERT_URL = "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77";
 
     private final WireMockServer server;
 
@@ -83,6 +86,36 @@ public final class FakePayPal implements AutoCloseable {
 
     public List<LoggedRequest> getsOf(String path) {
         return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathEqualTo(path)));
+    }
+
+    /** PayPal's verify-webhook-signature answers this {@code verification_status} ({@code SUCCESS} or {@code FAILURE}). */
+    public void answersVerification(String status) {
+        answersPost(VERIFY_WEBHOOK, 200, "{\"verification_status\":\"" + status + "\"}");
+    }
+
+    /** GETs of this path are answered with this status (PayPal down: 503). */
+    public void answersGetWith(String path, int httpStatus, String json) {
+        server.stubFor(get(urlPathEqualTo(path)).willReturn(json(httpStatus, json)));
+    }
+
+    /** A webhook event as PayPal sends it, about this resource. */
+    public static String event(String eventId, String type, String resourceType, String resource) {
+        // Spaces and key order as PayPal writes them, not as any JSON library would: the body must reach PayPal's check unchanged.
+        return "{\"id\": \"" + eventId + "\", \"create_time\": \"2026-12-02T12:00:00.000Z\", \"resource_type\": \"" + resourceType
+                + "\", \"event_type\": \"" + type + "\", \"summary\": \"" + type + "\", \"resource\": " + resource
+                + ", \"event_version\": \"1.0\", \"resource_version\": \"2.0\"}";
+    }
+
+    /** A capture of an order, as PAYMENT.CAPTURE.* events carry it. */
+    public static String captureResource(String captureId, String status, String value, String orderId, String paymentId) {
+        return "{\"id\": \"" + captureId + "\", \"status\": \"" + status + "\", \"amount\": {\"currency_code\": \"USD\", \"value\": \"" + value
+                + "\"}, \"custom_id\": \"" + paymentId + "\", \"supplementary_data\": {\"related_ids\": {\"order_id\": \"" + orderId + "\"}}}";
+    }
+
+    /** A refund, as PAYMENT.CAPTURE.REFUNDED carries it ({@code customId}: our {@code ref_...}, or empty for one made at PayPal). */
+    public static String refundResource(String refundId, String status, String value, String customId) {
+        return "{\"id\": \"" + refundId + "\", \"status\": \"" + status + "\", \"amount\": {\"currency_code\": \"USD\", \"value\": \"" + value
+                + "\"}" + (customId.isEmpty() ? "" : ", \"custom_id\": \"" + customId + "\"") + "}";
     }
 
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int httpStatus, String body) {
