@@ -394,6 +394,108 @@ public final class PayPalPayments implements PaymentProvider {
         }
     }
 
+    // --- The fee ------------------------------------------------------------------------------------
+
+    /**
+     * PayPal's fee on the order's capture: {@code seller_receivable_breakdown.paypal_fee}, which
+     * PayPal fills in once the capture is {@code COMPLETED} (a pending capture has none yet). The
+     * capture's id stands for the fee's record, as Stripe's balance transaction does.
+     */
+    @Override
+    public FeeOutcome feeOf(String providerPaymentId) {
+        if (!acceptsCalls()) {
+            return new FeeOutcome.NotYet("the circuit breaker is open: PayPal has been failing");
+        }
+        try {
+            Optional<OrdersCapture> capture = capture(order(providerPaymentId));
+            if (capture.isEmpty() || capture.get().getSellerReceivableBreakdown() == null) {
+                return new FeeOutcome.NotYet("PayPal shows no seller_receivable_breakdown on order " + providerPaymentId + " yet");
+            }
+            com.paypal.sdk.models.Money fee = capture.get().getSellerReceivableBreakdown().getPaypalFee();
+            if (fee == null || fee.getValue() == null || fee.getCurrencyCode() == null) {
+                // A breakdown without a fee: PayPal charged none on this capture.
+                return new FeeOutcome.Known(capture.get().getId(), 0, capture.get().getAmount().getCurrencyCode(), json(capture.get()));
+            }
+            // Money parses positive amounts only: PayPal writes no fee as "0.00".
+            long feeMinor = fee.getValue().matches("0+(\\.0+)?") ? 0
+                    : Money.parsePositive(fee.getValue(), CurrencyUnit.of(fee.getCurrencyCode())).minorUnits();
+            return new FeeOutcome.Known(capture.get().getId(), feeMinor, fee.getCurrencyCode(), json(capture.get()));
+        } catch (ApiException | IOException | RuntimeException e) {
+            return new FeeOutcome.NotYet(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    // --- Vault payment tokens ---------------------------------------------------------------------
+
+    /**
+     * A PayPal vault payment token becomes a payment method: PayPal's Vault API
+     * ({@code GET /v3/vault/payment-tokens/{id}}, the SDK's VaultController) shows it; only a
+     * PayPal wallet token is taken (a card vaulted at PayPal is charged through another payment
+     * source than {@code paypal.vault_id}, which PayFlow does not send). Nothing is changed at
+     * PayPal: the token already belongs to the customer PayPal shows, which the method keeps.
+     */
+    @Override
+    public MethodOutcome attachPaymentMethod(String providerToken, Optional<String> customer) {
+        return guarded(() -> showToken(providerToken), outcome -> outcome instanceof MethodOutcome.Unknown,
+                () -> new MethodOutcome.Unknown("the circuit breaker is open: PayPal has been failing"));
+    }
+
+    private MethodOutcome showToken(String providerToken) {
+        try {
+            com.paypal.sdk.models.PaymentTokenResponse token = client.getVaultController().getPaymentToken(providerToken).getResult();
+            if (token.getPaymentSource() == null || token.getPaymentSource().getPaypal() == null) {
+                return new MethodOutcome.Refused("not_a_paypal_wallet", "PayPal vault token " + providerToken
+                        + " is not a PayPal wallet (a card or another wallet vaulted at PayPal cannot be charged as paypal)");
+            }
+            Optional<String> owner = Optional.ofNullable(token.getCustomer()).map(com.paypal.sdk.models.CustomerResponse::getId)
+                    .filter(id -> !id.isEmpty());
+            // PayPal vaults a wallet only after the payer logged in and agreed: PayPal has checked it.
+            return new MethodOutcome.Answered(new ProviderPaymentMethod("paypal", Optional.empty(), true, owner));
+        } catch (ErrorException refused) {
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(code(refused), message(refused));
+        } catch (ApiException refused) {
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(refused.getResponseCode() == 404 ? "resource_not_found" : "gateway_error",
+                    Objects.requireNonNullElse(refused.getMessage(), "PayPal refused the request"));
+        } catch (IOException | RuntimeException unknown) {
+            return new MethodOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        }
+    }
+
+    /**
+     * Deletes the vault token at PayPal ({@code DELETE /v3/vault/payment-tokens/{id}}): the payer's
+     * saved PayPal is gone for the partner. A token PayPal no longer has (404) is as good as deleted.
+     */
+    @Override
+    public MethodOutcome detachPaymentMethod(String providerToken) {
+        return guarded(() -> deleteToken(providerToken), outcome -> outcome instanceof MethodOutcome.Unknown,
+                () -> new MethodOutcome.Unknown("the circuit breaker is open: PayPal has been failing"));
+    }
+
+    private MethodOutcome deleteToken(String providerToken) {
+        MethodOutcome gone = new MethodOutcome.Answered(new ProviderPaymentMethod("paypal", Optional.empty(), true, Optional.empty()));
+        try {
+            client.getVaultController().deletePaymentToken(providerToken);
+            return gone;
+        } catch (ApiException refused) {
+            if (refused.getResponseCode() == 404) {
+                return gone;
+            }
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(refused instanceof ErrorException error ? code(error) : "gateway_error",
+                    refused instanceof ErrorException error ? message(error) : Objects.requireNonNullElse(refused.getMessage(), "PayPal refused"));
+        } catch (IOException | RuntimeException unknown) {
+            return new MethodOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        }
+    }
+
     // --- Webhook signatures -------------------------------------------------------------------------
 
     /** The five headers PayPal signs a webhook delivery with; any of them may be missing (then nothing is asked). */

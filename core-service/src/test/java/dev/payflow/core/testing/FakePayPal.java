@@ -98,6 +98,30 @@ public final class FakePayPal implements AutoCloseable {
         server.stubFor(get(urlPathEqualTo(path)).willReturn(json(httpStatus, json)));
     }
 
+    /** PayPal's Vault API path of a payment token. */
+    public static String vaultToken(String id) {
+        return "/v3/vault/payment-tokens/" + id;
+    }
+
+    /** PayPal's Vault API shows this token as a saved PayPal wallet of this customer. */
+    public void vaultHoldsPayPalWallet(String tokenId, String customerId) {
+        answersGet(vaultToken(tokenId), "{\"id\":\"" + tokenId + "\",\"customer\":{\"id\":\"" + customerId + "\"},\"payment_source\":{"
+                + "\"paypal\":{\"email_address\":\"payer@example.com\",\"account_id\":\"QSTPAYERID\"}},\"links\":[]}");
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(vaultToken(tokenId)))
+                .willReturn(aResponse().withStatus(204)));
+    }
+
+    /** PayPal's Vault API knows no such token (404 RESOURCE_NOT_FOUND). */
+    public void vaultDoesNotHave(String tokenId) {
+        server.stubFor(get(urlPathEqualTo(vaultToken(tokenId))).willReturn(json(404, "{\"name\":\"RESOURCE_NOT_FOUND\",\"details\":[{"
+                + "\"issue\":\"INVALID_RESOURCE_ID\",\"description\":\"Specified resource ID does not exist.\"}],\"message\":\"The "
+                + "specified resource does not exist.\",\"debug_id\":\"fakedebug\"}")));
+    }
+
+    public List<LoggedRequest> deletesOf(String path) {
+        return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor(urlPathEqualTo(path)));
+    }
+
     /** A webhook event as PayPal sends it, about this resource. */
     public static String event(String eventId, String type, String resourceType, String resource) {
         // Spaces and key order as PayPal writes them, not as any JSON library would: the body must reach PayPal's check unchanged.
@@ -149,6 +173,14 @@ public final class FakePayPal implements AutoCloseable {
     public static String captured(String captureId, String status, String value, String currency) {
         return "{\"captures\":[{\"id\":\"" + captureId + "\",\"status\":\"" + status + "\",\"amount\":{\"currency_code\":\"" + currency
                 + "\",\"value\":\"" + value + "\"},\"final_capture\":true}]}";
+    }
+
+    /** The payments of a completed capture with PayPal's fee in its seller_receivable_breakdown. */
+    public static String capturedWithFee(String captureId, String value, String fee, String currency) {
+        return "{\"captures\":[{\"id\":\"" + captureId + "\",\"status\":\"COMPLETED\",\"amount\":{\"currency_code\":\"" + currency
+                + "\",\"value\":\"" + value + "\"},\"final_capture\":true,\"seller_receivable_breakdown\":{\"gross_amount\":{\"currency_code\":\""
+                + currency + "\",\"value\":\"" + value + "\"},\"paypal_fee\":{\"currency_code\":\"" + currency + "\",\"value\":\"" + fee
+                + "\"}}}]}";
     }
 
     /** The payments of an authorized order: one authorization in this status (and a capture, if {@code captureId} is given). */
