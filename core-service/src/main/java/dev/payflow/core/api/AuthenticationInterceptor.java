@@ -90,7 +90,7 @@ final class AuthenticationInterceptor implements ServerInterceptor {
         }
         if (requirement instanceof AccessRules.SignedBySender) {
             return current.withValue(CallContext.STRIPE_SIGNATURE, headers.get(STRIPE_SIGNATURE))
-                    .withValue(CallContext.PAYPAL_TRANSMISSION, new dev.payflow.core.gateway.PayPalPayments.Transmission(
+                    .withValue(CallContext.PAYPAL_TRANSMISSION, new dev.payflow.core.domain.PayPalTransmission(
                             java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_ID)), java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_TIME)),
                             java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_SIG)), java.util.Optional.ofNullable(headers.get(PAYPAL_CERT_URL)),
                             java.util.Optional.ofNullable(headers.get(PAYPAL_AUTH_ALGO))));

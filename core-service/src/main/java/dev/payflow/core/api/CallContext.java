@@ -19,7 +19,7 @@ final class CallContext {
     /** Written by {@link AuthenticationInterceptor} on RPCs whose sender signs the body (the Stripe webhook). */
     static final Context.Key<String> STRIPE_SIGNATURE = Context.key("payflow-stripe-signature");
     /** Written by {@link AuthenticationInterceptor} on RPCs whose sender signs the body: PayPal's five transmission headers. */
-    static final Context.Key<dev.payflow.core.gateway.PayPalPayments.Transmission> PAYPAL_TRANSMISSION = Context.key("payflow-paypal-transmission");
+    static final Context.Key<dev.payflow.core.domain.PayPalTransmission> PAYPAL_TRANSMISSION = Context.key("payflow-paypal-transmission");
     /** Written by {@link IdempotencyKeyHeaderInterceptor}: the {@code Idempotency-Key} header, if sent. */
     static final Context.Key<String> IDEMPOTENCY_KEY_HEADER = Context.key("payflow-idempotency-key-header");
 

@@ -110,7 +110,7 @@ public final class PayPalWebhooks {
     }
 
     /** Receives one delivery: verified by PayPal, stored once, applied once. Returns the stored event's id. */
-    public String receive(byte[] body, PayPalPayments.Transmission transmission) {
+    public String receive(byte[] body, dev.payflow.core.domain.PayPalTransmission transmission) {
         if (body.length > EVENT_BYTES_MAX) {
             throw PayflowException.of(ErrorReason.MALFORMED_REQUEST, "a PayPal event of %d bytes (expected: at most %d)", body.length,
                     EVENT_BYTES_MAX);
@@ -129,7 +129,7 @@ public final class PayPalWebhooks {
     }
 
     /** The mode whose webhook id PayPal confirms for this delivery; refused (INVALID_SIGNATURE) if none does. */
-    private boolean verifiedMode(String json, PayPalPayments.Transmission transmission, int bodyBytes) {
+    private boolean verifiedMode(String json, dev.payflow.core.domain.PayPalTransmission transmission, int bodyBytes) {
         for (var header : List.of(java.util.Map.entry("PAYPAL-TRANSMISSION-ID", transmission.id()),
                 java.util.Map.entry("PAYPAL-TRANSMISSION-TIME", transmission.time()),
                 java.util.Map.entry("PAYPAL-TRANSMISSION-SIG", transmission.signature()),

@@ -498,18 +498,6 @@ public final class PayPalPayments implements PaymentProvider {
 
     // --- Webhook signatures -------------------------------------------------------------------------
 
-    /** The five headers PayPal signs a webhook delivery with; any of them may be missing (then nothing is asked). */
-    public record Transmission(Optional<String> id, Optional<String> time, Optional<String> signature, Optional<String> certUrl,
-            Optional<String> authAlgo) {
-        public Transmission {
-            Objects.requireNonNull(id, "id");
-            Objects.requireNonNull(time, "time");
-            Objects.requireNonNull(signature, "signature");
-            Objects.requireNonNull(certUrl, "certUrl");
-            Objects.requireNonNull(authAlgo, "authAlgo");
-        }
-    }
-
     /** What PayPal said of a delivery: genuine ({@code SUCCESS}), not genuine, or nothing we can rely on. */
     public enum Verdict {
         VERIFIED,
@@ -535,7 +523,7 @@ public final class PayPalPayments implements PaymentProvider {
      *
      * @param rawJson the body exactly as received; it must be JSON for PayPal to read the request at all
      */
-    public Verification verifyWebhook(String webhookId, Transmission transmission, String rawJson) {
+    public Verification verifyWebhook(String webhookId, dev.payflow.core.domain.PayPalTransmission transmission, String rawJson) {
         Objects.requireNonNull(webhookId, "webhookId");
         Objects.requireNonNull(rawJson, "rawJson");
         com.google.gson.JsonObject fields = new com.google.gson.JsonObject();
