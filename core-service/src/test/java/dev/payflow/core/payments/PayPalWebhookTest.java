@@ -61,7 +61,8 @@ class PayPalWebhookTest {
     @BeforeAll
     static void start() {
         paypal = FakePayPal.start();
-        payflow = TestServer.startWithPayPal(paypal, Optional.empty(), TestClock.system());
+        // Both modes at the fake: a delivery's mode is the one whose webhook id PayPal confirms.
+        payflow = TestServer.startWithPayPal(paypal.configWithLive(), TestClock.system());
         partner = payflow.onboard(Partner.Status.active);
     }
 
@@ -186,6 +187,31 @@ class PayPalWebhookTest {
         assertThat(kept.getAttempts()).isEqualTo(1);
         assertThat(kept.getPayload()).isEqualTo(body);
         LedgerInvariants.assertHold(payflow.server().database());
+    }
+
+    @Test
+    void theModeOfADeliveryIsTheOneWhoseWebhookIdPayPalConfirms() {
+        paypal.reset();
+        paypal.answersVerificationFor(FakePayPal.WEBHOOK_ID_TEST, "FAILURE");
+        paypal.answersVerificationFor(FakePayPal.WEBHOOK_ID_LIVE, "SUCCESS");
+        String liveEvent = newEventId();
+        Map<String, String> liveCertificate = transmittedAt(payflow.clock().instant());
+        liveCertificate.put("PAYPAL-CERT-URL", "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-live");
+
+        assertThat(deliver(event(liveEvent, "PAYMENT.CAPTURE.COMPLETED", "capture", captureResource("CAP3", "COMPLETED", "5.00", newOrderId(),
+                "pmt_unknown")), liveCertificate).status()).isEqualTo(200);
+
+        assertThat(stored(liveEvent).orElseThrow().getLivemode()).isTrue();
+        // A live certificate: the live webhook id is asked first, and once is enough.
+        assertThat(paypal.postsTo(VERIFY_WEBHOOK)).singleElement().satisfies(asked -> assertThat(JsonParser.parseString(
+                asked.getBodyAsString()).getAsJsonObject().get("webhook_id").getAsString()).isEqualTo(FakePayPal.WEBHOOK_ID_LIVE));
+
+        // A sandbox certificate that only the live webhook id verifies: the sandbox is asked first, then live.
+        String secondEvent = newEventId();
+        assertThat(deliver(event(secondEvent, "PAYMENT.CAPTURE.COMPLETED", "capture", captureResource("CAP4", "COMPLETED", "5.00", newOrderId(),
+                "pmt_unknown"))).status()).isEqualTo(200);
+        assertThat(stored(secondEvent).orElseThrow().getLivemode()).isTrue();
+        assertThat(paypal.postsTo(VERIFY_WEBHOOK)).hasSize(3);
     }
 
     @Test

@@ -22,6 +22,9 @@ public final class FakePayPal implements AutoCloseable {
     public static final String CLIENT_ID_TEST = "fake-paypal-client-id-test";
     public static final String CLIENT_SECRET_TEST = "fake-paypal-client-secret-test";
     public static final String WEBHOOK_ID_TEST = "WH-FAKE-TEST-0123456789";
+    public static final String CLIENT_ID_LIVE = "fake-paypal-client-id-live";
+    public static final String CLIENT_SECRET_LIVE = "fake-paypal-client-secret-live";
+    public static final String WEBHOOK_ID_LIVE = "WH-FAKE-LIVE-9876543210";
     public static final String ORDERS = "/v2/checkout/orders";
     public static final String TOKEN = "/v1/oauth2/token";
     public static final String VERIFY_WEBHOOK = "/v1/notifications/verify-webhook-signature";
@@ -48,6 +51,13 @@ public final class FakePayPal implements AutoCloseable {
     /** PayPal's sandbox at this fake (no live credentials). */
     public PayPalConfig config() {
         return PayPalConfig.NONE.withSandboxAt(CLIENT_ID_TEST, CLIENT_SECRET_TEST, WEBHOOK_ID_TEST, baseUrl());
+    }
+
+    /** PayPal's sandbox and live apps both at this fake, each with its webhook id. */
+    public PayPalConfig configWithLive() {
+        return new PayPalConfig(java.util.Optional.of(CLIENT_ID_TEST), java.util.Optional.of(CLIENT_SECRET_TEST),
+                java.util.Optional.of(CLIENT_ID_LIVE), java.util.Optional.of(CLIENT_SECRET_LIVE), java.util.Optional.of(WEBHOOK_ID_TEST),
+                java.util.Optional.of(WEBHOOK_ID_LIVE), java.util.Optional.of(baseUrl()), PayPalConfig.SETTLEMENT_CURRENCIES_DEFAULT);
     }
 
     /** Forgets every answer and request; PayPal's OAuth token endpoint answers again. */
@@ -91,6 +101,13 @@ public final class FakePayPal implements AutoCloseable {
     /** PayPal's verify-webhook-signature answers this {@code verification_status} ({@code SUCCESS} or {@code FAILURE}). */
     public void answersVerification(String status) {
         answersPost(VERIFY_WEBHOOK, 200, "{\"verification_status\":\"" + status + "\"}");
+    }
+
+    /** PayPal's verify-webhook-signature answers this status when asked with this webhook id. */
+    public void answersVerificationFor(String webhookId, String status) {
+        server.stubFor(post(urlPathEqualTo(VERIFY_WEBHOOK)).withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath(
+                "$.webhook_id", com.github.tomakehurst.wiremock.client.WireMock.equalTo(webhookId)))
+                .willReturn(json(200, "{\"verification_status\":\"" + status + "\"}")));
     }
 
     /** GETs of this path are answered with this status (PayPal down: 503). */
