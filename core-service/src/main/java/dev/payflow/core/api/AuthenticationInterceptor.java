@@ -29,6 +29,11 @@ import java.util.Objects;
 final class AuthenticationInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> STRIPE_SIGNATURE = Metadata.Key.of("stripe-signature", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> PAYPAL_TRANSMISSION_ID = Metadata.Key.of("paypal-transmission-id", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> PAYPAL_TRANSMISSION_TIME = Metadata.Key.of("paypal-transmission-time", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> PAYPAL_TRANSMISSION_SIG = Metadata.Key.of("paypal-transmission-sig", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> PAYPAL_CERT_URL = Metadata.Key.of("paypal-cert-url", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> PAYPAL_AUTH_ALGO = Metadata.Key.of("paypal-auth-algo", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "bearer ";
     /** The other way to present a partner key or the admin token, for clients that cannot set Authorization. */
     private static final Metadata.Key<String> X_API_KEY = Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
@@ -84,7 +89,11 @@ final class AuthenticationInterceptor implements ServerInterceptor {
             return current.withValue(CallContext.OPERATOR, operator).withValue(CallContext.OPERATOR_ROLE, operator.operator().role());
         }
         if (requirement instanceof AccessRules.SignedBySender) {
-            return current.withValue(CallContext.STRIPE_SIGNATURE, headers.get(STRIPE_SIGNATURE));
+            return current.withValue(CallContext.STRIPE_SIGNATURE, headers.get(STRIPE_SIGNATURE))
+                    .withValue(CallContext.PAYPAL_TRANSMISSION, new dev.payflow.core.domain.PayPalTransmission(
+                            java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_ID)), java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_TIME)),
+                            java.util.Optional.ofNullable(headers.get(PAYPAL_TRANSMISSION_SIG)), java.util.Optional.ofNullable(headers.get(PAYPAL_CERT_URL)),
+                            java.util.Optional.ofNullable(headers.get(PAYPAL_AUTH_ALGO))));
         }
         if (requirement instanceof AccessRules.Public) {
             return current;

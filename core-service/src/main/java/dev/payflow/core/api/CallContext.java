@@ -18,6 +18,8 @@ final class CallContext {
     static final Context.Key<OperatorRole> OPERATOR_ROLE = Context.key("payflow-operator-role");
     /** Written by {@link AuthenticationInterceptor} on RPCs whose sender signs the body (the Stripe webhook). */
     static final Context.Key<String> STRIPE_SIGNATURE = Context.key("payflow-stripe-signature");
+    /** Written by {@link AuthenticationInterceptor} on RPCs whose sender signs the body: PayPal's five transmission headers. */
+    static final Context.Key<dev.payflow.core.domain.PayPalTransmission> PAYPAL_TRANSMISSION = Context.key("payflow-paypal-transmission");
     /** Written by {@link IdempotencyKeyHeaderInterceptor}: the {@code Idempotency-Key} header, if sent. */
     static final Context.Key<String> IDEMPOTENCY_KEY_HEADER = Context.key("payflow-idempotency-key-header");
 

@@ -13,9 +13,11 @@ import java.util.Optional;
 /** payflow.v1.GatewayEventAdminService: operators list and replay stored gateway events. */
 final class GatewayEventAdminGrpcService extends GatewayEventAdminServiceGrpc.GatewayEventAdminServiceImplBase {
     private final StripeWebhooks webhooks;
+    private final dev.payflow.core.app.PayPalWebhooks paypal;
 
-    GatewayEventAdminGrpcService(StripeWebhooks webhooks) {
+    GatewayEventAdminGrpcService(StripeWebhooks webhooks, dev.payflow.core.app.PayPalWebhooks paypal) {
         this.webhooks = webhooks;
+        this.paypal = paypal;
     }
 
     @Override
@@ -31,7 +33,8 @@ final class GatewayEventAdminGrpcService extends GatewayEventAdminServiceGrpc.Ga
 
     @Override
     public void replayGatewayEvent(ReplayGatewayEventRequest request, StreamObserver<GatewayEvent> response) {
-        WalletGrpcService.reply(response, event(webhooks.replay(request.getId())));
+        // Each gateway's events are applied by their own intake; the list above is the one table of both.
+        WalletGrpcService.reply(response, event(paypal.owns(request.getId()) ? paypal.replay(request.getId()) : webhooks.replay(request.getId())));
     }
 
     private static GatewayEvent event(dev.payflow.core.domain.GatewayEvent e) {

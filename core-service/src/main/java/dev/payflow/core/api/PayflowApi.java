@@ -37,7 +37,7 @@ public final class PayflowApi {
             WalletManagement wallets, Credits credits, Debits debits, Transfers transfers, Holds holds, LedgerQueries ledger,
             Authenticator authenticator, Payments payments, StripeWebhooks stripeWebhooks, WebhookEndpoints webhookEndpoints,
             WebhookEvents webhookEvents, dev.payflow.core.app.ConnectAccounts connect, dev.payflow.core.app.Payouts payouts,
-            PaymentMethods paymentMethods) {
+            PaymentMethods paymentMethods, dev.payflow.core.app.PayPalWebhooks paypalWebhooks) {
     }
 
     /** The admin console's use cases: operators and their sessions, the audit trail, adjustments. */
@@ -72,11 +72,12 @@ public final class PayflowApi {
                 new HoldGrpcService(useCases.holds()).bindService(),
                 new PayoutGrpcService(useCases.payouts()).bindService(),
                 new StripeWebhookGrpcService(useCases.stripeWebhooks()).bindService(),
+                new PayPalWebhookGrpcService(useCases.paypalWebhooks()).bindService(),
                 new PartnerAdminGrpcService(useCases.partners(), useCases.apiKeys(), useCases.statistics(),
                         partner -> useCases.webhookEndpoints().adoptOnboardingUrl(partner.id(), partner.webhookUrl()),
                         traffic.keyUsage()).bindService(),
                 new PaymentGrpcService(useCases.payments(), useCases.paymentMethods()).bindService(),
-                new GatewayEventAdminGrpcService(useCases.stripeWebhooks()).bindService(),
+                new GatewayEventAdminGrpcService(useCases.stripeWebhooks(), useCases.paypalWebhooks()).bindService(),
                 new WebhookGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents()).bindService(),
                 new WebhookAdminGrpcService(useCases.webhookEndpoints(), useCases.webhookEvents(), useCases.partners()).bindService(),
                 new ConnectGrpcService(useCases.connect()).bindService(),

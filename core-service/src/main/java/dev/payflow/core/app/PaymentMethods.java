@@ -40,6 +40,11 @@ public final class PaymentMethods {
     static final String PAYPAL = "paypal";
     /** A Stripe PaymentMethod id: {@code pm_} and letters, digits or '_' (its test tokens are {@code pm_card_visa} and alike). */
     private static final Pattern STRIPE_TOKEN = Pattern.compile("pm_[A-Za-z0-9_]+");
+    /**
+     * A PayPal vault payment token: letters and digits only (PayPal's are short, e.g. {@code 8kk8451t}),
+     * so a Stripe id, a setup-token URL or free text is refused before PayPal is asked.
+     */
+    private static final Pattern PAYPAL_TOKEN = Pattern.compile("[A-Za-z0-9]{6,64}");
     /** A Stripe customer id. */
     private static final Pattern STRIPE_CUSTOMER = Pattern.compile("cus_[A-Za-z0-9_]+");
 
@@ -79,6 +84,11 @@ public final class PaymentMethods {
             if (checkedProvider.equals(STRIPE) && !STRIPE_TOKEN.matcher(token).matches()) {
                 throw PayflowException.of(ErrorReason.INVALID_FIELD, "providerToken: %s (expected: a Stripe PaymentMethod id, pm_...)",
                         Strings.forMessage(token));
+            }
+            // "paypal" is a payment's word for "the payer approves", never a saved token.
+            if (checkedProvider.equals(PAYPAL) && (!PAYPAL_TOKEN.matcher(token).matches() || token.equals(PAYPAL))) {
+                throw PayflowException.of(ErrorReason.INVALID_FIELD, "providerToken: %s (expected: a PayPal vault payment token, 6 to 64 letters"
+                        + " and digits)", Strings.forMessage(token));
             }
             Optional<String> checkedCustomer = optional(Fields.optional(customer, "customer", CUSTOMER_LENGTH_MAX));
             if (checkedCustomer.isPresent() && checkedProvider.equals(STRIPE) && !STRIPE_CUSTOMER.matcher(checkedCustomer.get()).matches()) {
@@ -148,15 +158,16 @@ public final class PaymentMethods {
     }
 
     /**
-     * Detaches the method at its provider (when it was attached to a customer there), then marks it
-     * detached. A detached method answers as it is.
+     * Detaches the method at its provider (Stripe: when it was attached to a customer there; PayPal:
+     * the vault token is deleted), then marks it detached. A detached method answers as it is.
      */
     public PaymentMethod detach(PartnerScope scope, String id) {
         PaymentMethod method = get(scope, id);
         if (method.status() == PaymentMethod.Status.DETACHED) {
             return method;
         }
-        if (method.customer().isPresent()) {
+        // A Stripe method is detached from its customer; a PayPal vault token is deleted at PayPal.
+        if (method.customer().isPresent() || method.provider().equals(PAYPAL)) {
             PaymentProvider provider = providerOf(method);
             requireAvailable(provider);
             answered(provider, provider.detachPaymentMethod(method.providerToken()), "detach");
@@ -184,6 +195,11 @@ public final class PaymentMethods {
                 ErrorReason.GATEWAY_NOT_CONFIGURED, "no payment gateway is configured for live mode, so payments cannot be taken yet"));
         PaymentMethod method = methods.find(database.reader(), scope, id).orElseThrow(() -> notFound(id));
         requireActive(method);
+        if (method.provider().equals(PAYPAL)) {
+            // A PayPal vault token is charged through PayPal, which must still be configured in the mode.
+            providerOf(method);
+            return method;
+        }
         if (!served.equals(method.provider())) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "paymentMethodId: %s is kept by %s, and this mode's payments go through %s",
                     method.id(), method.provider(), served);
@@ -193,17 +209,23 @@ public final class PaymentMethods {
 
     /**
      * The mode's provider for what the partner named: Stripe's name stands for the mode's card
-     * provider (Stripe, or the simulated one in sandbox without a Stripe key). PayPal is not built yet.
+     * provider (Stripe, or the simulated one in sandbox without a Stripe key); PayPal's for PayPal,
+     * if it is configured in the mode.
      */
     private PaymentProvider providerFor(PartnerScope scope, String named) {
         if (named.equals(PAYPAL)) {
-            throw PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED, "provider: paypal is not configured in this mode");
+            return providers.named(scope.livemode(), PAYPAL).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                    "provider: paypal is not configured in this mode"));
         }
         return providers.forLivemode(scope.livemode()).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
                 "no payment gateway is configured for live mode, so payment methods cannot be attached yet"));
     }
 
     private PaymentProvider providerOf(PaymentMethod method) {
+        if (method.provider().equals(PAYPAL)) {
+            return providers.named(method.scope().livemode(), PAYPAL).orElseThrow(() -> PayflowException.of(ErrorReason.GATEWAY_NOT_CONFIGURED,
+                    "payment method %s was attached through paypal, which is no longer configured", method.id()));
+        }
         PaymentProvider provider = providers.forLivemode(method.scope().livemode()).orElseThrow(() -> PayflowException.of(
                 ErrorReason.GATEWAY_NOT_CONFIGURED, "payment method %s was attached through %s, which is no longer configured", method.id(),
                 method.provider()));

@@ -137,7 +137,7 @@ public final class StripeWebhooks {
     public int applyWaiting() {
         return database.inTransaction(tx -> {
             int applied = 0;
-            for (GatewayEvent stored : events.lockWaiting(tx, WAITING_BATCH_MAX)) {
+            for (GatewayEvent stored : events.lockWaiting(tx, StripePayments.NAME, WAITING_BATCH_MAX)) {
                 if (apply(tx, stored, StripeEvents.parse(stored.payload()).orElseThrow())) {
                     applied++;
                 }

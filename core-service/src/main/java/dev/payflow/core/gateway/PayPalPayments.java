@@ -86,6 +86,11 @@ public final class PayPalPayments implements PaymentProvider {
     public static final Duration REQUEST_ID_WINDOW = Duration.ofHours(5);
 
     private final PaypalServerSdkClient client;
+    /** The SDK's own HTTP client (rerouted, retried): our calls the SDK has no controller for go through it too. */
+    private final OkHttpClient http;
+    private final boolean live;
+    /** The OAuth token of our own calls, fetched through the SDK's client-credentials flow and kept until it expires. */
+    private volatile com.paypal.sdk.models.OAuthToken ownToken;
     private final Set<String> settlementCurrencies;
     private final CircuitBreaker breaker;
 
@@ -107,12 +112,14 @@ public final class PayPalPayments implements PaymentProvider {
         apiBase.map(URI::create).ifPresent(base -> http.addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
                 .url(rerouted(chain.request().url(), base)).build())));
         http.addInterceptor(PayPalPayments::retried);
+        this.http = http.build();
+        this.live = live;
         this.client = new PaypalServerSdkClient.Builder()
                 .environment(live ? Environment.PRODUCTION : Environment.SANDBOX)
                 .clientCredentialsAuth(new ClientCredentialsAuthModel.Builder(clientId, clientSecret).build())
                 // false: our client as it is. The SDK's own retry interceptor finds its requests by identity, so it
                 // cannot follow a request our rerouting interceptor rewrote; our retry interceptor (after it) does that work.
-                .httpClientConfig(config -> config.httpClientInstance(http.build(), false))
+                .httpClientConfig(config -> config.httpClientInstance(this.http, false))
                 .build();
     }
 
@@ -385,6 +392,199 @@ public final class PayPalPayments implements PaymentProvider {
         } catch (ApiException | IOException | RuntimeException unknown) {
             return new RefundOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
         }
+    }
+
+    // --- The fee ------------------------------------------------------------------------------------
+
+    /**
+     * PayPal's fee on the order's capture: {@code seller_receivable_breakdown.paypal_fee}, which
+     * PayPal fills in once the capture is {@code COMPLETED} (a pending capture has none yet). The
+     * capture's id stands for the fee's record, as Stripe's balance transaction does.
+     */
+    @Override
+    public FeeOutcome feeOf(String providerPaymentId) {
+        if (!acceptsCalls()) {
+            return new FeeOutcome.NotYet("the circuit breaker is open: PayPal has been failing");
+        }
+        try {
+            Optional<OrdersCapture> capture = capture(order(providerPaymentId));
+            if (capture.isEmpty() || capture.get().getSellerReceivableBreakdown() == null) {
+                return new FeeOutcome.NotYet("PayPal shows no seller_receivable_breakdown on order " + providerPaymentId + " yet");
+            }
+            com.paypal.sdk.models.Money fee = capture.get().getSellerReceivableBreakdown().getPaypalFee();
+            if (fee == null || fee.getValue() == null || fee.getCurrencyCode() == null) {
+                // A breakdown without a fee: PayPal charged none on this capture.
+                return new FeeOutcome.Known(capture.get().getId(), 0, capture.get().getAmount().getCurrencyCode(), json(capture.get()));
+            }
+            // Money parses positive amounts only: PayPal writes no fee as "0.00".
+            long feeMinor = fee.getValue().matches("0+(\\.0+)?") ? 0
+                    : Money.parsePositive(fee.getValue(), CurrencyUnit.of(fee.getCurrencyCode())).minorUnits();
+            return new FeeOutcome.Known(capture.get().getId(), feeMinor, fee.getCurrencyCode(), json(capture.get()));
+        } catch (ApiException | IOException | RuntimeException e) {
+            return new FeeOutcome.NotYet(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    // --- Vault payment tokens ---------------------------------------------------------------------
+
+    /**
+     * A PayPal vault payment token becomes a payment method: PayPal's Vault API
+     * ({@code GET /v3/vault/payment-tokens/{id}}, the SDK's VaultController) shows it; only a
+     * PayPal wallet token is taken (a card vaulted at PayPal is charged through another payment
+     * source than {@code paypal.vault_id}, which PayFlow does not send). Nothing is changed at
+     * PayPal: the token already belongs to the customer PayPal shows, which the method keeps.
+     */
+    @Override
+    public MethodOutcome attachPaymentMethod(String providerToken, Optional<String> customer) {
+        return guarded(() -> showToken(providerToken), outcome -> outcome instanceof MethodOutcome.Unknown,
+                () -> new MethodOutcome.Unknown("the circuit breaker is open: PayPal has been failing"));
+    }
+
+    private MethodOutcome showToken(String providerToken) {
+        try {
+            com.paypal.sdk.models.PaymentTokenResponse token = client.getVaultController().getPaymentToken(providerToken).getResult();
+            if (token.getPaymentSource() == null || token.getPaymentSource().getPaypal() == null) {
+                return new MethodOutcome.Refused("not_a_paypal_wallet", "PayPal vault token " + providerToken
+                        + " is not a PayPal wallet (a card or another wallet vaulted at PayPal cannot be charged as paypal)");
+            }
+            Optional<String> owner = Optional.ofNullable(token.getCustomer()).map(com.paypal.sdk.models.CustomerResponse::getId)
+                    .filter(id -> !id.isEmpty());
+            // PayPal vaults a wallet only after the payer logged in and agreed: PayPal has checked it.
+            return new MethodOutcome.Answered(new ProviderPaymentMethod("paypal", Optional.empty(), true, owner));
+        } catch (ErrorException refused) {
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(code(refused), message(refused));
+        } catch (ApiException refused) {
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(refused.getResponseCode() == 404 ? "resource_not_found" : "gateway_error",
+                    Objects.requireNonNullElse(refused.getMessage(), "PayPal refused the request"));
+        } catch (IOException | RuntimeException unknown) {
+            return new MethodOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        }
+    }
+
+    /**
+     * Deletes the vault token at PayPal ({@code DELETE /v3/vault/payment-tokens/{id}}): the payer's
+     * saved PayPal is gone for the partner. A token PayPal no longer has (404) is as good as deleted.
+     */
+    @Override
+    public MethodOutcome detachPaymentMethod(String providerToken) {
+        return guarded(() -> deleteToken(providerToken), outcome -> outcome instanceof MethodOutcome.Unknown,
+                () -> new MethodOutcome.Unknown("the circuit breaker is open: PayPal has been failing"));
+    }
+
+    private MethodOutcome deleteToken(String providerToken) {
+        MethodOutcome gone = new MethodOutcome.Answered(new ProviderPaymentMethod("paypal", Optional.empty(), true, Optional.empty()));
+        try {
+            client.getVaultController().deletePaymentToken(providerToken);
+            return gone;
+        } catch (ApiException refused) {
+            if (refused.getResponseCode() == 404) {
+                return gone;
+            }
+            if (unknown(refused.getResponseCode())) {
+                return new MethodOutcome.Unknown("PayPal answered " + refused.getResponseCode() + ": " + refused.getMessage());
+            }
+            return new MethodOutcome.Refused(refused instanceof ErrorException error ? code(error) : "gateway_error",
+                    refused instanceof ErrorException error ? message(error) : Objects.requireNonNullElse(refused.getMessage(), "PayPal refused"));
+        } catch (IOException | RuntimeException unknown) {
+            return new MethodOutcome.Unknown(unknown.getClass().getSimpleName() + ": " + unknown.getMessage());
+        }
+    }
+
+    // --- Webhook signatures -------------------------------------------------------------------------
+
+    /** What PayPal said of a delivery: genuine ({@code SUCCESS}), not genuine, or nothing we can rely on. */
+    public enum Verdict {
+        VERIFIED,
+        FORGED,
+        UNVERIFIABLE
+    }
+
+    /** PayPal's verdict and, when it is not {@link Verdict#VERIFIED}, why (for the log; never the body). */
+    public record Verification(Verdict verdict, String why) {
+    }
+
+    /** PayPal's answer to a verification is a few hundred bytes; more is not that answer. */
+    static final int VERIFICATION_ANSWER_BYTES_MAX = 16 * 1024;
+    private static final okhttp3.MediaType JSON = okhttp3.MediaType.get("application/json");
+
+    /**
+     * Asks PayPal whether a webhook delivery is genuine: {@code POST /v1/notifications/verify-webhook-signature}
+     * (the SDK has no controller for it) with the headers, the webhook id, and the raw body
+     * embedded unchanged as {@code webhook_event}: PayPal checks its signature over the exact
+     * bytes it sent, so a re-serialised event (other key order, other number forms) would fail.
+     * The call goes through the SDK's HTTP client (rerouted to the configured base, retried) with
+     * a token from the SDK's client-credentials flow.
+     *
+     * @param rawJson the body exactly as received; it must be JSON for PayPal to read the request at all
+     */
+    public Verification verifyWebhook(String webhookId, dev.payflow.core.domain.PayPalTransmission transmission, String rawJson) {
+        Objects.requireNonNull(webhookId, "webhookId");
+        Objects.requireNonNull(rawJson, "rawJson");
+        com.google.gson.JsonObject fields = new com.google.gson.JsonObject();
+        fields.addProperty("auth_algo", transmission.authAlgo().orElse(""));
+        fields.addProperty("cert_url", transmission.certUrl().orElse(""));
+        fields.addProperty("transmission_id", transmission.id().orElse(""));
+        fields.addProperty("transmission_sig", transmission.signature().orElse(""));
+        fields.addProperty("transmission_time", transmission.time().orElse(""));
+        fields.addProperty("webhook_id", webhookId);
+        String head = fields.toString();
+        // The raw body spliced in as it came: the last field of the object, after the others.
+        String body = head.substring(0, head.length() - 1) + ",\"webhook_event\":" + rawJson + "}";
+        String token;
+        try {
+            token = accessToken();
+        } catch (ApiException | IOException | RuntimeException e) {
+            return new Verification(Verdict.UNVERIFIABLE, "no OAuth token from PayPal: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        okhttp3.Request request = new okhttp3.Request.Builder()
+                .url((live ? "https://api-m.paypal.com" : "https://api-m.sandbox.paypal.com") + "/v1/notifications/verify-webhook-signature")
+                .header("Authorization", "Bearer " + token)
+                .post(okhttp3.RequestBody.create(body, JSON))
+                .build();
+        try (okhttp3.Response response = http.newCall(request).execute()) {
+            okhttp3.ResponseBody answer = response.body();
+            String text = "";
+            if (answer != null) {
+                okio.BufferedSource source = answer.source();
+                // Buffers up to one byte more than the bound, or to the end: a longer answer is not PayPal's verification.
+                source.request(VERIFICATION_ANSWER_BYTES_MAX + 1L);
+                if (source.getBuffer().size() > VERIFICATION_ANSWER_BYTES_MAX) {
+                    return new Verification(Verdict.UNVERIFIABLE, "PayPal's verification answer is over " + VERIFICATION_ANSWER_BYTES_MAX + " bytes");
+                }
+                text = source.getBuffer().readUtf8();
+            }
+            if (response.code() == 401) {
+                ownToken = null;
+            }
+            if (!response.isSuccessful()) {
+                return new Verification(Verdict.UNVERIFIABLE, "PayPal answered " + response.code() + " to the verification");
+            }
+            String status = com.google.gson.JsonParser.parseString(text).getAsJsonObject().get("verification_status").getAsString();
+            return "SUCCESS".equals(status) ? new Verification(Verdict.VERIFIED, "")
+                    : new Verification(Verdict.FORGED, "PayPal's verification_status is " + status);
+        } catch (IOException e) {
+            return new Verification(Verdict.UNVERIFIABLE, "PayPal did not answer the verification: " + e.getClass().getSimpleName() + ": "
+                    + e.getMessage());
+        } catch (RuntimeException e) {
+            // Not JSON, no verification_status: an answer we cannot read says nothing about the event.
+            return new Verification(Verdict.UNVERIFIABLE, "PayPal's verification answer is unreadable: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** A token from the SDK's client-credentials flow, fetched once and again when it expires (or PayPal refused it). */
+    private String accessToken() throws ApiException, IOException {
+        com.paypal.sdk.models.OAuthToken token = ownToken;
+        if (token == null || client.getClientCredentialsAuth().isTokenExpired(token)) {
+            token = client.getClientCredentialsAuth().fetchToken();
+            ownToken = token;
+        }
+        return token.getAccessToken();
     }
 
     // --- The SDK's answers in our words -----------------------------------------------------------

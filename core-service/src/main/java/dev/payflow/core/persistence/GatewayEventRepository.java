@@ -31,6 +31,10 @@ public final class GatewayEventRepository {
                 .forUpdate().fetchSingle(GatewayEventRepository::toEvent);
     }
 
+    public Optional<GatewayEvent> find(DSLContext db, String id) {
+        return db.selectFrom(GATEWAY_EVENTS).where(GATEWAY_EVENTS.ID.eq(id)).fetchOptional(GatewayEventRepository::toEvent);
+    }
+
     public Optional<GatewayEvent> findForUpdate(DSLContext tx, String id) {
         return tx.selectFrom(GATEWAY_EVENTS).where(GATEWAY_EVENTS.ID.eq(id)).forUpdate().fetchOptional(GatewayEventRepository::toEvent);
     }
@@ -48,9 +52,9 @@ public final class GatewayEventRepository {
         }
     }
 
-    /** Up to {@code limit} events still waiting, oldest first, skipping those another worker holds. */
-    public List<GatewayEvent> lockWaiting(DSLContext tx, int limit) {
-        return tx.selectFrom(GATEWAY_EVENTS).where(GATEWAY_EVENTS.PROCESSED_AT.isNull())
+    /** Up to {@code limit} events of one gateway still waiting, oldest first, skipping those another worker holds. */
+    public List<GatewayEvent> lockWaiting(DSLContext tx, String gateway, int limit) {
+        return tx.selectFrom(GATEWAY_EVENTS).where(GATEWAY_EVENTS.PROCESSED_AT.isNull()).and(GATEWAY_EVENTS.GATEWAY.eq(gateway))
                 .orderBy(GATEWAY_EVENTS.RECEIVED_AT, GATEWAY_EVENTS.ID).limit(limit).forUpdate().skipLocked()
                 .fetch(GatewayEventRepository::toEvent);
     }

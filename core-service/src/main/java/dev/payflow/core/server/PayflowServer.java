@@ -151,6 +151,7 @@ public final class PayflowServer implements AutoCloseable {
     private dev.payflow.core.app.Reconciliation reconciliation;
     private ScheduledExecutorService reconciliationWorker;
     private StripeWebhooks stripeWebhooks;
+    private dev.payflow.core.app.PayPalWebhooks paypalWebhooks;
     private PaymentRecovery paymentRecovery;
     private dev.payflow.core.app.Payouts payouts;
     private ScheduledExecutorService workers;
@@ -243,6 +244,8 @@ public final class PayflowServer implements AutoCloseable {
                 new dev.payflow.core.webhook.PayoutEvents(partnerEvents, new dev.payflow.core.api.PayoutEventJson()),
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         stripeWebhooks.withPayouts(new dev.payflow.core.app.StripePayoutEvents(payouts));
+        paypalWebhooks = new dev.payflow.core.app.PayPalWebhooks(database, services, new GatewayEventRepository(), new PaymentRepository(), payments,
+                paymentProviders, config.paypal().webhookIdTest(), config.paypal().webhookIdLive(), meters);
         PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
@@ -263,7 +266,8 @@ public final class PayflowServer implements AutoCloseable {
                 new WebhookEvents(database, webhookRepository, webhookDelivery),
                 connectAccounts,
                 payouts,
-                new PaymentMethods(database, services, paymentProviders, new PaymentMethodRepository()));
+                new PaymentMethods(database, services, paymentProviders, new PaymentMethodRepository()),
+                paypalWebhooks);
         holdExpiry = new HoldExpiry(database, services, ledgerEngine, holdRepository);
         keyUsage = new KeyUsage(database, new ApiKeyUsageRepository(), services.clock());
         TrafficConfig traffic = config.traffic();
@@ -652,6 +656,12 @@ public final class PayflowServer implements AutoCloseable {
     private void settleOpenPayments() {
         try {
             stripeWebhooks.applyWaiting();
+            try {
+                paypalWebhooks.applyWaiting();
+            } catch (RuntimeException e) {
+                // PayPal's waiting events never hold up recovery: it reads the same orders anyway.
+                LOG.error("applying waiting PayPal events failed", e);
+            }
             paymentRecovery.recoverDue();
         } catch (RuntimeException e) {
             // Logged and retried on the next tick: each step commits only what it finished.
@@ -676,6 +686,11 @@ public final class PayflowServer implements AutoCloseable {
     /** The Stripe webhook intake, for tests that apply waiting events at a moment of their choosing. */
     public StripeWebhooks stripeWebhooks() {
         return stripeWebhooks;
+    }
+
+    /** PayPal's webhook intake, for tests that apply waiting events when their clock says so. */
+    public dev.payflow.core.app.PayPalWebhooks paypalWebhooks() {
+        return paypalWebhooks;
     }
 
 

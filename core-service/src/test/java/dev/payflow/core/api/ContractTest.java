@@ -28,7 +28,7 @@ class ContractTest {
         List<Descriptors.MethodDescriptor> methods = FILES.stream().flatMap(f -> f.getServices().stream())
                 .flatMap(s -> s.getMethods().stream()).toList();
 
-        assertThat(methods).hasSize(30);
+        assertThat(methods).hasSize(31);
         for (Descriptors.MethodDescriptor method : methods) {
             assertThat(method.getOptions().hasExtension(AnnotationsProto.http)).as(method.getFullName()).isTrue();
             var rule = method.getOptions().getExtension(AnnotationsProto.http);

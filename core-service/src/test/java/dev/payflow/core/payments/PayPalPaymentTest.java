@@ -244,6 +244,27 @@ class PayPalPaymentTest {
     }
 
     @Test
+    void payPalsFeeFromTheCapturesSellerReceivableBreakdownIsBookedOnceBetweenItsFeesAndClearingAccounts() {
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        String orderId = newOrderId();
+        String captureId = "CAP" + orderId;
+        String fee = FakePayPal.capturedWithFee(captureId, "50.00", "1.75", "USD");
+        paypal.answersPost(ORDERS, 201, order(orderId, "COMPLETED", "CAPTURE", "pmt_x", "50.00", "USD", fee));
+        // The order as PayPal shows it afterwards; the custom_id is any: the fee is read from the capture.
+        paypal.answersGet(ORDERS + "/" + orderId, order(orderId, "COMPLETED", "CAPTURE", "pmt_x", "50.00", "USD", fee));
+        long feesBefore = StripePaymentTest.systemBalance(payflow, partner.partnerId(), false, "gateway_fees", "paypal");
+
+        Payment payment = payflow.payments(partner.sandboxKey()).createPayment(throughPayPal(wallet, "50.00", VAULT_TOKEN).build());
+
+        assertThat(payment.getStatus()).isEqualTo(Payment.Status.succeeded);
+        assertThat(StripePaymentTest.systemBalance(payflow, partner.partnerId(), false, "gateway_fees", "paypal") - feesBefore).isEqualTo(-175);
+        assertThat(payflow.server().database().reader().fetchOne("select count(*) from transactions where partner_id = ? and type = 'fee' "
+                + "and gateway_transaction_id = ?", partner.partnerId(), captureId).get(0, Long.class)).isEqualTo(1);
+        assertThat(payflow.balanceOf(partner.sandboxKey(), wallet.getId())).isEqualTo("50.00");
+        LedgerInvariants.assertHold(payflow.server().database());
+    }
+
+    @Test
     void aCapturePayPalDeclinesFailsThePaymentWithPayPalsIssueAndBooksNothing() {
         Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         String orderId = newOrderId();

@@ -242,7 +242,9 @@ class PaymentMethodTest {
         assertGrpcError(() -> create("adyen", "pm_card_visa"), Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
         assertGrpcError(() -> create("", "pm_card_visa"), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
         assertGrpcError(() -> create("stripe", ""), Status.Code.INVALID_ARGUMENT, "MISSING_FIELD");
-        assertGrpcError(() -> create("paypal", "vault_token_1"), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
+        // A PayPal vault token's format is checked first; a well-formed one meets a server without PayPal.
+        assertGrpcError(() -> create("paypal", "vault_token_1"), Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
+        assertGrpcError(() -> create("paypal", "8kk8451t"), Status.Code.FAILED_PRECONDITION, "GATEWAY_NOT_CONFIGURED");
         assertGrpcError(() -> methods(partner.sandboxKey()).createPaymentMethod(CreatePaymentMethodRequest.newBuilder().setProvider("stripe")
                 .setProviderToken(newToken()).setCustomer("alice").build()), Status.Code.INVALID_ARGUMENT, "INVALID_FIELD");
         assertRestError(payflow.rest("POST", "/api/v1/payment-methods", partner.sandboxKey(),

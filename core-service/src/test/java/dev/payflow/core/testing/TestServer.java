@@ -170,6 +170,12 @@ public final class TestServer implements AutoCloseable {
                 WebhookConfig.REQUEST_TIMEOUT_MS_MAX, TRAFFIC, paypal.config());
     }
 
+    /** A server with these PayPal settings (both modes at a fake, say) and no Stripe, on the given clock. */
+    public static TestServer startWithPayPal(dev.payflow.core.config.PayPalConfig paypal, TestClock clock) {
+        return start(TestDatabases.fresh(), PayflowConfig.DATABASE_LOCK_TIMEOUT_DEFAULT, clock, OptionalInt.empty(), true,
+                dev.payflow.core.config.StripeConfig.NONE, UrlGuard.HostResolver.SYSTEM, WebhookConfig.REQUEST_TIMEOUT_MS_MAX, TRAFFIC, paypal);
+    }
+
     private static TestServer start(TestDatabases.Coordinates database, Duration lockTimeout, TestClock clock, OptionalInt adminPort,
             boolean docServiceEnabled, dev.payflow.core.config.StripeConfig stripe, UrlGuard.HostResolver resolver, long requestTimeoutMs,
             TrafficConfig traffic) {
