@@ -18,6 +18,7 @@ import dev.payflow.core.domain.TransactionStatus;
 import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.persistence.Batch;
+import dev.payflow.core.persistence.BulkPostings;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.IdempotencyRepository;
@@ -337,7 +338,7 @@ public final class LedgerEngine {
         // One stamp for the whole batch, taken before its first lock: the duration bound then covers every wait of every member.
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
-        Together together = new Together(lockInOrder(tx, members), members.size());
+        Together together = new Together(lockInOrder(tx, members), members.size(), now);
         Outcome[] answers = together.answers;
         java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
         for (int i = 0; i < members.size(); i++) {
@@ -374,16 +375,21 @@ public final class LedgerEngine {
     /**
      * What a batch knows between its writes: the wallets it locked, as its members have changed
      * them so far (every member's writes go to the database together, in one round trip, guarded
-     * by the values read here, see {@link WalletRepository#setBalances}), the members staged
+     * by the values read here, see {@link BulkPostings}), the members staged
      * but not yet written, and each member's answer once it has one.
      */
     private static final class Together {
+        private final Instant now;
         private final Map<PartnerScope, Map<String, Wallet>> wallets;
-        private Batch writes = new Batch();
+        /** Per wallet changed since the last flush, its row as the database still holds it. */
+        private final Map<String, Wallet> unwritten = new TreeMap<>();
+        private BulkPostings postings;
         private final List<Staged> staged = new ArrayList<>();
         final Outcome[] answers;
 
-        Together(Map<PartnerScope, Map<String, Wallet>> locked, int members) {
+        Together(Map<PartnerScope, Map<String, Wallet>> locked, int members, Instant now) {
+            this.now = now;
+            this.postings = new BulkPostings(now);
             this.answers = new Outcome[members];
             this.wallets = new HashMap<>();
             locked.forEach((scope, byId) -> wallets.put(scope, new HashMap<>(byId)));
@@ -409,6 +415,28 @@ public final class LedgerEngine {
 
         void forget(PartnerScope scope) {
             wallets.remove(scope);
+        }
+
+        void changed(PartnerScope scope, Wallet before, Wallet after) {
+            unwritten.putIfAbsent(before.id(), before);
+            remember(scope, after);
+        }
+
+        /** Each changed wallet once: guarded by its row as written, set to its state now. */
+        List<BulkPostings.WalletUpdate> walletUpdates() {
+            List<BulkPostings.WalletUpdate> updates = new ArrayList<>();
+            for (Wallet was : unwritten.values()) {
+                Wallet is = wallets.get(was.scope()).get(was.id());
+                updates.add(new BulkPostings.WalletUpdate(was.id(), was.scope(), was.balanceMinor(), was.heldMinor(), was.lastEntrySequence(),
+                        is.balanceMinor(), is.heldMinor(), is.lastEntrySequence()));
+            }
+            return updates;
+        }
+
+        void written() {
+            staged.clear();
+            unwritten.clear();
+            postings = new BulkPostings(now);
         }
     }
 
@@ -447,11 +475,18 @@ public final class LedgerEngine {
             idempotency.recordError(tx, scope, movement.key().value(), broken.get().reason().name(), broken.get().getMessage());
             return Optional.of(new Outcome(Optional.empty(), broken));
         }
-        Staging staging = stage(together.writes, tx, scope, movement, locked, context, now, created);
-        for (WalletChange change : staging.changes().values()) {
-            together.remember(scope, change.after(now));
+        Plan plan = plan(scope, movement, locked, context, now);
+        Map<String, WalletChange> changes = new TreeMap<>();
+        before.values().forEach(w -> changes.put(w.id(), new WalletChange(w)));
+        Posted posted = post(tx, scope, movement, plan, changes, now, created);
+        for (WalletChange change : changes.values()) {
+            requireWalletStaysSound(change);
+            if (change.changed()) {
+                together.changed(scope, change.before, change.after(now));
+            }
         }
-        together.staged.add(new Staged(index, member, staging.plan().transactionId().orElseThrow(), staging.changes(), before));
+        together.postings.add(posted.transaction(), posted.entries());
+        together.staged.add(new Staged(index, member, posted.transaction().id(), changes, before));
         return Optional.empty();
     }
 
@@ -463,7 +498,7 @@ public final class LedgerEngine {
         if (together.staged.isEmpty()) {
             return;
         }
-        together.writes.execute(tx);
+        together.postings.execute(tx, together.walletUpdates());
         Map<String, LedgerTransaction> written = ledger.findTransactionsOfAnyPartner(tx,
                 together.staged.stream().map(Staged::transactionId).toList());
         List<BookingObserver.Booked> bookings = new ArrayList<>();
@@ -479,8 +514,7 @@ public final class LedgerEngine {
         }
         // In the same transaction as the money, so the events that announce it commit with it or not at all.
         observer.bookedAll(tx, bookings);
-        together.staged.clear();
-        together.writes = new Batch();
+        together.written();
     }
 
     /** Claims each distinct key once, for its first member, in {@link ClaimedKey} order, in one statement. A key still busy elsewhere fails the batch. */
@@ -778,16 +812,9 @@ public final class LedgerEngine {
         // In this order, for the foreign keys: a hold before what names it, a transaction before its entries and its hold's resolution.
         plan.placedHold().ifPresent(hold -> holds.insert(batch, tx, hold));
         if (plan.transaction().isPresent()) {
-            TransactionDraft t = plan.transaction().get();
-            String transactionId = plan.transactionId().orElseThrow();
-            List<Posting> postings = Posting.requireBalanced(List.of(
-                    new Posting(account(tx, scope, t.amount().currency(), t.from(), created), -t.amount().minorUnits()),
-                    new Posting(account(tx, scope, t.amount().currency(), t.to(), created), t.amount().minorUnits())));
-            ledger.insertTransaction(batch, tx, new LedgerTransaction(transactionId, scope, t.type(), TransactionStatus.COMPLETED, t.amount(),
-                    t.description(), walletIdOf(t.from()), walletIdOf(t.to()), movement.key().value(), t.gateway(),
-                    t.gatewayReference().forTransaction(transactionId), Optional.empty(), t.metadataJson(), now, Optional.of(now), t.holdId(),
-                    List.of()));
-            ledger.insertEntries(batch, tx, scope, t.amount().currency(), now, entries(transactionId, postings, changes));
+            Posted posted = post(tx, scope, movement, plan, changes, now, created);
+            ledger.insertTransaction(batch, tx, posted.transaction());
+            ledger.insertEntries(batch, tx, scope, posted.transaction().amount().currency(), now, posted.entries());
         }
         for (WalletChange change : changes.values()) {
             requireWalletStaysSound(change);
@@ -798,6 +825,25 @@ public final class LedgerEngine {
         plan.resolvedHold().ifPresent(hold -> holds.resolve(batch, tx, hold));
         idempotency.recordOutcome(batch, tx, scope, movement.key().value(), plan.transactionId(), plan.hold().map(Hold::id));
         return new Staging(plan, changes);
+    }
+
+    /** A transaction as a movement books it, with its entries, before it is written. */
+    private record Posted(LedgerTransaction transaction, List<LedgerRepository.EntryRow> entries) {
+    }
+
+    /** The plan's transaction and its entries; the wallets' changes follow the entries (running balance, sequence). */
+    private Posted post(DSLContext tx, PartnerScope scope, Movement movement, Plan plan, Map<String, WalletChange> changes, Instant now,
+            Map<SystemAccountKey, String> created) {
+        TransactionDraft t = plan.transaction().orElseThrow();
+        String transactionId = plan.transactionId().orElseThrow();
+        List<Posting> postings = Posting.requireBalanced(List.of(
+                new Posting(account(tx, scope, t.amount().currency(), t.from(), created), -t.amount().minorUnits()),
+                new Posting(account(tx, scope, t.amount().currency(), t.to(), created), t.amount().minorUnits())));
+        LedgerTransaction transaction = new LedgerTransaction(transactionId, scope, t.type(), TransactionStatus.COMPLETED, t.amount(),
+                t.description(), walletIdOf(t.from()), walletIdOf(t.to()), movement.key().value(), t.gateway(),
+                t.gatewayReference().forTransaction(transactionId), Optional.empty(), t.metadataJson(), now, Optional.of(now), t.holdId(),
+                List.of());
+        return new Posted(transaction, entries(transactionId, postings, changes));
     }
 
     /** The ledger entries of the postings: on wallets with the running balance and next sequence number, on system accounts without. */
