@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +56,15 @@ final class Service implements AutoCloseable {
         if (!Files.isRegularFile(settings.serviceJar())) {
             throw new IOException("service jar " + settings.serviceJar().toAbsolutePath() + " does not exist (expected: built by scripts/bench.sh)");
         }
-        ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), SERVICE_HEAP,
-                "-jar", settings.serviceJar().toString())).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), SERVICE_HEAP));
+        // bench.serviceJvmArgs: extra JVM options for the service only, e.g. a profiler agent (BENCHMARKS.md).
+        for (String option : System.getProperty("bench.serviceJvmArgs", "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
+        command.addAll(List.of("-jar", settings.serviceJar().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("PAYFLOW_ENVIRONMENT", "development");
         env.put("PAYFLOW_GRPC_PORT", Integer.toString(grpcPort));

@@ -2,6 +2,7 @@ package dev.payflow.core.ledger;
 
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.Wallet;
+import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
 
@@ -22,6 +23,18 @@ public interface BookingObserver {
      */
     void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore);
 
+    /** One booking, as {@link #bookedAll} is told of it. */
+    record Booked(PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore) {
+    }
+
+    /**
+     * Several bookings of one transaction, in the order they were booked: the same as being told
+     * of each in turn (the default), which an observer that writes may do in fewer statements.
+     */
+    default void bookedAll(DSLContext tx, List<Booked> bookings) {
+        bookings.forEach(b -> booked(tx, b.scope(), b.movement(), b.booking(), b.walletsBefore()));
+    }
+
     /** Told of a movement answered from its idempotency key (a replay), which booked nothing new. Nothing by default. */
     default void replayed(PartnerScope scope, Movement movement) {
     }
@@ -34,6 +47,12 @@ public interface BookingObserver {
             public void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore) {
                 first.booked(tx, scope, movement, booking, walletsBefore);
                 next.booked(tx, scope, movement, booking, walletsBefore);
+            }
+
+            @Override
+            public void bookedAll(DSLContext tx, List<Booked> bookings) {
+                first.bookedAll(tx, bookings);
+                next.bookedAll(tx, bookings);
             }
 
             @Override

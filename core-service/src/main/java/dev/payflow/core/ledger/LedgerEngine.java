@@ -18,6 +18,7 @@ import dev.payflow.core.domain.TransactionStatus;
 import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.persistence.Batch;
+import dev.payflow.core.persistence.BulkPostings;
 import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.IdempotencyRepository;
@@ -337,47 +338,211 @@ public final class LedgerEngine {
         // One stamp for the whole batch, taken before its first lock: the duration bound then covers every wait of every member.
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
-        lockInOrder(tx, members);
-        List<Outcome> answers = new ArrayList<>(members.size());
+        Together together = new Together(lockInOrder(tx, members), members.size(), now);
+        Outcome[] answers = together.answers;
         java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
-        for (GroupCommit.Member member : members) {
+        for (int i = 0; i < members.size(); i++) {
+            GroupCommit.Member member = members.get(i);
             ClaimedKey key = ClaimedKey.of(member);
             if (claims.get(key) == IdempotencyRepository.Claim.CLAIMED && booked.add(key)) {
-                answers.add(afterClaim(tx, member.scope(), member.movement(), created, now));
+                if (member.movement().instruction() instanceof Instruction.Post) {
+                    int index = i;
+                    stagePost(tx, member, created, now, together, i).ifPresent(refusal -> answers[index] = refusal);
+                } else {
+                    // A hold's movement takes the steps of a movement alone, against the books as written so far.
+                    flush(tx, together);
+                    answers[i] = afterClaim(tx, member.scope(), member.movement(), created, now);
+                    together.forget(member.scope());
+                }
             } else {
-                answers.add(answerAsEarlierOrRefuse(tx, member.scope(), member.movement()));
+                // A replay may read what an earlier member of this batch wrote: write it first.
+                flush(tx, together);
+                answers[i] = answerAsEarlierOrRefuse(tx, member.scope(), member.movement());
             }
         }
-        if (answers.stream().anyMatch(answer -> answer.booking().isPresent())) {
+        flush(tx, together);
+        List<Outcome> outcomes = List.of(answers);
+        if (outcomes.stream().anyMatch(answer -> answer.booking().isPresent())) {
             try {
                 requireWithinDuration(now);
             } catch (PayflowException tooSlow) {
                 throw new BatchTooSlow(tooSlow);
             }
         }
-        return answers;
+        return outcomes;
     }
 
-    /** Claims each distinct key once, for its first member, in {@link ClaimedKey} order. A key still busy elsewhere fails the batch. */
+    /**
+     * What a batch knows between its writes: the wallets it locked, as its members have changed
+     * them so far (every member's writes go to the database together, in one round trip, guarded
+     * by the values read here, see {@link BulkPostings}), the members staged
+     * but not yet written, and each member's answer once it has one.
+     */
+    private static final class Together {
+        private final Instant now;
+        private final Map<PartnerScope, Map<String, Wallet>> wallets;
+        /** Per wallet changed since the last flush, its row as the database still holds it. */
+        private final Map<String, Wallet> unwritten = new TreeMap<>();
+        private BulkPostings postings;
+        private final List<Staged> staged = new ArrayList<>();
+        final Outcome[] answers;
+
+        Together(Map<PartnerScope, Map<String, Wallet>> locked, int members, Instant now) {
+            this.now = now;
+            this.postings = new BulkPostings(now);
+            this.answers = new Outcome[members];
+            this.wallets = new HashMap<>();
+            locked.forEach((scope, byId) -> wallets.put(scope, new HashMap<>(byId)));
+        }
+
+        /** The wallets as the batch left them, or empty if one of them is not known here (then read it from the database). */
+        Optional<Map<String, Wallet>> known(PartnerScope scope, List<String> ids) {
+            Map<String, Wallet> byId = wallets.get(scope);
+            Map<String, Wallet> found = new HashMap<>();
+            for (String id : ids) {
+                Wallet wallet = byId == null ? null : byId.get(id);
+                if (wallet == null) {
+                    return Optional.empty();
+                }
+                found.put(id, wallet);
+            }
+            return Optional.of(found);
+        }
+
+        void remember(PartnerScope scope, Wallet wallet) {
+            wallets.computeIfAbsent(scope, s -> new HashMap<>()).put(wallet.id(), wallet);
+        }
+
+        void forget(PartnerScope scope) {
+            wallets.remove(scope);
+        }
+
+        void changed(PartnerScope scope, Wallet before, Wallet after) {
+            unwritten.putIfAbsent(before.id(), before);
+            remember(scope, after);
+        }
+
+        /** Each changed wallet once: guarded by its row as written, set to its state now. */
+        List<BulkPostings.WalletUpdate> walletUpdates() {
+            List<BulkPostings.WalletUpdate> updates = new ArrayList<>();
+            for (Wallet was : unwritten.values()) {
+                Wallet is = wallets.get(was.scope()).get(was.id());
+                updates.add(new BulkPostings.WalletUpdate(was.id(), was.scope(), was.balanceMinor(), was.heldMinor(), was.lastEntrySequence(),
+                        is.balanceMinor(), is.heldMinor(), is.lastEntrySequence()));
+            }
+            return updates;
+        }
+
+        void written() {
+            staged.clear();
+            unwritten.clear();
+            postings = new BulkPostings(now);
+        }
+    }
+
+    /** A member whose writes are in the batch's round trip, to be read back and told to the observer once written. */
+    private record Staged(int index, GroupCommit.Member member, String transactionId, Map<String, WalletChange> changes,
+            Map<String, Wallet> walletsBefore) {
+    }
+
+    /**
+     * A movement of money between accounts ({@link Instruction.Post}) inside a batch: its rules
+     * against the batch's wallets, and its writes staged for the batch's round trip. Empty when it
+     * is staged (its answer comes with {@link #flush}), else its refusal.
+     */
+    private Optional<Outcome> stagePost(DSLContext tx, GroupCommit.Member member, Map<SystemAccountKey, String> created, Instant now,
+            Together together, int index) {
+        PartnerScope scope = member.scope();
+        Movement movement = member.movement();
+        Instruction.Post post = (Instruction.Post) movement.instruction();
+        List<String> walletIds = new ArrayList<>();
+        walletIdOf(post.from()).ifPresent(walletIds::add);
+        walletIdOf(post.to()).ifPresent(walletIds::add);
+        Optional<Map<String, Wallet>> known = together.known(scope, walletIds);
+        Map<String, Wallet> before;
+        if (known.isPresent()) {
+            before = known.get();
+        } else {
+            flush(tx, together);
+            before = walletIds.isEmpty() ? Map.of() : wallets.lockInIdOrder(tx, scope, new TreeSet<>(walletIds)).stream()
+                    .collect(Collectors.toMap(Wallet::id, w -> w));
+            before.values().forEach(w -> together.remember(scope, w));
+        }
+        Locked locked = new Locked(Optional.empty(), List.copyOf(walletIds), before);
+        RuleContext context = ruleContext(post, locked, now);
+        Optional<PayflowException> broken = LedgerRules.firstBroken(context);
+        if (broken.isPresent()) {
+            idempotency.recordError(tx, scope, movement.key().value(), broken.get().reason().name(), broken.get().getMessage());
+            return Optional.of(new Outcome(Optional.empty(), broken));
+        }
+        Plan plan = plan(scope, movement, locked, context, now);
+        Map<String, WalletChange> changes = new TreeMap<>();
+        before.values().forEach(w -> changes.put(w.id(), new WalletChange(w)));
+        Posted posted = post(tx, scope, movement, plan, changes, now, created);
+        for (WalletChange change : changes.values()) {
+            requireWalletStaysSound(change);
+            if (change.changed()) {
+                together.changed(scope, change.before, change.after(now));
+            }
+        }
+        together.postings.add(posted.transaction(), posted.entries());
+        together.staged.add(new Staged(index, member, posted.transaction().id(), changes, before));
+        return Optional.empty();
+    }
+
+    /**
+     * Writes what the batch has staged in one round trip, reads it back in two queries and checks
+     * it, answers each staged member, and tells the observer of them all at once.
+     */
+    private void flush(DSLContext tx, Together together) {
+        if (together.staged.isEmpty()) {
+            return;
+        }
+        together.postings.execute(tx, together.walletUpdates());
+        Map<String, LedgerTransaction> written = ledger.findTransactionsOfAnyPartner(tx,
+                together.staged.stream().map(Staged::transactionId).toList());
+        List<BookingObserver.Booked> bookings = new ArrayList<>();
+        for (Staged staged : together.staged) {
+            LedgerTransaction t = written.get(staged.transactionId());
+            if (t == null || !t.scope().equals(staged.member().scope())) {
+                throw new IllegalStateException("transaction " + staged.transactionId() + " does not read back as written");
+            }
+            requireEntriesFollowWallets(t, staged.changes());
+            Booking booking = new Booking(Optional.of(t), Optional.empty());
+            bookings.add(new BookingObserver.Booked(staged.member().scope(), staged.member().movement(), booking, staged.walletsBefore()));
+            together.answers[staged.index()] = new Outcome(Optional.of(booking), Optional.empty());
+        }
+        // In the same transaction as the money, so the events that announce it commit with it or not at all.
+        observer.bookedAll(tx, bookings);
+        together.written();
+    }
+
+    /** Claims each distinct key once, for its first member, in {@link ClaimedKey} order, in one statement. A key still busy elsewhere fails the batch. */
     private Map<ClaimedKey, IdempotencyRepository.Claim> claimInOrder(DSLContext tx, List<GroupCommit.Member> members) {
         TreeMap<ClaimedKey, GroupCommit.Member> firsts = new TreeMap<>();
         members.forEach(member -> firsts.putIfAbsent(ClaimedKey.of(member), member));
+        List<ClaimedKey> keys = new ArrayList<>(firsts.keySet());
+        List<IdempotencyRepository.ClaimRequest> requests = keys.stream().map(key -> {
+            Movement first = firsts.get(key).movement();
+            return new IdempotencyRepository.ClaimRequest(firsts.get(key).scope(), key.key(), first.operation(), first.fingerprint());
+        }).toList();
+        List<IdempotencyRepository.Claim> answered = idempotency.claimAll(tx, requests, clock.instant().truncatedTo(ChronoUnit.MICROS));
         Map<ClaimedKey, IdempotencyRepository.Claim> claims = new HashMap<>();
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        firsts.forEach((key, first) -> {
-            IdempotencyRepository.Claim claim = idempotency.claim(tx, first.scope(), key.key(), first.movement().operation(),
-                    first.movement().fingerprint(), now);
-            if (claim == IdempotencyRepository.Claim.BUSY) {
+        for (int i = 0; i < keys.size(); i++) {
+            if (answered.get(i) == IdempotencyRepository.Claim.BUSY) {
                 // The lock timeout has aborted this transaction; alone, the member answers IDEMPOTENCY_KEY_IN_USE as it always did.
                 throw keyInUse();
             }
-            claims.put(key, claim);
-        });
+            claims.put(keys.get(i), answered.get(i));
+        }
         return claims;
     }
 
-    /** Locks the batch's holds in id order, then the wallets of all its members (the holds' among them) in id order. */
-    private void lockInOrder(DSLContext tx, List<GroupCommit.Member> members) {
+    /**
+     * Locks the batch's holds in id order, then the wallets of all its members (the holds' among
+     * them) in id order; returns the wallets as locked, per scope.
+     */
+    private Map<PartnerScope, Map<String, Wallet>> lockInOrder(DSLContext tx, List<GroupCommit.Member> members) {
         TreeMap<String, PartnerScope> holdIds = new TreeMap<>();
         Map<PartnerScope, java.util.Set<String>> walletIds = new HashMap<>();
         for (GroupCommit.Member member : members) {
@@ -396,8 +561,9 @@ public final class LedgerEngine {
         holdIds.forEach((holdId, scope) -> holds.findForUpdate(tx, scope, holdId)
                 .ifPresent(hold -> walletIds.get(scope).add(hold.walletId())));
         if (walletIds.values().stream().anyMatch(ids -> !ids.isEmpty())) {
-            wallets.lockAllInIdOrder(tx, walletIds);
+            return wallets.lockAllInIdOrder(tx, walletIds);
         }
+        return Map.of();
     }
 
     /** A member whose key was used before (or by an earlier member of its batch): its earlier answer, or its own refusal. */
@@ -549,6 +715,19 @@ public final class LedgerEngine {
             this.heldMinor = before.heldMinor();
             this.lastEntrySequence = before.lastEntrySequence();
         }
+
+        boolean changed() {
+            return balanceMinor != before.balanceMinor() || heldMinor != before.heldMinor();
+        }
+
+        /** The wallet's row as this change writes it (see {@link WalletRepository#setBalances}). */
+        Wallet after(Instant now) {
+            if (!changed()) {
+                return before;
+            }
+            return new Wallet(before.id(), before.scope(), before.externalUserId(), before.externalWalletId(), before.name(), before.currency(),
+                    before.status(), before.metadataJson(), balanceMinor, heldMinor, lastEntrySequence, before.createdAt(), now);
+        }
     }
 
     /** The transaction a movement books, before it is written. */
@@ -608,40 +787,63 @@ public final class LedgerEngine {
 
     private Booking write(DSLContext tx, PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now,
             Map<SystemAccountKey, String> created) {
+        Batch batch = new Batch();
+        Staging staging = stage(batch, tx, scope, movement, locked, context, now, created);
+        batch.execute(tx);
+
+        Plan plan = staging.plan();
+        Optional<LedgerTransaction> written = plan.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
+        written.ifPresent(t -> requireEntriesFollowWallets(t, staging.changes()));
+        Optional<Hold> writtenHold = plan.hold().map(meant -> requireHoldAsMeant(holds.find(tx, scope, meant.id()).orElseThrow(), meant));
+        return new Booking(written, writtenHold);
+    }
+
+    /** A movement's writes, added to a batch but not yet sent: what it plans, and each locked wallet's change. */
+    private record Staging(Plan plan, Map<String, WalletChange> changes) {
+    }
+
+    private Staging stage(Batch batch, DSLContext tx, PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now,
+            Map<SystemAccountKey, String> created) {
         Plan plan = plan(scope, movement, locked, context, now);
         Map<String, WalletChange> changes = new TreeMap<>();
         locked.wallets().values().forEach(w -> changes.put(w.id(), new WalletChange(w)));
         plan.heldDeltaMinor().forEach((walletId, delta) -> changes.get(walletId).heldMinor += delta);
 
         // In this order, for the foreign keys: a hold before what names it, a transaction before its entries and its hold's resolution.
-        Batch batch = new Batch();
         plan.placedHold().ifPresent(hold -> holds.insert(batch, tx, hold));
         if (plan.transaction().isPresent()) {
-            TransactionDraft t = plan.transaction().get();
-            String transactionId = plan.transactionId().orElseThrow();
-            List<Posting> postings = Posting.requireBalanced(List.of(
-                    new Posting(account(tx, scope, t.amount().currency(), t.from(), created), -t.amount().minorUnits()),
-                    new Posting(account(tx, scope, t.amount().currency(), t.to(), created), t.amount().minorUnits())));
-            ledger.insertTransaction(batch, tx, new LedgerTransaction(transactionId, scope, t.type(), TransactionStatus.COMPLETED, t.amount(),
-                    t.description(), walletIdOf(t.from()), walletIdOf(t.to()), movement.key().value(), t.gateway(),
-                    t.gatewayReference().forTransaction(transactionId), Optional.empty(), t.metadataJson(), now, Optional.of(now), t.holdId(),
-                    List.of()));
-            ledger.insertEntries(batch, tx, scope, t.amount().currency(), now, entries(transactionId, postings, changes));
+            Posted posted = post(tx, scope, movement, plan, changes, now, created);
+            ledger.insertTransaction(batch, tx, posted.transaction());
+            ledger.insertEntries(batch, tx, scope, posted.transaction().amount().currency(), now, posted.entries());
         }
         for (WalletChange change : changes.values()) {
             requireWalletStaysSound(change);
-            if (change.balanceMinor != change.before.balanceMinor() || change.heldMinor != change.before.heldMinor()) {
-                wallets.setBalances(batch, tx, scope, change.before.id(), change.balanceMinor, change.heldMinor, change.lastEntrySequence, now);
+            if (change.changed()) {
+                wallets.setBalances(batch, tx, change.before, change.balanceMinor, change.heldMinor, change.lastEntrySequence, now);
             }
         }
         plan.resolvedHold().ifPresent(hold -> holds.resolve(batch, tx, hold));
         idempotency.recordOutcome(batch, tx, scope, movement.key().value(), plan.transactionId(), plan.hold().map(Hold::id));
-        batch.execute(tx);
+        return new Staging(plan, changes);
+    }
 
-        Optional<LedgerTransaction> written = plan.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
-        written.ifPresent(t -> requireEntriesFollowWallets(t, changes));
-        Optional<Hold> writtenHold = plan.hold().map(meant -> requireHoldAsMeant(holds.find(tx, scope, meant.id()).orElseThrow(), meant));
-        return new Booking(written, writtenHold);
+    /** A transaction as a movement books it, with its entries, before it is written. */
+    private record Posted(LedgerTransaction transaction, List<LedgerRepository.EntryRow> entries) {
+    }
+
+    /** The plan's transaction and its entries; the wallets' changes follow the entries (running balance, sequence). */
+    private Posted post(DSLContext tx, PartnerScope scope, Movement movement, Plan plan, Map<String, WalletChange> changes, Instant now,
+            Map<SystemAccountKey, String> created) {
+        TransactionDraft t = plan.transaction().orElseThrow();
+        String transactionId = plan.transactionId().orElseThrow();
+        List<Posting> postings = Posting.requireBalanced(List.of(
+                new Posting(account(tx, scope, t.amount().currency(), t.from(), created), -t.amount().minorUnits()),
+                new Posting(account(tx, scope, t.amount().currency(), t.to(), created), t.amount().minorUnits())));
+        LedgerTransaction transaction = new LedgerTransaction(transactionId, scope, t.type(), TransactionStatus.COMPLETED, t.amount(),
+                t.description(), walletIdOf(t.from()), walletIdOf(t.to()), movement.key().value(), t.gateway(),
+                t.gatewayReference().forTransaction(transactionId), Optional.empty(), t.metadataJson(), now, Optional.of(now), t.holdId(),
+                List.of());
+        return new Posted(transaction, entries(transactionId, postings, changes));
     }
 
     /** The ledger entries of the postings: on wallets with the running balance and next sequence number, on system accounts without. */

@@ -4,7 +4,10 @@ import static dev.payflow.core.persistence.jooq.Tables.IDEMPOTENCY_KEYS;
 
 import dev.payflow.core.domain.PartnerScope;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.exception.DataAccessException;
@@ -55,6 +58,46 @@ public final class IdempotencyRepository {
                 .set(IDEMPOTENCY_KEYS.CREATED_AT, Timestamps.toColumn(now))
                 .onConflictDoNothing()
                 .execute() == 1;
+    }
+
+    /** One key to claim with {@link #claimAll}. */
+    public record ClaimRequest(PartnerScope scope, String key, String operation, String fingerprint) {
+    }
+
+    /**
+     * Claims several distinct keys in one statement, in the order given (PostgreSQL inserts a
+     * statement's rows in that order, so callers that sort their keys alike cannot deadlock on
+     * them): per key, in that order, CLAIMED or USED. If any key is held by another transaction past
+     * the lock timeout, every key answers BUSY, and the lock timeout has aborted the transaction.
+     */
+    public List<Claim> claimAll(DSLContext tx, List<ClaimRequest> requests, Instant now) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        if (requests.size() == 1) {
+            ClaimRequest only = requests.get(0);
+            return List.of(claim(tx, only.scope(), only.key(), only.operation(), only.fingerprint(), now));
+        }
+        var insert = tx.insertInto(IDEMPOTENCY_KEYS, IDEMPOTENCY_KEYS.PARTNER_ID, IDEMPOTENCY_KEYS.LIVEMODE, IDEMPOTENCY_KEYS.IDEMPOTENCY_KEY,
+                IDEMPOTENCY_KEYS.OPERATION, IDEMPOTENCY_KEYS.FINGERPRINT, IDEMPOTENCY_KEYS.CREATED_AT);
+        for (ClaimRequest r : requests) {
+            insert = insert.values(r.scope().partnerId(), r.scope().livemode(), r.key(), r.operation(), r.fingerprint(), Timestamps.toColumn(now));
+        }
+        Set<List<Object>> claimed = new HashSet<>();
+        try {
+            insert.onConflictDoNothing()
+                    .returningResult(IDEMPOTENCY_KEYS.PARTNER_ID, IDEMPOTENCY_KEYS.LIVEMODE, IDEMPOTENCY_KEYS.IDEMPOTENCY_KEY)
+                    .fetch()
+                    .forEach(row -> claimed.add(List.of(row.value1(), row.value2(), row.value3())));
+        } catch (DataAccessException e) {
+            if (DatabaseErrors.isLockTimeout(e)) {
+                return requests.stream().map(r -> Claim.BUSY).toList();
+            }
+            throw e;
+        }
+        return requests.stream()
+                .map(r -> claimed.contains(List.of(r.scope().partnerId(), r.scope().livemode(), r.key())) ? Claim.CLAIMED : Claim.USED)
+                .toList();
     }
 
     public Optional<Record> find(DSLContext tx, PartnerScope scope, String key) {

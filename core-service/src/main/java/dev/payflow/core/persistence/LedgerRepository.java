@@ -12,6 +12,8 @@ import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.persistence.jooq.tables.records.LedgerEntriesRecord;
 import dev.payflow.core.persistence.jooq.tables.records.TransactionsRecord;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -154,6 +156,18 @@ public final class LedgerRepository {
     public Optional<LedgerTransaction> findTransactionOfAnyPartner(DSLContext tx, String id) {
         return tx.selectFrom(TRANSACTIONS).where(TRANSACTIONS.ID.eq(id)).fetchOptional()
                 .map(r -> toTransaction(r, walletEntries(tx, List.of(r.getId())).getOrDefault(r.getId(), List.of())));
+    }
+
+    /** Transactions by id, with their wallet entries, in two queries whatever their number; ids not found are absent. */
+    public Map<String, LedgerTransaction> findTransactionsOfAnyPartner(DSLContext tx, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        List<TransactionsRecord> rows = tx.selectFrom(TRANSACTIONS).where(TRANSACTIONS.ID.in(ids)).fetch();
+        Map<String, List<LedgerTransaction.WalletEntry>> entries = walletEntries(tx, rows.stream().map(TransactionsRecord::getId).toList());
+        Map<String, LedgerTransaction> found = new HashMap<>();
+        rows.forEach(r -> found.put(r.getId(), toTransaction(r, entries.getOrDefault(r.getId(), List.of()))));
+        return found;
     }
 
     /** A partner's transactions of one mode, newest first, optionally of one wallet: for operators. */

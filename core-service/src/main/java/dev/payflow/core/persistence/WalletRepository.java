@@ -9,7 +9,9 @@ import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.persistence.jooq.tables.records.WalletsRecord;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jooq.Condition;
@@ -70,14 +72,26 @@ public final class WalletRepository {
      * commit's batch spans partners). Each id is looked for in its own scope only; what is not there
      * is simply not locked, and the rules answer for it.
      */
-    public void lockAllInIdOrder(DSLContext tx, java.util.Map<PartnerScope, ? extends Collection<String>> idsByScope) {
+    /**
+     * Locks the wallets of several scopes in one statement, in id order, and returns them as locked:
+     * per scope, only the wallets of that scope (an id of another partner's wallet is not found).
+     */
+    public Map<PartnerScope, Map<String, Wallet>> lockAllInIdOrder(DSLContext tx,
+            Map<PartnerScope, ? extends Collection<String>> idsByScope) {
         Condition where = DSL.falseCondition();
         for (var scoped : idsByScope.entrySet()) {
             if (!scoped.getValue().isEmpty()) {
                 where = where.or(inScope(scoped.getKey()).and(WALLETS.ID.in(scoped.getValue())));
             }
         }
-        tx.select(WALLETS.ID).from(WALLETS).where(where).orderBy(WALLETS.ID).forUpdate().fetch();
+        Map<PartnerScope, Map<String, Wallet>> locked = new HashMap<>();
+        for (Wallet wallet : tx.selectFrom(WALLETS).where(where).orderBy(WALLETS.ID).forUpdate().fetch(WalletRepository::toWallet)) {
+            Collection<String> asked = idsByScope.get(wallet.scope());
+            if (asked != null && asked.contains(wallet.id())) {
+                locked.computeIfAbsent(wallet.scope(), s -> new HashMap<>()).put(wallet.id(), wallet);
+            }
+        }
+        return locked;
     }
 
     public Optional<Wallet> findByExternalId(DSLContext tx, PartnerScope scope, String externalWalletId) {
@@ -118,14 +132,21 @@ public final class WalletRepository {
      * Adds the write of a wallet's new balance, reservation and last entry to a batch; the caller
      * holds the wallet's row lock.
      */
-    public Batch setBalances(Batch batch, DSLContext tx, PartnerScope scope, String id, long balanceMinor, long heldMinor,
-            long lastEntrySequence, Instant now) {
+    /**
+     * Adds a wallet's new balances to a batch, guarded by the values the writer read: a row that no
+     * longer holds them (a stale read) touches no row, and the batch then fails as a whole.
+     */
+    public Batch setBalances(Batch batch, DSLContext tx, Wallet before, long balanceMinor, long heldMinor, long lastEntrySequence,
+            Instant now) {
         return batch.add(tx.update(WALLETS)
                 .set(WALLETS.BALANCE_MINOR, balanceMinor)
                 .set(WALLETS.HELD_MINOR, heldMinor)
                 .set(WALLETS.LAST_ENTRY_SEQUENCE, lastEntrySequence)
                 .set(WALLETS.UPDATED_AT, Timestamps.toColumn(now))
-                .where(inScope(scope)).and(WALLETS.ID.eq(id)), 1);
+                .where(inScope(before.scope())).and(WALLETS.ID.eq(before.id()))
+                .and(WALLETS.BALANCE_MINOR.eq(before.balanceMinor()))
+                .and(WALLETS.HELD_MINOR.eq(before.heldMinor()))
+                .and(WALLETS.LAST_ENTRY_SEQUENCE.eq(before.lastEntrySequence())), 1);
     }
 
     public long count(DSLContext tx, boolean livemode) {

@@ -8,6 +8,7 @@ import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.ledger.Booking;
 import dev.payflow.core.ledger.BookingObserver;
+import dev.payflow.core.ledger.BookingObserver.Booked;
 import dev.payflow.core.ledger.Movement;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,10 +38,24 @@ public final class LedgerEvents implements BookingObserver {
 
     @Override
     public void booked(DSLContext tx, PartnerScope scope, Movement movement, Booking booking, Map<String, Wallet> walletsBefore) {
+        events.recordAll(tx, scope, drafts(booking, walletsBefore));
+    }
+
+    /** Every booking's events in one statement, in the bookings' order. */
+    @Override
+    public void bookedAll(DSLContext tx, List<Booked> bookings) {
+        List<PartnerEvents.ScopedDraft> drafts = new ArrayList<>();
+        for (Booked b : bookings) {
+            drafts(b.booking(), b.walletsBefore()).forEach(draft -> drafts.add(new PartnerEvents.ScopedDraft(b.scope(), draft)));
+        }
+        events.recordEach(tx, drafts);
+    }
+
+    private List<PartnerEvents.Draft> drafts(Booking booking, Map<String, Wallet> walletsBefore) {
         List<PartnerEvents.Draft> drafts = new ArrayList<>();
         booking.transaction().ifPresent(t -> drafts.addAll(transactionEvents(t, walletsBefore)));
         booking.hold().ifPresent(h -> drafts.add(new PartnerEvents.Draft(holdType(h), data.hold(h))));
-        events.recordAll(tx, scope, drafts);
+        return drafts;
     }
 
     private List<PartnerEvents.Draft> transactionEvents(LedgerTransaction t, Map<String, Wallet> walletsBefore) {

@@ -53,14 +53,28 @@ public final class PartnerEvents {
         return recordAll(tx, scope, List.of(new Draft(type, dataJson))).get(0);
     }
 
+    /** An event to record for a partner: its scope and its draft. */
+    public record ScopedDraft(PartnerScope scope, Draft draft) {
+        public ScopedDraft {
+            Objects.requireNonNull(scope, "scope");
+            Objects.requireNonNull(draft, "draft");
+        }
+    }
+
     /** Records events in {@code tx}, in one statement; returns their ids in order. */
     public List<String> recordAll(DSLContext tx, PartnerScope scope, List<Draft> drafts) {
+        return recordEach(tx, drafts.stream().map(draft -> new ScopedDraft(scope, draft)).toList());
+    }
+
+    /** Records events of one or more partners in {@code tx}, in one statement; returns their ids in order. */
+    public List<String> recordEach(DSLContext tx, List<ScopedDraft> drafts) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<PartnerEvent> events = new ArrayList<>();
-        for (Draft draft : drafts) {
+        for (ScopedDraft scoped : drafts) {
             String id = ids.next(IdPrefix.EVENT);
-            events.add(new PartnerEvent(id, scope, draft.type(), envelope(id, draft.type(), now, scope.livemode(), draft.dataJson()), now,
-                    PartnerEvent.DeliveryStatus.PENDING, 0, Optional.of(now), Optional.empty()));
+            Draft draft = scoped.draft();
+            events.add(new PartnerEvent(id, scoped.scope(), draft.type(), envelope(id, draft.type(), now, scoped.scope().livemode(),
+                    draft.dataJson()), now, PartnerEvent.DeliveryStatus.PENDING, 0, Optional.of(now), Optional.empty()));
         }
         repository.insertEvents(tx, events);
         return events.stream().map(PartnerEvent::id).toList();
