@@ -12,11 +12,13 @@ import dev.payflow.core.domain.PaymentStatus;
 import dev.payflow.core.persistence.jooq.tables.records.PaymentsRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
 /**
  * Payments, their status history, and the gateway records of the objects they touched. A
@@ -126,6 +128,35 @@ public final class PaymentRepository {
         }
         tx.update(PAYMENTS).set(PAYMENTS.RECOVERY_CHECKED_AT, Timestamps.toColumn(now)).where(PAYMENTS.ID.in(ids)).execute();
         return tx.selectFrom(PAYMENTS).where(PAYMENTS.ID.in(ids)).orderBy(PAYMENTS.ID).fetch(r -> toPayment(tx, r));
+    }
+
+    /**
+     * Payments stuck, by provider and status: {@code pending} or {@code processing} unchanged since
+     * {@code unsettledBefore} (recovery has had its chance), and {@code requires_action} unchanged
+     * since the provider's approval window ({@code waitingBefore}, by provider) ended. Two grouped
+     * counts on partial indexes, across partners and modes: cheap enough for every recovery pass.
+     */
+    public Map<StuckKey, Long> countStuck(DSLContext tx, Instant unsettledBefore, Map<String, Instant> waitingBefore) {
+        Map<StuckKey, Long> counts = new java.util.HashMap<>();
+        tx.select(PAYMENTS.PROVIDER, PAYMENTS.STATUS, DSL.count())
+                .from(PAYMENTS)
+                .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName()))
+                .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(unsettledBefore)))
+                .groupBy(PAYMENTS.PROVIDER, PAYMENTS.STATUS)
+                .forEach(r -> counts.put(new StuckKey(r.value1(), r.value2()), r.value3().longValue()));
+        for (Map.Entry<String, Instant> provider : waitingBefore.entrySet()) {
+            long waiting = tx.fetchCount(PAYMENTS, PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName())
+                    .and(PAYMENTS.PROVIDER.eq(provider.getKey()))
+                    .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(provider.getValue()))));
+            if (waiting > 0) {
+                counts.put(new StuckKey(provider.getKey(), PaymentStatus.REQUIRES_ACTION.wireName()), waiting);
+            }
+        }
+        return counts;
+    }
+
+    /** A provider's name and a payment status, as stored. */
+    public record StuckKey(String provider, String status) {
     }
 
     /** The payment a partner's idempotency key created, if any. */
