@@ -280,7 +280,7 @@ public final class Payments {
 
     /** The names of the providers payments are recorded with (the stuck-payments gauge asks about each). */
     List<String> providerNames() {
-        return List.of(STRIPE, "paypal", "simulated");
+        return List.of(STRIPE, dev.payflow.core.gateway.PayPalPayments.NAME, dev.payflow.core.gateway.SimulatedGateway.NAME);
     }
 
     /** How long a payment of this provider may wait for its payer, if the provider is configured. */
@@ -316,7 +316,8 @@ public final class Payments {
             return new Routing(provider, Optional.empty());
         }
         // Only a payment bound to nothing may move: no provider named (nor through its paymentMethodId), no token, no connected account.
-        if (owner.isPresent() || terms.connectedAccountId().isPresent()) {
+        // Every paymentMethod PayPal takes is PayPal's (its approval, or one of its vault tokens), so nothing moves away from PayPal.
+        if (owner.isPresent() || terms.connectedAccountId().isPresent() || chosen.equals(dev.payflow.core.gateway.PayPalPayments.NAME)) {
             return new Routing(provider, Optional.empty());
         }
         String fallbackName = settings.fallbackProvider().get();

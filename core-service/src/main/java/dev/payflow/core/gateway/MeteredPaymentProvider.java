@@ -17,6 +17,14 @@ import java.util.function.Supplier;
  * Everything else is passed through unchanged.
  */
 public final class MeteredPaymentProvider implements PaymentProvider {
+    /**
+     * Fixed buckets, so replicas' histograms add up: from a fast answer (50 ms) to a call with all
+     * its retries (PayPal's whole call is bounded at 100 s).
+     */
+    static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofSeconds(30), Duration.ofSeconds(100)};
+
     private final PaymentProvider provider;
     private final String mode;
     private final MeterRegistry meters;
@@ -39,6 +47,7 @@ public final class MeteredPaymentProvider implements PaymentProvider {
             Timer.builder("payflow.provider.calls")
                     .description("Calls to payment providers by provider, mode, operation and outcome (answered, refused, unknown)")
                     .tag("provider", provider.name()).tag("mode", mode).tag("operation", operation).tag("outcome", result)
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
                     .register(meters)
                     .record(Duration.ofNanos(System.nanoTime() - started));
         }

@@ -224,10 +224,12 @@ class ProviderSelectionTest {
         String metrics = metrics();
         assertThat(metrics).contains("payflow_provider_circuit_open{mode=\"test\",provider=\"stripe\"} 1.0");
         assertThat(metrics).contains("payflow_provider_circuit_open{mode=\"test\",provider=\"paypal\"} 0.0");
-        assertThat(metrics).containsPattern("payflow_provider_calls_seconds_count\\{mode=\"test\",operation=\"create\",outcome=\"unknown\","
-                + "provider=\"stripe\"} " + pending + "\\.0");
+        assertThat(metrics).contains("payflow_provider_calls_seconds_count{mode=\"test\",operation=\"create\",outcome=\"unknown\","
+                + "provider=\"stripe\"} " + pending + "\n");
         assertThat(metrics).containsPattern("payflow_provider_calls_seconds_count\\{mode=\"test\",operation=\"create\",outcome=\"answered\","
-                + "provider=\"paypal\"} \\d+\\.0");
+                + "provider=\"paypal\"} [1-9]");
+        assertThat(metrics).contains("payflow_provider_calls_seconds_bucket{mode=\"test\",operation=\"create\",outcome=\"answered\","
+                + "provider=\"paypal\",le=\"100.0\"}");
         assertThat(metrics).contains("payflow_payments_stuck{provider=\"stripe\",status=\"pending\"} 0.0");
 
         // Past the recovery delay the payments Stripe never answered are still pending: stuck, by provider.
