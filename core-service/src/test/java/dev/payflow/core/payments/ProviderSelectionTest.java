@@ -239,6 +239,36 @@ class ProviderSelectionTest {
         assertThat(metrics()).contains("payflow_payments_stuck{provider=\"paypal\",status=\"requires_action\"} 0.0");
     }
 
+    @Test
+    @Order(100)
+    void withPayPalsCircuitOpenNothingMovesToStripeSinceEveryPayPalMethodIsPayPals() {
+        TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
+        assertThat(settings(partner, "{\"defaultProvider\": \"paypal\", \"fallbackProvider\": \"stripe\"}").status()).isEqualTo(200);
+        Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
+        // Stripe's breaker (opened by the test before) lets trial calls through again after its wait: a fallback would be taken.
+        payflow.clock().advance(dev.payflow.core.gateway.StripePayments.BREAKER_OPEN_FOR.plusSeconds(1));
+        paypal.answersPost(ORDERS, 503, "{\"name\": \"INTERNAL_SERVER_ERROR\"}");
+        int pending = 0;
+        while (true) {
+            try {
+                assertThat(payflow.payments(partner.sandboxKey()).createPayment(payment(wallet, "paypal").build()).getStatus())
+                        .isEqualTo(Payment.Status.pending);
+                pending++;
+            } catch (io.grpc.StatusRuntimeException refused) {
+                assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                break;
+            }
+            assertThat(pending).as("PayPal's breaker opens within its window of 10 calls").isLessThanOrEqualTo(10);
+        }
+        int stripeCalls = stripe.createRequests().size();
+
+        assertGrpcError(() -> payflow.payments(partner.sandboxKey()).createPayment(payment(wallet, "paypal").build()),
+                Status.Code.UNAVAILABLE, "GATEWAY_UNAVAILABLE");
+        assertGrpcError(() -> payflow.payments(partner.sandboxKey()).createPayment(payment(wallet, "8kk8451t").build()),
+                Status.Code.UNAVAILABLE, "GATEWAY_UNAVAILABLE");
+        assertThat(stripe.createRequests()).hasSize(stripeCalls);
+    }
+
     private static String metrics() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + payflow.server().managementPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
