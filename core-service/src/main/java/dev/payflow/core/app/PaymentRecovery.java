@@ -64,8 +64,10 @@ public final class PaymentRecovery {
         // At zero from the start for every configured provider, so the series exist before anything is stuck.
         for (String provider : useCase.providerNames()) {
             if (useCase.approvalWindowOf(provider).isPresent()) {
-                for (String status : List.of("pending", "processing", "requires_action")) {
-                    gauge(new PaymentRepository.StuckKey(provider, status));
+                gauge(new PaymentRepository.StuckKey(provider, "pending"));
+                gauge(new PaymentRepository.StuckKey(provider, "processing"));
+                if (PaymentRepository.WAITING_ASKED_ABOUT.contains(provider)) {
+                    gauge(new PaymentRepository.StuckKey(provider, "requires_action"));
                 }
             }
         }
@@ -106,8 +108,8 @@ public final class PaymentRecovery {
         return stuck.computeIfAbsent(key, k -> {
             java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
             io.micrometer.core.instrument.Gauge.builder("payflow.payments.stuck", value, java.util.concurrent.atomic.AtomicLong::get)
-                    .description("Payments stuck: pending or processing past the recovery delay, or requires_action past the provider's "
-                            + "approval window, by provider and status")
+                    .description("Payments stuck: pending or processing past the recovery delay, or a PayPal order waiting for its "
+                            + "payer past its approval window, by provider and status")
                     .tag("provider", k.provider()).tag("status", k.status()).register(meters);
             return value;
         });

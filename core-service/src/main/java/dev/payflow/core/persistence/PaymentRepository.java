@@ -116,7 +116,7 @@ public final class PaymentRepository {
         List<String> ids = tx.select(PAYMENTS.ID).from(PAYMENTS)
                 .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName())
                         // A PayPal order waiting for its payer is asked about too: approved, it is captured; past its expiry, cancelled.
-                        .or(PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName()).and(PAYMENTS.PROVIDER.eq("paypal"))))
+                        .or(PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName()).and(PAYMENTS.PROVIDER.in(WAITING_ASKED_ABOUT))))
                 .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(dueBefore)))
                 .and(PAYMENTS.RECOVERY_CHECKED_AT.isNull().or(PAYMENTS.RECOVERY_CHECKED_AT.le(Timestamps.toColumn(dueBefore))))
                 .orderBy(PAYMENTS.UPDATED_AT, PAYMENTS.ID)
@@ -145,6 +145,9 @@ public final class PaymentRepository {
                 .groupBy(PAYMENTS.PROVIDER, PAYMENTS.STATUS)
                 .forEach(r -> counts.put(new StuckKey(r.value1(), r.value2()), r.value3().longValue()));
         for (Map.Entry<String, Instant> provider : waitingBefore.entrySet()) {
+            if (!WAITING_ASKED_ABOUT.contains(provider.getKey())) {
+                continue;
+            }
             long waiting = tx.fetchCount(PAYMENTS, PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName())
                     .and(PAYMENTS.PROVIDER.eq(provider.getKey()))
                     .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(provider.getValue()))));
@@ -158,6 +161,13 @@ public final class PaymentRepository {
     /** A provider's name and a payment status, as stored. */
     public record StuckKey(String provider, String status) {
     }
+
+    /**
+     * The providers whose payments waiting in {@code requires_action} recovery asks about (and
+     * cancels past their approval window): PayPal's orders. A Stripe payment waiting for 3-D
+     * Secure stays as Stripe keeps it, so it is never counted stuck either.
+     */
+    public static final List<String> WAITING_ASKED_ABOUT = List.of("paypal");
 
     /** The payment a partner's idempotency key created, if any. */
     public Optional<Payment> findByIdempotencyKey(DSLContext tx, PartnerScope scope, String key) {
