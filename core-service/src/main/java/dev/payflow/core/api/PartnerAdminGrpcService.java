@@ -100,7 +100,7 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
             String field = UPDATABLE.get(path);
             if (field == null) {
                 throw PayflowException.of(ErrorReason.INVALID_FIELD, "updateMask: %s (expected any of: platformFeeBasisPoints, "
-                        + "rateLimitPerSecond, rateLimitBurst)", Strings.forMessage(path));
+                        + "rateLimitPerSecond, rateLimitBurst, enabledProviders, defaultProvider, fallbackProvider)", Strings.forMessage(path));
             }
             masked.add(field);
         }
@@ -109,15 +109,51 @@ final class PartnerAdminGrpcService extends PartnerAdminServiceGrpc.PartnerAdmin
                 changed(all, masked, "platform_fee_basis_points", request.hasPlatformFeeBasisPoints(),
                         request.getPlatformFeeBasisPoints(), PartnerSettings.PLATFORM_FEE_BASIS_POINTS_DEFAULT),
                 changed(all, masked, "rate_limit_per_second", request.hasRateLimitPerSecond(), request.getRateLimitPerSecond(), 0),
-                changed(all, masked, "rate_limit_burst", request.hasRateLimitBurst(), request.getRateLimitBurst(), 0));
+                changed(all, masked, "rate_limit_burst", request.hasRateLimitBurst(), request.getRateLimitBurst(), 0),
+                changedList(all, masked, "enabled_providers", request.getEnabledProvidersList(), PartnerSettings.ENABLED_PROVIDERS_DEFAULT),
+                changedText(all, masked, "default_provider", request.hasDefaultProvider(), request.getDefaultProvider())
+                        .map(name -> name.isEmpty() ? PartnerSettings.DEFAULT_PROVIDER_DEFAULT : name),
+                changedText(all, masked, "fallback_provider", request.hasFallbackProvider(), request.getFallbackProvider())
+                        .map(name -> name.isEmpty() ? Optional.<String>empty() : Optional.of(name)));
         reply(response, ProtoMapping.partner(partners.updateSettings(request.getId(), change)));
     }
 
     /** Mask paths, in the proto's and in JSON's spelling, to the field they name. */
-    private static final Map<String, String> UPDATABLE = Map.of(
-            "platform_fee_basis_points", "platform_fee_basis_points", "platformFeeBasisPoints", "platform_fee_basis_points",
-            "rate_limit_per_second", "rate_limit_per_second", "rateLimitPerSecond", "rate_limit_per_second",
-            "rate_limit_burst", "rate_limit_burst", "rateLimitBurst", "rate_limit_burst");
+    private static final Map<String, String> UPDATABLE = maskPaths("platform_fee_basis_points", "rate_limit_per_second",
+            "rate_limit_burst", "enabled_providers", "default_provider", "fallback_provider");
+
+    private static Map<String, String> maskPaths(String... fields) {
+        Map<String, String> paths = new java.util.HashMap<>();
+        for (String field : fields) {
+            paths.put(field, field);
+            paths.put(com.google.protobuf.util.FieldMaskUtil.toJsonString(
+                    com.google.protobuf.FieldMask.newBuilder().addPaths(field).build()), field);
+        }
+        return Map.copyOf(paths);
+    }
+
+    /** A repeated field has no presence: without a mask it changes when not empty; named in the mask but empty, it takes its default. */
+    private static Optional<java.util.List<String>> changedList(boolean all, Set<String> masked, String field, java.util.List<String> value,
+            java.util.List<String> unsetValue) {
+        if (all) {
+            return value.isEmpty() ? Optional.empty() : Optional.of(value);
+        }
+        if (!masked.contains(field)) {
+            return Optional.empty();
+        }
+        return Optional.of(value.isEmpty() ? unsetValue : value);
+    }
+
+    /** As {@link #changed}, for an optional string: named in the mask but unset, it is {@code ""} (its default). */
+    private static Optional<String> changedText(boolean all, Set<String> masked, String field, boolean set, String value) {
+        if (all) {
+            return set ? Optional.of(value) : Optional.empty();
+        }
+        if (!masked.contains(field)) {
+            return Optional.empty();
+        }
+        return Optional.of(set ? value : "");
+    }
 
     /** Without a mask a field changes when it is set; with one, when it is named (and then, unset, takes its default). */
     private static OptionalInt changed(boolean all, Set<String> masked, String field, boolean set, int value, int unsetValue) {

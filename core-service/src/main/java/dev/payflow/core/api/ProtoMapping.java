@@ -207,7 +207,10 @@ final class ProtoMapping {
                 .setMetadata(struct(p.metadataJson()))
                 .setCreatedAt(timestamp(p.createdAt()))
                 .setUpdatedAt(timestamp(p.updatedAt()))
-                .setPlatformFeeBasisPoints(p.settings().platformFeeBasisPoints());
+                .setPlatformFeeBasisPoints(p.settings().platformFeeBasisPoints())
+                .addAllEnabledProviders(p.settings().enabledProviders())
+                .setDefaultProvider(p.settings().defaultProvider())
+                .setFallbackProvider(p.settings().fallbackProvider().orElse(""));
         p.settings().rateLimitPerSecond().ifPresent(builder::setRateLimitPerSecond);
         p.settings().rateLimitBurst().ifPresent(builder::setRateLimitBurst);
         for (Partner.StatusChange change : p.statusHistory()) {

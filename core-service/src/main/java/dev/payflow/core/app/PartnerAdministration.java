@@ -18,6 +18,7 @@ import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -97,18 +98,36 @@ public final class PartnerAdministration {
     /**
      * What an operator changes of a partner's settings; an empty value leaves that setting as it is.
      * A rate limit of {@code 0} clears the partner's own limit, so the configured default applies again.
+     * The provider settings are checked together once changed ({@link PartnerSettings}).
+     *
+     * @param enabledProviders the new list of enabled providers
+     * @param defaultProvider  the new default provider
+     * @param fallbackProvider the new fallback: a provider, or an empty one for none
      */
-    public record SettingsChange(OptionalInt platformFeeBasisPoints, OptionalInt rateLimitPerSecond, OptionalInt rateLimitBurst) {
+    public record SettingsChange(OptionalInt platformFeeBasisPoints, OptionalInt rateLimitPerSecond, OptionalInt rateLimitBurst,
+            Optional<List<String>> enabledProviders, Optional<String> defaultProvider, Optional<Optional<String>> fallbackProvider) {
+        public SettingsChange {
+            Objects.requireNonNull(enabledProviders, "enabledProviders");
+            Objects.requireNonNull(defaultProvider, "defaultProvider");
+            Objects.requireNonNull(fallbackProvider, "fallbackProvider");
+        }
+
+        /** A change of the numeric settings only. */
+        public SettingsChange(OptionalInt platformFeeBasisPoints, OptionalInt rateLimitPerSecond, OptionalInt rateLimitBurst) {
+            this(platformFeeBasisPoints, rateLimitPerSecond, rateLimitBurst, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
         boolean isEmpty() {
-            return platformFeeBasisPoints.isEmpty() && rateLimitPerSecond.isEmpty() && rateLimitBurst.isEmpty();
+            return platformFeeBasisPoints.isEmpty() && rateLimitPerSecond.isEmpty() && rateLimitBurst.isEmpty() && enabledProviders.isEmpty()
+                    && defaultProvider.isEmpty() && fallbackProvider.isEmpty();
         }
     }
 
     public Partner updateSettings(String id, SettingsChange change) {
         String partnerId = Ids.require(id, IdPrefix.PARTNER, "id");
         if (change.isEmpty()) {
-            throw PayflowException.of(ErrorReason.MISSING_FIELD,
-                    "nothing to change (expected at least one of: platformFeeBasisPoints, rateLimitPerSecond, rateLimitBurst)");
+            throw PayflowException.of(ErrorReason.MISSING_FIELD, "nothing to change (expected at least one of: platformFeeBasisPoints, "
+                    + "rateLimitPerSecond, rateLimitBurst, enabledProviders, defaultProvider, fallbackProvider)");
         }
         return database.inTransaction(tx -> {
             Partner current = partners.findForUpdate(tx, partnerId).orElseThrow(() -> notFound(partnerId));
@@ -116,7 +135,10 @@ public final class PartnerAdministration {
             PartnerSettings next = new PartnerSettings(
                     change.platformFeeBasisPoints().orElse(was.platformFeeBasisPoints()),
                     replaceLimit(was.rateLimitPerSecond(), change.rateLimitPerSecond()),
-                    replaceLimit(was.rateLimitBurst(), change.rateLimitBurst()));
+                    replaceLimit(was.rateLimitBurst(), change.rateLimitBurst()),
+                    change.enabledProviders().orElse(was.enabledProviders()),
+                    change.defaultProvider().orElse(was.defaultProvider()),
+                    change.fallbackProvider().orElse(was.fallbackProvider()));
             partners.updateSettings(tx, partnerId, next, services.now());
             return partners.find(tx, partnerId).orElseThrow();
         });

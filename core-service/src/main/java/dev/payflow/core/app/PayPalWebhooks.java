@@ -100,7 +100,7 @@ public final class PayPalWebhooks {
         this.modes = List.copyOf(configured);
         // payflow_webhook_signature_failures_total{provider="paypal"}: the alert on forged or unverifiable deliveries reads it.
         this.signatureFailures = Counter.builder("payflow.webhook.signature.failures")
-                .description("Gateway webhook deliveries refused with INVALID_SIGNATURE, by provider")
+                .description("Gateway webhooks refused because their signature did not verify, by provider")
                 .tag("provider", PayPalPayments.NAME).register(meters);
     }
 

@@ -20,6 +20,7 @@ import dev.payflow.core.domain.Metadata;
 import dev.payflow.core.domain.Money;
 import dev.payflow.core.domain.Page;
 import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.PartnerSettings;
 import dev.payflow.core.domain.Payment;
 import dev.payflow.core.domain.PaymentStatus;
 import dev.payflow.core.domain.PayflowException;
@@ -72,6 +73,8 @@ public final class Payments {
     static final int RETURN_URL_LENGTH_MAX = 2_048;
     /** The operation recorded on the partner's key, for CreatePayment and CreditWallet with a payment method alike: the same request. */
     static final String CREATE_OPERATION = "CreatePayment";
+    /** The partner's name of the mode's default provider (Stripe, or the simulated one in sandbox without a Stripe key). */
+    private static final String STRIPE = "stripe";
 
     private final Database database;
     private final Services services;
@@ -197,6 +200,16 @@ public final class Payments {
                     Optional.of(credit.walletId()), true, credit.metadata(), Optional.empty());
         }
 
+        /**
+         * Whether a payment method is a Stripe token ({@code pm_}, {@code tok_}, {@code src_},
+         * {@code card_}, {@code ba_}): Stripe's alone, never charged through another provider.
+         */
+        static boolean isStripeToken(String paymentMethod) {
+            return STRIPE_TOKEN.matcher(paymentMethod).matches();
+        }
+
+        private static final java.util.regex.Pattern STRIPE_TOKEN = java.util.regex.Pattern.compile("(pm|tok|src|card|ba)_[A-Za-z0-9_]+");
+
         private static String paymentMethod(String text) {
             // A card number is not a token: refused as card data before the token's format is checked.
             String method = CardData.refuseAsToken(Fields.required(text, "paymentMethod", PAYMENT_METHOD_LENGTH_MAX), "paymentMethod");
@@ -238,13 +251,14 @@ public final class Payments {
      * payment as it is now. {@code causeId} is the request id, kept in the status history.
      */
     public Payment create(PartnerScope scope, CreateTerms terms, IdempotencyKey key, String causeId) {
-        PaymentProvider provider = terms.provider().map(name -> namedProvider(scope, name)).orElseGet(() -> providerFor(scope));
+        Routing routing = route(scope, terms);
+        PaymentProvider provider = routing.provider();
         if (scope.livemode() && !provider.settles(terms.amount().currency().code())) {
             throw PayflowException.of(ErrorReason.UNSUPPORTED_CURRENCY, "currency %s: live payments are accepted only in currencies %s settles "
                     + "without conversion for this account", terms.amount().currency().code(), provider.name());
         }
         available(provider);
-        Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId));
+        Recorded recorded = database.inTransaction(tx -> record(tx, scope, terms, key, provider, causeId, routing.movedFrom()));
         if (recorded.refusal().isPresent()) {
             throw recorded.refusal().get();
         }
@@ -264,6 +278,16 @@ public final class Payments {
         return answered;
     }
 
+    /** The names of the providers payments are recorded with (the stuck-payments gauge asks about each). */
+    List<String> providerNames() {
+        return List.of(STRIPE, dev.payflow.core.gateway.PayPalPayments.NAME, dev.payflow.core.gateway.SimulatedGateway.NAME);
+    }
+
+    /** How long a payment of this provider may wait for its payer, if the provider is configured. */
+    Optional<java.time.Duration> approvalWindowOf(String provider) {
+        return providers.approvalWindowOf(provider);
+    }
+
     /** What a partner's app needs to make payment-method tokens: the provider of its mode and its publishable key. */
     public record ProviderConfig(String provider, String publishableKey) {
     }
@@ -271,6 +295,51 @@ public final class Payments {
     public ProviderConfig config(PartnerScope scope) {
         PaymentProvider provider = providerFor(scope);
         return new ProviderConfig(provider.name(), provider.publishableKey());
+    }
+
+    /**
+     * Where a payment goes: the provider it names, or the one that keeps its token, or the
+     * partner's default; and, while that one's circuit breaker is open, the partner's fallback if
+     * the payment may move there. {@code movedFrom} names the provider it left.
+     */
+    private record Routing(PaymentProvider provider, Optional<String> movedFrom) {
+    }
+
+    private Routing route(PartnerScope scope, CreateTerms terms) {
+        PartnerSettings settings = partners.find(database.reader(), scope.partnerId()).orElseThrow().settings();
+        // A Stripe token is charged by Stripe only, whatever the partner's default.
+        Optional<String> owner = terms.provider().or(() -> CreateTerms.isStripeToken(terms.paymentMethod())
+                ? Optional.of(STRIPE) : Optional.empty());
+        String chosen = owner.orElse(settings.defaultProvider());
+        PaymentProvider provider = enabledProvider(scope, settings, chosen, terms.provider().isPresent());
+        if (provider.acceptsCalls() || settings.fallbackProvider().isEmpty()) {
+            return new Routing(provider, Optional.empty());
+        }
+        // Only a payment bound to nothing may move: no provider named (nor through its paymentMethodId), no token, no connected account.
+        // Every paymentMethod PayPal takes is PayPal's (its approval, or one of its vault tokens), so nothing moves away from PayPal.
+        if (owner.isPresent() || terms.connectedAccountId().isPresent() || chosen.equals(dev.payflow.core.gateway.PayPalPayments.NAME)) {
+            return new Routing(provider, Optional.empty());
+        }
+        String fallbackName = settings.fallbackProvider().get();
+        Optional<PaymentProvider> fallback = fallbackName.equals(STRIPE) ? providers.forLivemode(scope.livemode())
+                : providers.named(scope.livemode(), fallbackName);
+        if (fallback.isEmpty() || !fallback.get().acceptsCalls() || fallback.get() == provider) {
+            return new Routing(provider, Optional.empty());
+        }
+        return new Routing(fallback.get(), Optional.of(provider.name()));
+    }
+
+    /** The provider of this name (a partner's name: {@code stripe} or {@code paypal}) if the partner enables it and the mode has it. */
+    private PaymentProvider enabledProvider(PartnerScope scope, PartnerSettings settings, String name, boolean named) {
+        if (!settings.enables(name)) {
+            throw PayflowException.of(ErrorReason.PROVIDER_NOT_ENABLED, "provider: %s is not enabled for this partner (enabled: %s)", name,
+                    String.join(", ", settings.enabledProviders()));
+        }
+        if (named || !name.equals(STRIPE)) {
+            return namedProvider(scope, name);
+        }
+        // Not named, "stripe" is the mode's default provider, as before partners chose: Stripe, or the simulated one in sandbox.
+        return providerFor(scope);
     }
 
     private PaymentProvider providerFor(PartnerScope scope) {
@@ -299,7 +368,7 @@ public final class Payments {
     }
 
     private Recorded record(DSLContext tx, PartnerScope scope, CreateTerms terms, IdempotencyKey key, PaymentProvider provider,
-            String causeId) {
+            String causeId, Optional<String> movedFrom) {
         Instant now = services.now();
         String fingerprint = fingerprint(CREATE_OPERATION, terms.fingerprint());
         IdempotencyRepository.Claim claim = idempotency.claim(tx, scope, key.value(), CREATE_OPERATION, fingerprint, now);
@@ -332,6 +401,13 @@ public final class Payments {
                 terms.description(), key.value(), terms.metadata().json(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 now, now, List.of(first));
         payments.insert(tx, payment, first);
+        if (movedFrom.isPresent()) {
+            // The history says where the payment would have gone: the line after the first names the provider it left.
+            Payment.StatusChange moved = new Payment.StatusChange(PaymentStatus.PENDING, now, Payment.Cause.FALLBACK, movedFrom.get());
+            payments.update(tx, payment, Optional.of(moved));
+            payment = payments.find(tx, scope, payment.id()).orElseThrow();
+            LOG.info("payment {} went to {} instead of {}, whose circuit breaker is open", payment.id(), provider.name(), movedFrom.get());
+        }
         if (terms.connectedAccountId().isPresent()) {
             int basisPoints = partners.find(tx, scope.partnerId()).orElseThrow().settings().platformFeeBasisPoints();
             routes.attach(tx, scope, new PaymentRoute(payment.id(), terms.connectedAccountId().get(), PlatformFee.of(terms.amount(), basisPoints)));

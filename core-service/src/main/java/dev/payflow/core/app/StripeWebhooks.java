@@ -88,6 +88,7 @@ public final class StripeWebhooks {
         } catch (StripeSignatures.Refused refused) {
             // Logged without the body: an unverified body is not ours to keep.
             LOG.warn("Stripe webhook refused: {} ({} bytes)", refused.getMessage(), body.length);
+            signatureFailures.count("stripe");
             throw PayflowException.of(ErrorReason.INVALID_SIGNATURE, "invalid Stripe-Signature: %s", refused.getMessage());
         }
         String json = utf8(body);
@@ -281,6 +282,14 @@ public final class StripeWebhooks {
     }
 
     /** Payout events (payout.*, transfer.reversed) go to the payouts from now on; set once, at start-up, before any event arrives. */
+    private volatile WebhookSignatureFailures signatureFailures = WebhookSignatureFailures.NONE;
+
+    /** Counts the webhooks refused for their signature ({@code payflow_webhook_signature_failures_total{provider="stripe"}}). */
+    public StripeWebhooks countingSignatureFailures(WebhookSignatureFailures failures) {
+        this.signatureFailures = java.util.Objects.requireNonNull(failures, "failures");
+        return this;
+    }
+
     public StripeWebhooks withPayouts(StripePayoutEvents payouts) {
         this.payoutEvents = Objects.requireNonNull(payouts, "payouts");
         return this;

@@ -99,7 +99,9 @@ public enum ErrorReason {
     FINDING_NOT_FOUND(Category.NOT_FOUND),
     FINDING_ALREADY_RESOLVED(Category.FAILED_PRECONDITION),
     RESOLUTION_NOT_APPLICABLE(Category.FAILED_PRECONDITION),
-    RECONCILIATION_NOT_CONFIGURED(Category.FAILED_PRECONDITION);
+    RECONCILIATION_NOT_CONFIGURED(Category.FAILED_PRECONDITION),
+
+    PROVIDER_NOT_ENABLED(Category.FAILED_PRECONDITION);
 
     /** The kind of failure; the API layer maps each to one gRPC code. */
     public enum Category {

@@ -43,7 +43,9 @@ public record Payment(String id, PartnerScope scope, PaymentStatus status, Money
         API,
         GATEWAY,
         WEBHOOK,
-        RECOVERY;
+        RECOVERY,
+        /** The payment went to the partner's fallback provider, the chosen one's circuit being open; the cause id names the one it left. */
+        FALLBACK;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

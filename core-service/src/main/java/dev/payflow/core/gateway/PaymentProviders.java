@@ -49,6 +49,19 @@ public final class PaymentProviders {
         return all.stream().filter(provider -> provider.name().equals(name)).findFirst();
     }
 
+    /** These providers with every call timed and counted in {@code meters} ({@link MeteredPaymentProvider}). */
+    public PaymentProviders metered(io.micrometer.core.instrument.MeterRegistry meters) {
+        return new PaymentProviders(new MeteredPaymentProvider(sandbox, false, meters),
+                production.map(provider -> new MeteredPaymentProvider(provider, true, meters)),
+                otherSandbox.stream().<PaymentProvider>map(provider -> new MeteredPaymentProvider(provider, false, meters)).toList(),
+                otherProduction.stream().<PaymentProvider>map(provider -> new MeteredPaymentProvider(provider, true, meters)).toList());
+    }
+
+    /** How long a payment of this provider may wait for its payer ({@link PaymentProvider#approvalWindow()}), if it is configured in a mode. */
+    public Optional<java.time.Duration> approvalWindowOf(String name) {
+        return named(false, name).or(() -> named(true, name)).map(PaymentProvider::approvalWindow);
+    }
+
     public static PaymentProviders simulatedSandboxOnly() {
         return new PaymentProviders(new SimulatedPayments(), Optional.empty());
     }

@@ -38,6 +38,9 @@ public final class PartnerRepository {
                 .set(PARTNERS.PLATFORM_FEE_BASIS_POINTS, partner.settings().platformFeeBasisPoints())
                 .set(PARTNERS.RATE_LIMIT_PER_SECOND, nullable(partner.settings().rateLimitPerSecond()))
                 .set(PARTNERS.RATE_LIMIT_BURST, nullable(partner.settings().rateLimitBurst()))
+                .set(PARTNERS.ENABLED_PROVIDERS, String.join(",", partner.settings().enabledProviders()))
+                .set(PARTNERS.DEFAULT_PROVIDER, partner.settings().defaultProvider())
+                .set(PARTNERS.FALLBACK_PROVIDER, partner.settings().fallbackProvider().orElse(null))
                 .onConflict(PARTNERS.EMAIL).doNothing()
                 .execute();
         return inserted == 1;
@@ -80,6 +83,9 @@ public final class PartnerRepository {
                 .set(PARTNERS.PLATFORM_FEE_BASIS_POINTS, settings.platformFeeBasisPoints())
                 .set(PARTNERS.RATE_LIMIT_PER_SECOND, nullable(settings.rateLimitPerSecond()))
                 .set(PARTNERS.RATE_LIMIT_BURST, nullable(settings.rateLimitBurst()))
+                .set(PARTNERS.ENABLED_PROVIDERS, String.join(",", settings.enabledProviders()))
+                .set(PARTNERS.DEFAULT_PROVIDER, settings.defaultProvider())
+                .set(PARTNERS.FALLBACK_PROVIDER, settings.fallbackProvider().orElse(null))
                 .set(PARTNERS.UPDATED_AT, Timestamps.toColumn(now))
                 .where(PARTNERS.ID.eq(id))
                 .execute();
@@ -131,7 +137,8 @@ public final class PartnerRepository {
                 r.getWebhookUrl(), PartnerStatus.fromWireName(r.getStatus()), r.getMetadata().data(), history,
                 Timestamps.fromColumn(r.getCreatedAt()), Timestamps.fromColumn(r.getUpdatedAt()),
                 new PartnerSettings(r.getPlatformFeeBasisPoints(), optionalInt(r.getRateLimitPerSecond()),
-                        optionalInt(r.getRateLimitBurst())));
+                        optionalInt(r.getRateLimitBurst()), List.of(r.getEnabledProviders().split(",")), r.getDefaultProvider(),
+                        Optional.ofNullable(r.getFallbackProvider())));
     }
 
     private static Integer nullable(OptionalInt value) {

@@ -12,11 +12,13 @@ import dev.payflow.core.domain.PaymentStatus;
 import dev.payflow.core.persistence.jooq.tables.records.PaymentsRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
 /**
  * Payments, their status history, and the gateway records of the objects they touched. A
@@ -114,7 +116,7 @@ public final class PaymentRepository {
         List<String> ids = tx.select(PAYMENTS.ID).from(PAYMENTS)
                 .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName())
                         // A PayPal order waiting for its payer is asked about too: approved, it is captured; past its expiry, cancelled.
-                        .or(PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName()).and(PAYMENTS.PROVIDER.eq("paypal"))))
+                        .or(PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName()).and(PAYMENTS.PROVIDER.in(WAITING_ASKED_ABOUT))))
                 .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(dueBefore)))
                 .and(PAYMENTS.RECOVERY_CHECKED_AT.isNull().or(PAYMENTS.RECOVERY_CHECKED_AT.le(Timestamps.toColumn(dueBefore))))
                 .orderBy(PAYMENTS.UPDATED_AT, PAYMENTS.ID)
@@ -127,6 +129,45 @@ public final class PaymentRepository {
         tx.update(PAYMENTS).set(PAYMENTS.RECOVERY_CHECKED_AT, Timestamps.toColumn(now)).where(PAYMENTS.ID.in(ids)).execute();
         return tx.selectFrom(PAYMENTS).where(PAYMENTS.ID.in(ids)).orderBy(PAYMENTS.ID).fetch(r -> toPayment(tx, r));
     }
+
+    /**
+     * Payments stuck, by provider and status: {@code pending} or {@code processing} unchanged since
+     * {@code unsettledBefore} (recovery has had its chance), and {@code requires_action} unchanged
+     * since the provider's approval window ({@code waitingBefore}, by provider) ended. Two grouped
+     * counts on partial indexes, across partners and modes: cheap enough for every recovery pass.
+     */
+    public Map<StuckKey, Long> countStuck(DSLContext tx, Instant unsettledBefore, Map<String, Instant> waitingBefore) {
+        Map<StuckKey, Long> counts = new java.util.HashMap<>();
+        tx.select(PAYMENTS.PROVIDER, PAYMENTS.STATUS, DSL.count())
+                .from(PAYMENTS)
+                .where(PAYMENTS.STATUS.in(PaymentStatus.PENDING.wireName(), PaymentStatus.PROCESSING.wireName()))
+                .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(unsettledBefore)))
+                .groupBy(PAYMENTS.PROVIDER, PAYMENTS.STATUS)
+                .forEach(r -> counts.put(new StuckKey(r.value1(), r.value2()), r.value3().longValue()));
+        for (Map.Entry<String, Instant> provider : waitingBefore.entrySet()) {
+            if (!WAITING_ASKED_ABOUT.contains(provider.getKey())) {
+                continue;
+            }
+            long waiting = tx.fetchCount(PAYMENTS, PAYMENTS.STATUS.eq(PaymentStatus.REQUIRES_ACTION.wireName())
+                    .and(PAYMENTS.PROVIDER.eq(provider.getKey()))
+                    .and(PAYMENTS.UPDATED_AT.le(Timestamps.toColumn(provider.getValue()))));
+            if (waiting > 0) {
+                counts.put(new StuckKey(provider.getKey(), PaymentStatus.REQUIRES_ACTION.wireName()), waiting);
+            }
+        }
+        return counts;
+    }
+
+    /** A provider's name and a payment status, as stored. */
+    public record StuckKey(String provider, String status) {
+    }
+
+    /**
+     * The providers whose payments waiting in {@code requires_action} recovery asks about (and
+     * cancels past their approval window): PayPal's orders. A Stripe payment waiting for 3-D
+     * Secure stays as Stripe keeps it, so it is never counted stuck either.
+     */
+    public static final List<String> WAITING_ASKED_ABOUT = List.of("paypal");
 
     /** The payment a partner's idempotency key created, if any. */
     public Optional<Payment> findByIdempotencyKey(DSLContext tx, PartnerScope scope, String key) {

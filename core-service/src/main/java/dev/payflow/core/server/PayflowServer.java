@@ -225,14 +225,16 @@ public final class PayflowServer implements AutoCloseable {
         // One circuit breaker per Stripe mode, on the service's clock, with its state in the metrics.
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(StripePayments.breakerConfig(services.clock()));
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
+        providerCircuitGauges(breakers, meters);
         PaymentProviders paymentProviders = paymentProviders(config.stripe(), breakers)
-                .with(payPal(config.paypal(), false, breakers), payPal(config.paypal(), true, breakers));
+                .with(payPal(config.paypal(), false, breakers), payPal(config.paypal(), true, breakers))
+                .metered(meters);
         Payments payments = new Payments(database, services, ledgerEngine, paymentProviders, new PaymentRepository(),
                 walletRepository, partnerRepository, ledgerRepository, new IdempotencyRepository(),
                 new PaymentEvents(partnerEvents, new PaymentEventJson()),
                 new dev.payflow.core.webhook.ConnectEvents(partnerEvents, new dev.payflow.core.api.ConnectEventJson())).countingStatusChangesIn(meters);
         paymentRecovery = new PaymentRecovery(database, services, new PaymentRepository(), payments,
-                java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
+                java.time.Duration.ofMillis(config.stripe().recoveryAfterMs())).countingStuckIn(meters);
         java.util.function.Supplier<String> publicBaseUrl = () -> config.connect().publicBaseUrlOr(httpPort());
         dev.payflow.core.app.ConnectAccounts connectAccounts = new dev.payflow.core.app.ConnectAccounts(database, services,
                 connectProviders(config.stripe(), config.connect(), breakers, publicBaseUrl, services), new dev.payflow.core.persistence.ConnectedAccountRepository(),
@@ -246,6 +248,7 @@ public final class PayflowServer implements AutoCloseable {
         stripeWebhooks.withPayouts(new dev.payflow.core.app.StripePayoutEvents(payouts));
         paypalWebhooks = new dev.payflow.core.app.PayPalWebhooks(database, services, new GatewayEventRepository(), new PaymentRepository(), payments,
                 paymentProviders, config.paypal().webhookIdTest(), config.paypal().webhookIdLive(), meters);
+        stripeWebhooks.countingSignatureFailures(dev.payflow.core.app.WebhookSignatureFailures.in(meters));
         PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
@@ -806,6 +809,30 @@ public final class PayflowServer implements AutoCloseable {
     }
 
     /** Each gateway circuit breaker's state, lowercase (`closed`, `open`, `half_open`), for the operators' dashboard. */
+    /**
+     * {@code payflow_provider_circuit_open{provider, mode}}: 1 while a provider's breaker is open
+     * (calls refused at once), else 0, for every breaker named {@code <provider>-<test|live>},
+     * those made later included. Resilience4j's own {@code resilience4j_circuitbreaker_state} says
+     * the same per state; this one is by provider, which the alerts and dashboards group on.
+     */
+    static void providerCircuitGauges(CircuitBreakerRegistry breakers, io.micrometer.core.instrument.MeterRegistry meters) {
+        java.util.function.Consumer<io.github.resilience4j.circuitbreaker.CircuitBreaker> gauge = breaker -> {
+            String name = breaker.getName();
+            int dash = name.lastIndexOf('-');
+            if (dash <= 0) {
+                return;
+            }
+            io.micrometer.core.instrument.Gauge.builder("payflow.provider.circuit.open", breaker, b -> b.getState()
+                            == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN
+                            || b.getState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.FORCED_OPEN ? 1 : 0)
+                    .description("1 while the provider's circuit breaker is open (its calls refused at once), else 0")
+                    .tag("provider", name.substring(0, dash)).tag("mode", name.substring(dash + 1))
+                    .register(meters);
+        };
+        breakers.getAllCircuitBreakers().forEach(gauge);
+        breakers.getEventPublisher().onEntryAdded(added -> gauge.accept(added.getAddedEntry()));
+    }
+
     static java.util.Map<String, String> circuitStates(CircuitBreakerRegistry breakers) {
         java.util.Map<String, String> states = new java.util.TreeMap<>();
         breakers.getAllCircuitBreakers().forEach(breaker ->

@@ -114,8 +114,8 @@ class MonitoringTest {
         Files.writeString(dir.resolve("payflow.rules.yml"), rules);
         Files.copy(MONITORING.resolve("alerts.test.yml"), dir.resolve("alerts.test.yml"));
 
-        // 12 rules, and the two of payflow.providers (PayflowProviderFailureRate, PayflowPayPalDown).
-        assertThat(promtool(dir, "check", "rules", "payflow.rules.yml")).contains("SUCCESS: 14 rules found");
+        // 10 rules, and the five of payflow.providers (failure rates of payments and of calls, a provider down, stuck payments, bad webhook signatures).
+        assertThat(promtool(dir, "check", "rules", "payflow.rules.yml")).contains("SUCCESS: 15 rules found");
         assertThat(promtool(dir, "test", "rules", "alerts.test.yml")).contains("SUCCESS");
     }
 
