@@ -106,7 +106,7 @@ public final class PayPalWebhooks {
 
     private Optional<Mode> mode(boolean livemode, Optional<String> webhookId) {
         return webhookId.flatMap(id -> providers.named(livemode, PayPalPayments.NAME)
-                .filter(PayPalPayments.class::isInstance).map(provider -> new Mode(livemode, id, (PayPalPayments) provider)));
+                .flatMap(provider -> provider.as(PayPalPayments.class)).map(paypal -> new Mode(livemode, id, paypal)));
     }
 
     /** Receives one delivery: verified by PayPal, stored once, applied once. Returns the stored event's id. */

@@ -71,6 +71,11 @@ public final class MeteredPaymentProvider implements PaymentProvider {
     }
 
     @Override
+    public <T extends PaymentProvider> Optional<T> as(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : provider.as(type);
+    }
+
+    @Override
     public String name() {
         return provider.name();
     }

@@ -40,6 +40,14 @@ public interface PaymentProvider extends PaymentGateway {
     RefundOutcome refund(String providerPaymentId, long amountMinor, String reason, Map<String, String> metadata, String idempotencyKey);
 
     /**
+     * This provider as {@code type}, through any wrapper around it (the metering one), for what
+     * only that provider offers (PayPal's webhook verification); empty if it is another provider.
+     */
+    default <T extends PaymentProvider> Optional<T> as(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
+
+    /**
      * The gateway's fee on a captured payment, from the balance transaction of its charge. A
      * gateway that charges none answers {@link FeeOutcome.None}. Not counted by a circuit
      * breaker (a fee can wait), but not asked while the gateway is failing.

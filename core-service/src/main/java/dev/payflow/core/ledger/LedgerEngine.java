@@ -787,29 +787,13 @@ public final class LedgerEngine {
 
     private Booking write(DSLContext tx, PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now,
             Map<SystemAccountKey, String> created) {
-        Batch batch = new Batch();
-        Staging staging = stage(batch, tx, scope, movement, locked, context, now, created);
-        batch.execute(tx);
-
-        Plan plan = staging.plan();
-        Optional<LedgerTransaction> written = plan.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
-        written.ifPresent(t -> requireEntriesFollowWallets(t, staging.changes()));
-        Optional<Hold> writtenHold = plan.hold().map(meant -> requireHoldAsMeant(holds.find(tx, scope, meant.id()).orElseThrow(), meant));
-        return new Booking(written, writtenHold);
-    }
-
-    /** A movement's writes, added to a batch but not yet sent: what it plans, and each locked wallet's change. */
-    private record Staging(Plan plan, Map<String, WalletChange> changes) {
-    }
-
-    private Staging stage(Batch batch, DSLContext tx, PartnerScope scope, Movement movement, Locked locked, RuleContext context, Instant now,
-            Map<SystemAccountKey, String> created) {
         Plan plan = plan(scope, movement, locked, context, now);
         Map<String, WalletChange> changes = new TreeMap<>();
         locked.wallets().values().forEach(w -> changes.put(w.id(), new WalletChange(w)));
         plan.heldDeltaMinor().forEach((walletId, delta) -> changes.get(walletId).heldMinor += delta);
 
         // In this order, for the foreign keys: a hold before what names it, a transaction before its entries and its hold's resolution.
+        Batch batch = new Batch();
         plan.placedHold().ifPresent(hold -> holds.insert(batch, tx, hold));
         if (plan.transaction().isPresent()) {
             Posted posted = post(tx, scope, movement, plan, changes, now, created);
@@ -824,7 +808,12 @@ public final class LedgerEngine {
         }
         plan.resolvedHold().ifPresent(hold -> holds.resolve(batch, tx, hold));
         idempotency.recordOutcome(batch, tx, scope, movement.key().value(), plan.transactionId(), plan.hold().map(Hold::id));
-        return new Staging(plan, changes);
+        batch.execute(tx);
+
+        Optional<LedgerTransaction> written = plan.transactionId().map(id -> ledger.findTransaction(tx, scope, id).orElseThrow());
+        written.ifPresent(t -> requireEntriesFollowWallets(t, changes));
+        Optional<Hold> writtenHold = plan.hold().map(meant -> requireHoldAsMeant(holds.find(tx, scope, meant.id()).orElseThrow(), meant));
+        return new Booking(written, writtenHold);
     }
 
     /** A transaction as a movement books it, with its entries, before it is written. */
