@@ -22,11 +22,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One partner at 5 times its limit does not slow another down: the quiet partner's median
- * latency with the storm, over its median without, stays under a tolerant bound (the machine is
- * shared, so the figure moves; the report prints it). The storm is paced by a scheduler at 100
- * calls a second against its limit of 20 (the default here); the quiet partner has a limit of its
- * own far above what it uses. On the real clock.
+ * One partner at 5 times its limit does not take another's service: the storm is paced by a
+ * scheduler at 100 calls a second against its limit of 20 (the default here), and is mostly
+ * refused, while every call of the quiet partner (a limit of its own far above what it uses) is
+ * answered. The quiet partner's median latency with and without the storm is printed, not
+ * asserted: on a shared 2-core machine it moved from 1.05 to 2.92 between runs of the same code, so
+ * a bound on it fails at random (latency is the bench's to measure). That a refused call costs
+ * nothing downstream (no key look-up) is shown exactly by {@link #aKeyWhosePartnerIsOutOfBudgetIsRefusedWithoutItsKeyBeingLookedUp}.
+ * On the real clock.
  */
 class RateLimitStormTest {
     private static final int LIMIT_PER_SECOND = 20;
@@ -38,11 +41,11 @@ class RateLimitStormTest {
      * machine's speed (a fast machine made 100 samples in 0.3 s, inside the storm's burst).
      */
     private static final long MEASURE_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** Tolerant: the machine is shared; the limiter refusing before authentication gave 1.05 to 1.87 here, without it 2.63. */
-    private static final double RATIO_MAX = 2.5;
     private static TestServer payflow;
     private static TestServer.PartnerKeys storming;
     private static TestServer.PartnerKeys quiet;
+    /** The quiet partner's calls answered (a refused one throws before it is counted). */
+    private static final AtomicInteger quietCalls = new AtomicInteger();
 
     @BeforeAll
     static void start() {
@@ -88,6 +91,7 @@ class RateLimitStormTest {
                     }
                 }, callers), 0, 1_000_000 / STORM_PER_SECOND, TimeUnit.MICROSECONDS);
         long with;
+        int quietCallsBefore = quietCalls.get();
         try {
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(MEASURE_NANOS) / 2);
             with = quietMedianMicros(SAMPLES);
@@ -102,7 +106,34 @@ class RateLimitStormTest {
         System.out.printf("storm: quiet partner's median %d us without, %d us with a %d/s storm against %d/s (ratio %.2f); "
                 + "storm calls allowed %d, limited %d%n", without, with, STORM_PER_SECOND, LIMIT_PER_SECOND, ratio, allowed.get(), limited.get());
         assertThat(limited.get()).as("the storm was mostly refused").isGreaterThan(allowed.get());
-        assertThat(ratio).as("with / without").isLessThan(RATIO_MAX);
+        assertThat(quietCalls.get() - quietCallsBefore).as("the quiet partner's calls during the storm, each answered").isGreaterThanOrEqualTo(SAMPLES);
+    }
+
+    @Test
+    void aKeyWhosePartnerIsOutOfBudgetIsRefusedWithoutItsKeyBeingLookedUp() {
+        TestClock clock = TestClock.frozenAt(java.time.Instant.parse("2026-12-02T12:00:00Z"));
+        try (TestServer server = TestServer.startWithTraffic(TestServer.TRAFFIC.withRateLimit(LIMIT_PER_SECOND, LIMIT_PER_SECOND), clock)) {
+            TestServer.PartnerKeys partner = server.onboard(Partner.Status.active);
+            for (int i = 0; i < LIMIT_PER_SECOND; i++) {
+                server.wallets(partner.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance());
+            }
+            assertThat(codeOf(server, partner)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            // Suspended now: a call whose key were looked up would hear PARTNER_SUSPENDED (PERMISSION_DENIED).
+            server.changeStatus(partner.partnerId(), Partner.Status.suspended);
+
+            assertThat(codeOf(server, partner)).as("refused before authentication").isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            clock.advance(java.time.Duration.ofSeconds(2));
+            assertThat(codeOf(server, partner)).as("with budget again, the key is looked up").isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+    }
+
+    private static Status.Code codeOf(TestServer server, TestServer.PartnerKeys partner) {
+        try {
+            server.wallets(partner.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance());
+            return Status.Code.OK;
+        } catch (StatusRuntimeException refused) {
+            return refused.getStatus().getCode();
+        }
     }
 
     private static long quietMedianMicros(int samples) {
@@ -111,6 +142,7 @@ class RateLimitStormTest {
         while (micros.size() < samples || System.nanoTime() < until) {
             long started = System.nanoTime();
             payflow.wallets(quiet.sandboxKey()).listWallets(ListWalletsRequest.getDefaultInstance());
+            quietCalls.incrementAndGet();
             micros.add((System.nanoTime() - started) / 1_000);
         }
         Collections.sort(micros);
