@@ -16,8 +16,6 @@ import dev.payflow.core.persistence.Database;
 import dev.payflow.core.persistence.GatewayEventRepository;
 import dev.payflow.core.persistence.PaymentRepository;
 import dev.payflow.core.persistence.RefundRepository;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -80,14 +78,15 @@ public final class PayPalWebhooks {
     private final Payments payments;
     private final PaymentProviders providers;
     private final List<Mode> modes;
-    private final Counter signatureFailures;
+    private final WebhookSignatureFailures signatureFailures;
 
     /**
      * @param webhookIdTest the sandbox app's webhook id ({@code PAYFLOW_PAYPAL_WEBHOOK_ID_TEST}); a mode without
      *                      a webhook id or without PayPal takes no deliveries
+     * @param signatureFailures where refused deliveries are counted, under provider {@code paypal}
      */
     public PayPalWebhooks(Database database, Services services, GatewayEventRepository events, PaymentRepository paymentRows, Payments payments,
-            PaymentProviders providers, Optional<String> webhookIdTest, Optional<String> webhookIdLive, MeterRegistry meters) {
+            PaymentProviders providers, Optional<String> webhookIdTest, Optional<String> webhookIdLive, WebhookSignatureFailures signatureFailures) {
         this.database = Objects.requireNonNull(database, "database");
         this.services = Objects.requireNonNull(services, "services");
         this.events = Objects.requireNonNull(events, "events");
@@ -98,10 +97,7 @@ public final class PayPalWebhooks {
         mode(false, webhookIdTest).ifPresent(configured::add);
         mode(true, webhookIdLive).ifPresent(configured::add);
         this.modes = List.copyOf(configured);
-        // payflow_webhook_signature_failures_total{provider="paypal"}: the alert on forged or unverifiable deliveries reads it.
-        this.signatureFailures = Counter.builder("payflow.webhook.signature.failures")
-                .description("Gateway webhooks refused because their signature did not verify, by provider")
-                .tag("provider", PayPalPayments.NAME).register(meters);
+        this.signatureFailures = Objects.requireNonNull(signatureFailures, "signatureFailures");
     }
 
     private Optional<Mode> mode(boolean livemode, Optional<String> webhookId) {
@@ -168,7 +164,7 @@ public final class PayPalWebhooks {
 
     /** Counted and logged without the body (an unverified body is not ours to keep); INVALID_SIGNATURE for PayPal, which retries. */
     private PayflowException refused(String why, int bodyBytes) {
-        signatureFailures.increment();
+        signatureFailures.count(PayPalPayments.NAME);
         LOG.warn("PayPal webhook refused: {} ({} bytes)", why, bodyBytes);
         return PayflowException.of(ErrorReason.INVALID_SIGNATURE, "PayPal webhook not verified: %s", why);
     }

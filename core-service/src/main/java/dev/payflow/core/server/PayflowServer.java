@@ -246,9 +246,10 @@ public final class PayflowServer implements AutoCloseable {
                 new dev.payflow.core.webhook.PayoutEvents(partnerEvents, new dev.payflow.core.api.PayoutEventJson()),
                 java.time.Duration.ofMillis(config.stripe().recoveryAfterMs()));
         stripeWebhooks.withPayouts(new dev.payflow.core.app.StripePayoutEvents(payouts));
+        dev.payflow.core.app.WebhookSignatureFailures signatureFailures = dev.payflow.core.app.WebhookSignatureFailures.in(meters);
         paypalWebhooks = new dev.payflow.core.app.PayPalWebhooks(database, services, new GatewayEventRepository(), new PaymentRepository(), payments,
-                paymentProviders, config.paypal().webhookIdTest(), config.paypal().webhookIdLive(), meters);
-        stripeWebhooks.countingSignatureFailures(dev.payflow.core.app.WebhookSignatureFailures.in(meters));
+                paymentProviders, config.paypal().webhookIdTest(), config.paypal().webhookIdLive(), signatureFailures);
+        stripeWebhooks.countingSignatureFailures(signatureFailures);
         PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction());
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
