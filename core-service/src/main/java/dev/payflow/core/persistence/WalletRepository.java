@@ -84,12 +84,10 @@ public final class WalletRepository {
                 where = where.or(inScope(scoped.getKey()).and(WALLETS.ID.in(scoped.getValue())));
             }
         }
+        // Each row matched its own scope's condition, so it is a wallet of that scope the caller asked for.
         Map<PartnerScope, Map<String, Wallet>> locked = new HashMap<>();
         for (Wallet wallet : tx.selectFrom(WALLETS).where(where).orderBy(WALLETS.ID).forUpdate().fetch(WalletRepository::toWallet)) {
-            Collection<String> asked = idsByScope.get(wallet.scope());
-            if (asked != null && asked.contains(wallet.id())) {
-                locked.computeIfAbsent(wallet.scope(), s -> new HashMap<>()).put(wallet.id(), wallet);
-            }
+            locked.computeIfAbsent(wallet.scope(), s -> new HashMap<>()).put(wallet.id(), wallet);
         }
         return locked;
     }
