@@ -1,17 +1,13 @@
 package dev.payflow.client;
 
 import com.google.api.HttpBody;
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.payflow.proto.v1.ExportTransactionsResponseLine;
 import io.grpc.MethodDescriptor;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * The items of a JSON-lines export (an RPC answering {@code google.api.HttpBody} of {@code
@@ -29,65 +25,32 @@ final class ExportLines {
 
   static <Q extends Message, T extends Message> Iterable<T> of(
       Calls calls, MethodDescriptor<Q, HttpBody> method, Q first, T itemPrototype) {
-    Descriptor request = first.getDescriptorForType();
-    FieldDescriptor pageToken = request.findFieldByName("page_token");
-    if (pageToken == null || pageToken.getJavaType() != FieldDescriptor.JavaType.STRING) {
-      throw new IllegalArgumentException(request.getFullName() + " has no string page_token (not a paged export)");
+    String name = method.getFullMethodName();
+    return Pages.following(name, first, request -> {
+      List<String> lines = calls.unary(method, request).getData().toStringUtf8().lines()
+          .filter(line -> !line.isBlank()).toList();
+      if (lines.isEmpty()) {
+        throw new IllegalStateException(name + ": an empty page (expected: a last line with nextPageToken)");
+      }
+      List<T> items = new ArrayList<>();
+      for (String line : lines.subList(0, lines.size() - 1)) {
+        @SuppressWarnings("unchecked")
+        T item = (T) parse(name, line, itemPrototype.newBuilderForType()).build();
+        items.add(item);
+      }
+      ExportTransactionsResponseLine end =
+          (ExportTransactionsResponseLine) parse(name, lines.get(lines.size() - 1), ExportTransactionsResponseLine.newBuilder()).build();
+      return new Pages.Page<>(items, end.getNextPageToken());
+    });
+  }
+
+  private static Message.Builder parse(String method, String line, Message.Builder builder) {
+    try {
+      JSON.merge(line, builder);
+      return builder;
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(method + ": a line that is not a "
+          + builder.getDescriptorForType().getFullName() + ": " + e.getMessage(), e);
     }
-    return () -> new Iterator<T>() {
-      private final List<T> buffer = new ArrayList<>();
-      private int position;
-      private String nextToken = (String) first.getField(pageToken);
-      private boolean last;
-      private int pages;
-
-      @Override
-      public boolean hasNext() {
-        while (position == buffer.size() && !last) {
-          fetch();
-        }
-        return position < buffer.size();
-      }
-
-      @Override
-      public T next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return buffer.get(position++);
-      }
-
-      @SuppressWarnings("unchecked")
-      private void fetch() {
-        if (++pages > Pages.PAGES_MAX) {
-          throw new IllegalStateException(method.getFullMethodName() + ": more than " + Pages.PAGES_MAX + " pages");
-        }
-        Q pageRequest = (Q) first.toBuilder().setField(pageToken, nextToken).build();
-        List<String> lines = calls.unary(method, pageRequest).getData().toStringUtf8().lines()
-            .filter(line -> !line.isBlank()).toList();
-        if (lines.isEmpty()) {
-          throw new IllegalStateException(method.getFullMethodName() + ": an empty page (expected: a last line with nextPageToken)");
-        }
-        buffer.clear();
-        position = 0;
-        for (String line : lines.subList(0, lines.size() - 1)) {
-          buffer.add((T) parse(line, itemPrototype.newBuilderForType()).build());
-        }
-        ExportTransactionsResponseLine end =
-            (ExportTransactionsResponseLine) parse(lines.get(lines.size() - 1), ExportTransactionsResponseLine.newBuilder()).build();
-        nextToken = end.getNextPageToken();
-        last = nextToken.isEmpty();
-      }
-
-      private Message.Builder parse(String line, Message.Builder builder) {
-        try {
-          JSON.merge(line, builder);
-          return builder;
-        } catch (InvalidProtocolBufferException e) {
-          throw new IllegalStateException(method.getFullMethodName() + ": a line that is not a "
-              + builder.getDescriptorForType().getFullName() + ": " + e.getMessage(), e);
-        }
-      }
-    };
   }
 }

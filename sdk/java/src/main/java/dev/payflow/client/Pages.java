@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * The items of a paginated list, fetched page by page as they are iterated. Works for every list
@@ -26,8 +27,24 @@ final class Pages {
 
   static <Q extends Message, R extends Message, T> Iterable<T> of(
       Calls calls, MethodDescriptor<Q, R> method, Q first) {
-    Descriptor request = first.getDescriptorForType();
-    FieldDescriptor pageToken = required(request, "page_token");
+    return following(method.getFullMethodName(), first, request -> {
+      R response = calls.unary(method, request);
+      Descriptor type = response.getDescriptorForType();
+      @SuppressWarnings("unchecked")
+      List<T> items = (List<T>) response.getField(items(type));
+      return new Page<>(items, (String) response.getField(required(type, "next_page_token")));
+    });
+  }
+
+  /** One page as fetched: its items and the token of the next, empty on the last page. */
+  record Page<T>(List<T> items, String nextPageToken) {}
+
+  /**
+   * The items of the pages {@code fetch} answers, from the request {@code first} on: each next
+   * request is {@code first} with the previous page's token as its {@code page_token}.
+   */
+  static <Q extends Message, T> Iterable<T> following(String methodName, Q first, Function<Q, Page<T>> fetch) {
+    FieldDescriptor pageToken = required(first.getDescriptorForType(), "page_token");
     return () -> new Iterator<T>() {
       private final List<T> buffer = new ArrayList<>();
       private int position;
@@ -54,15 +71,13 @@ final class Pages {
       @SuppressWarnings("unchecked")
       private void fetch() {
         if (++pages > PAGES_MAX) {
-          throw new IllegalStateException(method.getFullMethodName() + ": more than " + PAGES_MAX + " pages");
+          throw new IllegalStateException(methodName + ": more than " + PAGES_MAX + " pages");
         }
-        Q request = (Q) first.toBuilder().setField(pageToken, nextToken).build();
-        R response = calls.unary(method, request);
-        Descriptor type = response.getDescriptorForType();
+        Page<T> page = fetch.apply((Q) first.toBuilder().setField(pageToken, nextToken).build());
         buffer.clear();
         position = 0;
-        buffer.addAll((List<T>) response.getField(items(type)));
-        nextToken = (String) response.getField(required(type, "next_page_token"));
+        buffer.addAll(page.items());
+        nextToken = page.nextPageToken();
         last = nextToken.isEmpty();
       }
     };
