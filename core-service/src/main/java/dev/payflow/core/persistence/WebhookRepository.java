@@ -64,23 +64,7 @@ public final class WebhookRepository {
 
     /** Newest first; one more than {@code limit} rows so the caller can tell whether a next page exists. */
     public List<PartnerEvent> listEvents(DSLContext tx, PartnerScope scope, EventFilter filter, Optional<String> afterId, int limit) {
-        Condition where = eventInScope(scope);
-        if (filter.type().isPresent()) {
-            where = where.and(PARTNER_EVENTS.TYPE.eq(filter.type().get()));
-        }
-        if (filter.deliveryStatus().isPresent()) {
-            where = where.and(PARTNER_EVENTS.DELIVERY_STATUS.eq(filter.deliveryStatus().get().wireName()));
-        }
-        if (filter.createdAtOrAfter().isPresent()) {
-            where = where.and(PARTNER_EVENTS.CREATED_AT.ge(Timestamps.toColumn(filter.createdAtOrAfter().get())));
-        }
-        if (filter.createdBefore().isPresent()) {
-            where = where.and(PARTNER_EVENTS.CREATED_AT.lt(Timestamps.toColumn(filter.createdBefore().get())));
-        }
-        if (afterId.isPresent()) {
-            where = where.and(PARTNER_EVENTS.ID.lt(afterId.get()));
-        }
-        return tx.selectFrom(PARTNER_EVENTS).where(where).orderBy(PARTNER_EVENTS.ID.desc()).limit(limit + 1).fetch(WebhookRepository::toEvent);
+        return listEventsWhere(tx, eventInScope(scope), filter, afterId, limit);
     }
 
     /** An event of any partner and mode: for operators only, never behind a partner key. */
@@ -98,6 +82,10 @@ public final class WebhookRepository {
         if (livemode.isPresent()) {
             where = where.and(PARTNER_EVENTS.LIVEMODE.eq(livemode.get()));
         }
+        return listEventsWhere(tx, where, filter, afterId, limit);
+    }
+
+    private static List<PartnerEvent> listEventsWhere(DSLContext tx, Condition where, EventFilter filter, Optional<String> afterId, int limit) {
         if (filter.type().isPresent()) {
             where = where.and(PARTNER_EVENTS.TYPE.eq(filter.type().get()));
         }
