@@ -58,6 +58,11 @@ public final class WebhookEvents {
         List<PartnerEvent> rows = database.inTransaction(tx -> repository.listEvents(tx, scope,
                 new WebhookRepository.EventFilter(filter.type(), filter.deliveryStatus(), filter.createdAtOrAfter(), filter.createdBefore()),
                 page.afterId(), page.size()));
+        return pageOf(rows, page);
+    }
+
+    /** The page of {@code rows} (one more than a page if a next one exists) and the token after it. */
+    private static Page<PartnerEvent> pageOf(List<PartnerEvent> rows, PageRequest page) {
         if (rows.size() <= page.size()) {
             return new Page<>(rows, "");
         }
@@ -86,11 +91,7 @@ public final class WebhookEvents {
         List<PartnerEvent> rows = database.inTransaction(tx -> repository.listEventsAcrossPartners(tx, partnerId, livemode,
                 new WebhookRepository.EventFilter(filter.type(), filter.deliveryStatus(), filter.createdAtOrAfter(), filter.createdBefore()),
                 page.afterId(), page.size()));
-        if (rows.size() <= page.size()) {
-            return new Page<>(rows, "");
-        }
-        List<PartnerEvent> items = rows.subList(0, page.size());
-        return new Page<>(items, page.tokenAfter(items.get(items.size() - 1).id()));
+        return pageOf(rows, page);
     }
 
     /** Any partner's event with its attempts, for operators (the admin API; never reachable with a partner key). */
