@@ -21,7 +21,8 @@ import org.jooq.DSLContext;
  * The writes of many completed transactions (money moved between accounts, no hold) in one
  * statement and one round trip, whatever their number: the transactions, their entries, the
  * wallets' new balances and the idempotency keys' outcomes. The statement's text never changes
- * (each column travels as one array), so PostgreSQL prepares it once per connection and the
+ * (each column travels as one array), so the JDBC driver keeps it as a server-side prepared
+ * statement on each connection (from its fifth use, pgjdbc's {@code prepareThreshold}) and the
  * service renders nothing per row.
  *
  * <p>Each wallet is updated once, to its last state, guarded by the state it had before the first
