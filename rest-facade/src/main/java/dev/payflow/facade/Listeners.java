@@ -1,5 +1,6 @@
 package dev.payflow.facade;
 
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.ServerBuilder;
 import java.time.Duration;
 import java.util.Objects;
@@ -93,9 +94,14 @@ public final class Listeners {
         .http2MaxHeaderListSize(RestApi.HEADER_BYTES_MAX);
   }
 
-  /** The management listener: metrics, health, readiness. */
+  /**
+   * The management listener: metrics, health, readiness. On an event loop of its own (the API
+   * listeners share Armeria's common worker group), so that a saturated API, whose event loops
+   * are all busy, cannot hold up a probe or a scrape; stopped with the listener.
+   */
   public static ServerBuilder management(ServerBuilder server) {
     return common(server)
+        .workerGroup(EventLoopGroups.newEventLoopGroup(1, "payflow-management", true), true)
         .idleTimeout(IDLE_TIMEOUT)
         .requestTimeout(Duration.ofSeconds(10))
         .maxNumConnections(MANAGEMENT_CONNECTIONS_MAX)

@@ -2,12 +2,16 @@ package dev.payflow.core.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.common.CommonPools;
 import dev.payflow.core.testing.TestServer;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +63,48 @@ class ListenersTest {
             assertThat(huge.body()).contains("MALFORMED_REQUEST").contains("request headers: too large (expected: at most 8192 bytes)");
             assertThat(huge.headers().firstValue("x-request-id")).isPresent();
         }
+    }
+
+    /**
+     * Every event loop the API listeners share busy (as a saturated API keeps them): the management
+     * port still answers, on an event loop of its own.
+     */
+    @Test
+    void theManagementPortAnswersWhileEveryEventLoopOfTheApiListenersIsBusy() throws Exception {
+        try (TestServer payflow = TestServer.start()) {
+            int management = payflow.server().managementPort();
+            assertThat(get(management, "/health", null).statusCode()).isEqualTo(200);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch busy = new CountDownLatch(count(CommonPools.workerGroup()));
+            try {
+                for (EventExecutor loop : CommonPools.workerGroup()) {
+                    loop.execute(() -> {
+                        busy.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+                assertThat(busy.await(10, TimeUnit.SECONDS)).as("every shared event loop is held").isTrue();
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + management + "/health"))
+                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).isEqualTo(200);
+                assertThat(health.body()).contains("UP");
+            } finally {
+                release.countDown();
+            }
+            assertThat(get(payflow.server().httpPort(), "/api/v1/wallets", null).statusCode()).as("the API listeners answer again").isEqualTo(401);
+        }
+    }
+
+    private static int count(Iterable<?> items) {
+        int n = 0;
+        for (Object ignored : items) {
+            n++;
+        }
+        return n;
     }
 
     private HttpResponse<String> get(int port, String path, String bearer) throws Exception {
