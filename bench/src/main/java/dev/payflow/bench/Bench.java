@@ -56,19 +56,21 @@ public final class Bench {
                         header.startedAt(), header.cores(), header.loadAverageBefore(), header.wallets(), header.warmupMs(), header.measureMs(),
                         header.groupCommit());
                 System.out.println("database: " + database.url());
+                CpuMeter jdbcOnly = new CpuMeter(null, database);
+                CpuMeter withService = new CpuMeter(service.pid(), database);
                 Baseline baseline = new Baseline(database, settings);
                 baseline.prepare();
                 Map<Integer, Double> baselineRates = new LinkedHashMap<>();
                 System.out.println();
                 System.out.println(Row.HEADING);
                 for (int clientCount : settings.clients()) {
-                    Row row = Driver.measure("baseline-sql-function", "jdbc", clientCount, settings, baseline::transferOnce, null, Double.NaN);
+                    Row row = Driver.measure("baseline-sql-function", "jdbc", clientCount, settings, baseline::transferOnce, jdbcOnly, Double.NaN);
                     baselineRates.put(clientCount, row.opsPerSecond());
                     rows.add(row);
                     System.out.println(row.line());
                 }
                 for (int clientCount : settings.clients()) {
-                    Row row = Driver.measure("ceiling-single-row-insert", "jdbc", clientCount, settings, baseline::insertOnce, null, Double.NaN);
+                    Row row = Driver.measure("ceiling-single-row-insert", "jdbc", clientCount, settings, baseline::insertOnce, jdbcOnly, Double.NaN);
                     rows.add(row);
                     System.out.println(row.line());
                 }
@@ -79,8 +81,9 @@ public final class Bench {
                         for (int clientCount : settings.clients()) {
                             Row row;
                             try (HealthProbe probe = new HealthProbe(service.managementPort)) {
-                                row = Driver.measure(workload, transport, clientCount, settings, clients.operation(workload, transport), service,
-                                        baselineRates.getOrDefault(clientCount, Double.NaN), settings.transfersPerCall(workload));
+                                row = Driver.measure(workload, transport, clientCount, settings, clients.operation(workload, transport),
+                                        withService, baselineRates.getOrDefault(clientCount, Double.NaN), settings.transfersPerCall(workload),
+                                        service::residentMib);
                                 health.add(probe.result(workload, transport, clientCount));
                             }
                             rows.add(row);

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 /** Runs one row: a warm-up, then a fixed time with N client threads, each calling and waiting in a loop (a closed loop). */
 final class Driver {
@@ -23,34 +24,39 @@ final class Driver {
         void run(int client) throws Exception;
     }
 
-    static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, Service service,
+    static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, CpuMeter cpu,
             double baselineRate) throws InterruptedException {
-        return measure(workload, transport, clients, settings, operation, service, baselineRate, 1);
+        return measure(workload, transport, clients, settings, operation, cpu, baselineRate, 1, () -> Double.NaN);
     }
 
     /**
      * @param unitsPerCall what one call does, counted in the row's operations: the transfers of a
      *     batch call, so that a batch row's rate is transfers per second; its latencies stay per call
+     * @param serviceResidentMib the service's resident memory, read once the row has run
      */
-    static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, Service service,
-            double baselineRate, int unitsPerCall) throws InterruptedException {
+    static Row measure(String workload, String transport, int clients, Settings settings, Operation operation, CpuMeter cpu,
+            double baselineRate, int unitsPerCall, DoubleSupplier serviceResidentMib) throws InterruptedException {
         drive(operation, clients, settings.warmupMs(), null, null);
-        double cpuBefore = service == null ? Double.NaN : service.cpuSeconds();
+        CpuMeter.Sample cpuBefore = cpu.sample();
         List<long[]> latencies = new ArrayList<>();
         Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
         long[] counts = new long[clients];
         long started = System.nanoTime();
         drive(operation, clients, settings.measureMs(), latencies, errors, counts);
         double seconds = (System.nanoTime() - started) / 1e9;
-        double cpu = service == null ? Double.NaN : service.cpuSeconds() - cpuBefore;
+        CpuMeter.Used used = cpu.since(cpuBefore);
         long operations = Arrays.stream(counts).sum() * unitsPerCall;
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).filter(v -> v > 0).sorted().toArray();
         double rate = operations / seconds;
         Map<String, Long> errorCounts = new TreeMap<>();
         errors.forEach((reason, count) -> errorCounts.put(reason, count.get()));
         return new Row(workload, transport, clients, operations, rate, percentile(all, 50), percentile(all, 90), percentile(all, 99),
-                all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6, errorCounts, operations == 0 ? Double.NaN : cpu * 1000 / operations,
-                service == null ? Double.NaN : service.residentMib(), rate / baselineRate);
+                all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6, errorCounts, per1000(used.service(), operations), serviceResidentMib.getAsDouble(),
+                rate / baselineRate, per1000(used.compiler(), operations), per1000(used.database(), operations), per1000(used.harness(), operations));
+    }
+
+    private static double per1000(double seconds, long operations) {
+        return operations == 0 ? Double.NaN : seconds * 1000 / operations;
     }
 
     private static void drive(Operation operation, int clients, long durationMs, List<long[]> latencies, Map<String, AtomicLong> errors)

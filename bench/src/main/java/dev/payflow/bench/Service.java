@@ -23,8 +23,6 @@ import java.util.regex.Pattern;
  */
 final class Service implements AutoCloseable {
     private static final String SERVICE_HEAP = "-Xmx1g";
-    /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-    private static final double CLOCK_TICKS_PER_SECOND = 100;
     private static final Pattern EMBEDDED_PORT = Pattern.compile("using the embedded PostgreSQL on port (\\d+)");
 
     final int grpcPort;
@@ -110,16 +108,9 @@ final class Service implements AutoCloseable {
         return Integer.parseInt(matcher.group(1));
     }
 
-    /** User plus system CPU seconds the service process has used so far. */
-    double cpuSeconds() {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // Fields 14 and 15 of stat(5), counted from the state field (3) after the command name.
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS_PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+    /** The service process's pid, for {@link CpuMeter}. */
+    long pid() {
+        return process.pid();
     }
 
     /** Resident memory of the service process, in MiB. */
