@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
@@ -114,6 +115,16 @@ public final class WebhookRepository {
      */
     public List<PartnerEvent> claimDue(DSLContext tx, Instant now, int limit, int perEndpointMax, Map<PartnerScope, Integer> inFlight,
             Duration lease) {
+        List<PartnerEvent> claimed = withinEndpointLimits(lockDue(tx, now, limit * 4, perEndpointMax, inFlight), limit, perEndpointMax, inFlight);
+        return lease(tx, claimed, now.plus(lease));
+    }
+
+    /**
+     * Due events, oldest attempt first, at most {@code limit}, locked until the transaction ends;
+     * rows another worker holds are passed over, and so are the events of endpoints already at
+     * {@code perEndpointMax} attempts in {@code inFlight}.
+     */
+    public List<PartnerEvent> lockDue(DSLContext tx, Instant now, int limit, int perEndpointMax, Map<PartnerScope, Integer> inFlight) {
         Condition due = PARTNER_EVENTS.DELIVERY_STATUS.eq(PartnerEvent.DeliveryStatus.PENDING.wireName())
                 .and(PARTNER_EVENTS.NEXT_ATTEMPT_AT.le(Timestamps.toColumn(now)));
         for (Map.Entry<PartnerScope, Integer> busy : inFlight.entrySet()) {
@@ -121,26 +132,39 @@ public final class WebhookRepository {
                 due = due.and(PARTNER_EVENTS.PARTNER_ID.ne(busy.getKey().partnerId()).or(PARTNER_EVENTS.LIVEMODE.ne(busy.getKey().livemode())));
             }
         }
-        // Lock candidates first (SKIP LOCKED cannot sit beside a window function), then keep a few per endpoint.
-        List<PartnerEvent> locked = tx.selectFrom(PARTNER_EVENTS).where(due)
+        // Lock candidates first (SKIP LOCKED cannot sit beside a window function); callers then keep a few per endpoint.
+        return tx.selectFrom(PARTNER_EVENTS).where(due)
                 .orderBy(PARTNER_EVENTS.NEXT_ATTEMPT_AT, PARTNER_EVENTS.ID)
-                .limit(limit * 4)
+                .limit(limit)
                 .forUpdate().skipLocked()
                 .fetch(WebhookRepository::toEvent);
+    }
+
+    /** The first of {@code events}, in their order, that fit: {@code limit} in all, {@code perEndpointMax} per endpoint counting {@code inFlight}. */
+    public static List<PartnerEvent> withinEndpointLimits(List<PartnerEvent> events, int limit, int perEndpointMax,
+            Map<PartnerScope, Integer> inFlight) {
         Map<PartnerScope, Integer> taken = new HashMap<>(inFlight);
-        List<PartnerEvent> claimed = new ArrayList<>();
-        for (PartnerEvent event : locked) {
-            if (claimed.size() == limit) {
+        List<PartnerEvent> kept = new ArrayList<>();
+        for (PartnerEvent event : events) {
+            if (kept.size() == limit) {
                 break;
             }
             if (taken.merge(event.scope(), 1, Integer::sum) <= perEndpointMax) {
-                claimed.add(event);
+                kept.add(event);
             }
         }
+        return kept;
+    }
+
+    /**
+     * Moves each locked event's next attempt to {@code leasedUntil} (before the caller commits):
+     * another worker will not take it again until the lease runs out, which it only does if this
+     * worker died mid-attempt (then the attempt is made again: at least once). Returns them leased.
+     */
+    public List<PartnerEvent> lease(DSLContext tx, List<PartnerEvent> claimed, Instant leasedUntil) {
         if (claimed.isEmpty()) {
             return List.of();
         }
-        Instant leasedUntil = now.plus(lease);
         int updated = tx.update(PARTNER_EVENTS)
                 .set(PARTNER_EVENTS.NEXT_ATTEMPT_AT, Timestamps.toColumn(leasedUntil))
                 .where(PARTNER_EVENTS.ID.in(claimed.stream().map(PartnerEvent::id).toList()))
@@ -150,6 +174,21 @@ public final class WebhookRepository {
         }
         return claimed.stream().map(e -> new PartnerEvent(e.id(), e.scope(), e.type(), e.body(), e.createdAt(), e.deliveryStatus(),
                 e.attemptCount(), Optional.of(leasedUntil), e.deliveredAt())).toList();
+    }
+
+    /** Settles locked events as skipped (no endpoint wanted them), in one statement: no next attempt, no delivery time. */
+    public void skipAll(DSLContext tx, Collection<String> eventIds) {
+        if (eventIds.isEmpty()) {
+            return;
+        }
+        int updated = tx.update(PARTNER_EVENTS)
+                .set(PARTNER_EVENTS.DELIVERY_STATUS, PartnerEvent.DeliveryStatus.SKIPPED.wireName())
+                .set(PARTNER_EVENTS.NEXT_ATTEMPT_AT, (java.time.OffsetDateTime) null)
+                .where(PARTNER_EVENTS.ID.eq(DSL.any(eventIds.toArray(String[]::new))))
+                .execute();
+        if (updated != eventIds.size()) {
+            throw new IllegalStateException("skipped " + updated + " of " + eventIds.size() + " events");
+        }
     }
 
     /**

@@ -272,7 +272,50 @@ class WebhookDeliveryTest {
         assertThat(metrics).contains("payflow_webhooks_oldest_pending_age_seconds");
     }
 
+    /**
+     * Events no endpoint wants (no endpoint at all, here) are settled as skipped in bulk: one
+     * delivery run skips the whole backlog, however many. They used to take a delivery slot each
+     * (at most the per-endpoint concurrency per run, a run a second), so a partner without an
+     * endpoint booking more than a few movements a second grew the backlog without end.
+     */
+    @Test
+    void oneRunSkipsEveryEventThatNoEndpointWantsHoweverMany() {
+        TestServer.PartnerKeys withoutEndpoint = payflow.onboard(Partner.Status.active);
+        Wallet wallet = payflow.newWallet(withoutEndpoint.sandboxKey(), "USD");
+        for (int i = 0; i < 60; i++) {
+            payflow.credit(withoutEndpoint.sandboxKey(), wallet.getId(), "1.00", "USD");
+        }
+        List<WebhookEvent> before = events(withoutEndpoint.sandboxKey());
+        assertThat(before).hasSizeGreaterThanOrEqualTo(120).allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.pending);
+
+        deliver();
+
+        assertThat(events(withoutEndpoint.sandboxKey())).hasSize(before.size())
+                .allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.skipped, "skipped");
+    }
+
+    /** Beside them, the events an endpoint wants still go out, and the ones it did not subscribe to are skipped. */
+    @Test
+    void theWantedEventsOfAPartnerAreDeliveredAndTheRestOfItsEventsSkippedInTheSameRun() {
+        Transaction credit = credit("3.00");
+        deliver();
+        assertThat(get(fundsAdded(credit).getId()).getDeliveryStatus()).isEqualTo(WebhookEvent.DeliveryStatus.delivered);
+        assertThat(events(partner.sandboxKey())).filteredOn(e -> !e.getType().equals("wallet.funds_added")).isNotEmpty()
+                .allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.skipped, "skipped");
+    }
+
     // --- Helpers ------------------------------------------------------------------------------
+
+    private static List<WebhookEvent> events(String key) {
+        List<WebhookEvent> all = new java.util.ArrayList<>();
+        String page = "";
+        do {
+            var answer = payflow.webhooks(key).listEvents(ListEventsRequest.newBuilder().setPageSize(100).setPageToken(page).build());
+            all.addAll(answer.getEventsList());
+            page = answer.getNextPageToken();
+        } while (!page.isEmpty());
+        return all;
+    }
 
     /** Only wallet.funds_added, so each credit sends one event. */
     private static WebhookEndpoint setEndpoint(String key, String url) {
