@@ -904,7 +904,8 @@ public final class LedgerEngine {
     private String systemAccountId(DSLContext tx, PartnerScope scope, CurrencyUnit currency, LedgerAccount.System account,
             Map<SystemAccountKey, String> created) {
         SystemAccountKey key = new SystemAccountKey(scope, currency, account.kind(), account.provider());
-        String known = systemAccountIds.get(key);
+        // Known to the process once committed, or to this transaction once it created or found it (the batch's later members).
+        String known = systemAccountIds.getOrDefault(key, created.get(key));
         if (known != null) {
             return known;
         }
