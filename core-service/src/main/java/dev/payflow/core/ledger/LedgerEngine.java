@@ -491,7 +491,7 @@ public final class LedgerEngine {
     }
 
     /**
-     * Writes what the batch has staged in one round trip, reads it back in two queries and checks
+     * Writes what the batch has staged in one round trip, reads it back in one query and checks
      * it, answers each staged member, and tells the observer of them all at once.
      */
     private void flush(DSLContext tx, Together together) {
