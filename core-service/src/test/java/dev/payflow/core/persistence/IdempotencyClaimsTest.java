@@ -112,6 +112,27 @@ class IdempotencyClaimsTest {
     }
 
     @Test
+    void claimsOfOneTwoAndAHundredAndFiftyKeysAreOneTextThatTheDriverKeepsPrepared() {
+        String prefix = unique("prepared");
+        List<String> prepared = database.inTransaction(tx -> {
+            for (int round = 0; round < 3; round++) {
+                for (int n : new int[] {1, 2, 150}) {
+                    List<ClaimRequest> requests = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        requests.add(request(i % 2 == 0 ? first : second, prefix + "-" + round + "-" + n + "-" + i, "f"));
+                    }
+                    assertThat(idempotency.claimAll(tx, requests, now())).hasSize(n).containsOnly(Claim.CLAIMED);
+                }
+            }
+            return tx.fetch("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO idempotency_keys%'")
+                    .getValues(0, String.class);
+        });
+
+        // Nine claims of three sizes on one connection: one text, prepared on the server from its fifth use.
+        assertThat(prepared).hasSize(1);
+    }
+
+    @Test
     void aKeyHeldPastTheLockTimeoutAnswersBusyForEveryKeyAndLeavesNoneClaimed() throws SQLException {
         String a = unique("busy-a");
         String b = unique("busy-b");

@@ -98,6 +98,21 @@ class TransactionReadBackTest {
     }
 
     @Test
+    void readBacksOfOneAndTwoHundredIdsAreOneTextThatTheDriverKeepsPrepared() {
+        List<String> prepared = database.inTransaction(tx -> {
+            for (int round = 0; round < 3; round++) {
+                assertThat(ledger.findTransactionsOfAnyPartner(tx, ids.subList(0, 1))).hasSize(1);
+                assertThat(ledger.findTransactionsOfAnyPartner(tx, ids.subList(0, 200))).hasSize(200);
+            }
+            return tx.fetch("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%FROM transactions t%'")
+                    .getValues(0, String.class);
+        });
+
+        assertThat(prepared).hasSize(1);
+        assertThat(prepared.get(0)).contains("LEFT JOIN ledger_entries e").contains("ANY");
+    }
+
+    @Test
     void eachIdAloneReadsBackAsTheOldQueriesReadIt() {
         for (String id : ids) {
             Map<String, LedgerTransaction> read = ledger.findTransactionsOfAnyPartner(database.reader(), List.of(id));
