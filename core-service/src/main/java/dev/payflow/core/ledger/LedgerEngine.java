@@ -491,7 +491,7 @@ public final class LedgerEngine {
     }
 
     /**
-     * Writes what the batch has staged in one round trip, reads it back in two queries and checks
+     * Writes what the batch has staged in one round trip, reads it back in one query and checks
      * it, answers each staged member, and tells the observer of them all at once.
      */
     private void flush(DSLContext tx, Together together) {
@@ -904,7 +904,8 @@ public final class LedgerEngine {
     private String systemAccountId(DSLContext tx, PartnerScope scope, CurrencyUnit currency, LedgerAccount.System account,
             Map<SystemAccountKey, String> created) {
         SystemAccountKey key = new SystemAccountKey(scope, currency, account.kind(), account.provider());
-        String known = systemAccountIds.get(key);
+        // Known to the process once committed, or to this transaction once it created or found it (the batch's later members).
+        String known = systemAccountIds.getOrDefault(key, created.get(key));
         if (known != null) {
             return known;
         }

@@ -1,9 +1,12 @@
 package dev.payflow.core.persistence;
 
+import static dev.payflow.core.persistence.SqlArrays.booleans;
+import static dev.payflow.core.persistence.SqlArrays.longs;
+import static dev.payflow.core.persistence.SqlArrays.texts;
+
 import dev.payflow.core.domain.LedgerTransaction;
 import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.TransactionStatus;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.jooq.DSLContext;
 
 /**
@@ -176,17 +178,5 @@ public final class BulkPostings {
                 return new long[] {counts.getLong(1), counts.getLong(2), counts.getLong(3), counts.getLong(4)};
             }
         }
-    }
-
-    private static Array texts(Connection connection, Stream<String> values) throws SQLException {
-        return connection.createArrayOf("varchar", values.toArray(String[]::new));
-    }
-
-    private static Array longs(Connection connection, Stream<Long> values) throws SQLException {
-        return connection.createArrayOf("int8", values.toArray(Long[]::new));
-    }
-
-    private static Array booleans(Connection connection, Stream<Boolean> values) throws SQLException {
-        return connection.createArrayOf("bool", values.toArray(Boolean[]::new));
     }
 }

@@ -11,9 +11,15 @@ import dev.payflow.core.domain.TransactionStatus;
 import dev.payflow.core.domain.TransactionType;
 import dev.payflow.core.persistence.jooq.tables.records.LedgerEntriesRecord;
 import dev.payflow.core.persistence.jooq.tables.records.TransactionsRecord;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +28,7 @@ import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
 /** Transactions and ledger entries. Entries are only ever inserted; the database refuses updates and deletes. */
 public final class LedgerRepository {
@@ -72,9 +79,18 @@ public final class LedgerRepository {
         return batch.add(insert, entries.size());
     }
 
+    /** A transaction of the partner and mode, with its wallet entries, in one query (see {@link #TRANSACTIONS_WITH_WALLET_ENTRIES}). */
     public Optional<LedgerTransaction> findTransaction(DSLContext tx, PartnerScope scope, String id) {
-        Optional<TransactionsRecord> row = tx.selectFrom(TRANSACTIONS).where(inScope(scope)).and(TRANSACTIONS.ID.eq(id)).fetchOptional();
-        return row.map(r -> toTransaction(r, walletEntries(tx, List.of(r.getId())).getOrDefault(r.getId(), List.of())));
+        Objects.requireNonNull(scope, "scope");
+        Collection<LedgerTransaction> found = tx.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(TRANSACTION_IN_SCOPE_WITH_WALLET_ENTRIES)) {
+                statement.setString(1, id);
+                statement.setString(2, scope.partnerId());
+                statement.setBoolean(3, scope.livemode());
+                return readTransactions(statement);
+            }
+        });
+        return found.stream().findFirst();
     }
 
     /** Newest first; one more than {@code limit} rows so the caller can tell whether a next page exists. */
@@ -154,20 +170,90 @@ public final class LedgerRepository {
 
     /** A transaction of any partner and mode: for operators only, never behind a partner key. */
     public Optional<LedgerTransaction> findTransactionOfAnyPartner(DSLContext tx, String id) {
-        return tx.selectFrom(TRANSACTIONS).where(TRANSACTIONS.ID.eq(id)).fetchOptional()
-                .map(r -> toTransaction(r, walletEntries(tx, List.of(r.getId())).getOrDefault(r.getId(), List.of())));
+        return Optional.ofNullable(findTransactionsOfAnyPartner(tx, List.of(id)).get(id));
     }
 
-    /** Transactions by id, with their wallet entries, in two queries whatever their number; ids not found are absent. */
+    /**
+     * Transactions by id, with their wallet entries, in one query of one text whatever their
+     * number; ids not found are absent. Of any partner and mode: the caller checks each one's
+     * scope against what it wrote (group commit's read-back), or is an operator.
+     */
     public Map<String, LedgerTransaction> findTransactionsOfAnyPartner(DSLContext tx, Collection<String> ids) {
         if (ids.isEmpty()) {
             return Map.of();
         }
-        List<TransactionsRecord> rows = tx.selectFrom(TRANSACTIONS).where(TRANSACTIONS.ID.in(ids)).fetch();
-        Map<String, List<LedgerTransaction.WalletEntry>> entries = walletEntries(tx, rows.stream().map(TransactionsRecord::getId).toList());
-        Map<String, LedgerTransaction> found = new HashMap<>();
-        rows.forEach(r -> found.put(r.getId(), toTransaction(r, entries.getOrDefault(r.getId(), List.of()))));
-        return found;
+        Collection<LedgerTransaction> found = tx.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(TRANSACTIONS_WITH_WALLET_ENTRIES)) {
+                statement.setArray(1, SqlArrays.texts(connection, ids.stream()));
+                return readTransactions(statement);
+            }
+        });
+        Map<String, LedgerTransaction> byId = new HashMap<>();
+        found.forEach(t -> byId.put(t.id(), t));
+        return byId;
+    }
+
+    /**
+     * Each transaction's columns, then one of its wallet entries' (none if it has none: the left
+     * join), a row per wallet entry, the entries of a transaction in id order, each entry with
+     * its transaction's description. One query instead of one for the transactions and one for
+     * their entries; a transaction's columns come once per wallet entry (at most two), which costs
+     * less than a second statement and round trip.
+     */
+    private static final String SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES = """
+            SELECT t.id, t.partner_id, t.livemode, t.type, t.status, t.amount_minor, t.currency, t.description, t.from_wallet_id,
+                    t.to_wallet_id, t.idempotency_key, t.gateway, t.gateway_transaction_id, t.failure_reason, t.metadata, t.created_at,
+                    t.completed_at, t.hold_id,
+                    e.id, e.wallet_id, e.currency, e.amount_minor, e.balance_after_minor, e.wallet_sequence, e.created_at
+            FROM transactions t
+            LEFT JOIN ledger_entries e ON e.transaction_id = t.id AND e.wallet_id IS NOT NULL
+            """;
+    private static final String TRANSACTIONS_WITH_WALLET_ENTRIES = SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES + """
+            WHERE t.id = ANY(?::varchar[])
+            ORDER BY t.id, e.id
+            """;
+    private static final String TRANSACTION_IN_SCOPE_WITH_WALLET_ENTRIES = SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES + """
+            WHERE t.id = ? AND t.partner_id = ? AND t.livemode = ?
+            ORDER BY e.id
+            """;
+
+    /** The transactions of a {@link #SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES} query, in the order of their first row. */
+    private static Collection<LedgerTransaction> readTransactions(PreparedStatement statement) throws SQLException {
+        Map<String, LedgerTransaction> transactions = new LinkedHashMap<>();
+        Map<String, List<LedgerTransaction.WalletEntry>> entries = new HashMap<>();
+        try (ResultSet row = statement.executeQuery()) {
+            while (row.next()) {
+                String id = row.getString(1);
+                if (!transactions.containsKey(id)) {
+                    transactions.put(id, transactionOf(row));
+                    entries.put(id, new ArrayList<>());
+                }
+                String entryId = row.getString(19);
+                if (entryId != null) {
+                    entries.get(id).add(new LedgerTransaction.WalletEntry(entryId, id, row.getString(20), CurrencyUnit.of(row.getString(21)),
+                            row.getLong(22), row.getLong(23), row.getLong(24), row.getString(8), instant(row, 25)));
+                }
+            }
+        }
+        List<LedgerTransaction> withEntries = new ArrayList<>(transactions.size());
+        transactions.forEach((id, t) -> withEntries.add(new LedgerTransaction(t.id(), t.scope(), t.type(), t.status(), t.amount(),
+                t.description(), t.fromWalletId(), t.toWalletId(), t.idempotencyKey(), t.gateway(), t.gatewayTransactionId(),
+                t.failureReason(), t.metadataJson(), t.createdAt(), t.completedAt(), t.holdId(), entries.get(id))));
+        return withEntries;
+    }
+
+    /** A transaction's columns (1 to 18), without its entries yet. */
+    private static LedgerTransaction transactionOf(ResultSet row) throws SQLException {
+        return new LedgerTransaction(row.getString(1), new PartnerScope(row.getString(2), row.getBoolean(3)),
+                TransactionType.fromWireName(row.getString(4)), TransactionStatus.fromWireName(row.getString(5)),
+                new Money(row.getLong(6), CurrencyUnit.of(row.getString(7))), row.getString(8), Optional.ofNullable(row.getString(9)),
+                Optional.ofNullable(row.getString(10)), row.getString(11), row.getString(12), Optional.ofNullable(row.getString(13)),
+                Optional.ofNullable(row.getString(14)), row.getString(15), instant(row, 16), Optional.ofNullable(instant(row, 17)),
+                Optional.ofNullable(row.getString(18)), List.of());
+    }
+
+    private static Instant instant(ResultSet row, int column) throws SQLException {
+        return Timestamps.fromColumn(row.getObject(column, OffsetDateTime.class));
     }
 
     /** A partner's transactions of one mode, newest first, optionally of one wallet: for operators. */
@@ -197,7 +283,7 @@ public final class LedgerRepository {
         }
         return tx.select(LEDGER_ENTRIES.fields()).select(TRANSACTIONS.DESCRIPTION)
                 .from(LEDGER_ENTRIES).join(TRANSACTIONS).on(TRANSACTIONS.ID.eq(LEDGER_ENTRIES.TRANSACTION_ID))
-                .where(LEDGER_ENTRIES.TRANSACTION_ID.in(transactionIds)).and(LEDGER_ENTRIES.WALLET_ID.isNotNull())
+                .where(LEDGER_ENTRIES.TRANSACTION_ID.eq(DSL.any(transactionIds.toArray(String[]::new)))).and(LEDGER_ENTRIES.WALLET_ID.isNotNull())
                 .orderBy(LEDGER_ENTRIES.ID)
                 .fetch(r -> toWalletEntry(r.into(LEDGER_ENTRIES), r.get(TRANSACTIONS.DESCRIPTION)))
                 .stream()
