@@ -41,6 +41,7 @@ public final class ApiKeyChangeListener implements AutoCloseable {
     static final long HEARTBEAT_MS = 1_000;
     /** How long a read may wait on the network before the connection counts as broken. */
     public static final int SOCKET_TIMEOUT_SECONDS = 5;
+    /** The first retry comes quickly: most failures are one connection cut (a restart, a failover), not a database down. */
     static final long BACKOFF_MIN_MS = 100;
     /** A database that is down is tried every five seconds at most: a connection attempt is cheap, but not free for a recovering server. */
     static final long BACKOFF_MAX_MS = 5_000;
@@ -156,11 +157,6 @@ public final class ApiKeyChangeListener implements AutoCloseable {
             // "all", or a payload a newer version sends: forgetting everything is always safe.
             subscriber.everythingChanged();
         }
-    }
-
-    /** Whether the listener's thread still runs (it stops only on {@link #close()}). */
-    public boolean isRunning() {
-        return thread.isAlive();
     }
 
     @Override
