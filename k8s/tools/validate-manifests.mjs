@@ -465,10 +465,11 @@ function productionRules(core, env) {
   if (core.spec.replicas < 3) problems.push("production: core-service needs 3 replicas at least");
   const hpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef?.name === "core-service");
   if (hpa && hpa.spec.minReplicas < 3) problems.push("production: core-service's HPA minReplicas 3 at least");
-  const pool = Number(env("PAYFLOW_DATABASE_POOL_SIZE") ?? 16);
+  // Each replica holds its pool and, unless PAYFLOW_API_KEY_CACHE_ENABLED=false, one LISTEN connection of its own.
+  const pool = Number(env("PAYFLOW_DATABASE_POOL_SIZE") ?? 16) + (env("PAYFLOW_API_KEY_CACHE_ENABLED") === "false" ? 0 : 1);
   const maxConnections = Number(byKind("Cluster")[0]?.spec.postgresql?.parameters?.max_connections ?? 100);
   if (hpa && hpa.spec.maxReplicas * pool > maxConnections - 20) {
-    problems.push(`production: ${hpa.spec.maxReplicas} replicas x ${pool} connections exceed the Cluster's max_connections ${maxConnections} less 20 for the operator and backups`);
+    problems.push(`production: ${hpa.spec.maxReplicas} replicas x ${pool} connections (pool and key-change listener) exceed the Cluster's max_connections ${maxConnections} less 20 for the operator and backups`);
   }
 }
 

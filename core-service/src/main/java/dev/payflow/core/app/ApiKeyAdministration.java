@@ -24,12 +24,19 @@ public final class ApiKeyAdministration {
     private final Services services;
     private final PartnerRepository partners;
     private final ApiKeyRepository apiKeys;
+    private final ApiKeyCache cache;
 
     public ApiKeyAdministration(Database database, Services services, PartnerRepository partners, ApiKeyRepository apiKeys) {
+        this(database, services, partners, apiKeys, ApiKeyCache.disabled());
+    }
+
+    /** @param cache the authenticator's cache, from which a revoked or rolled key is dropped once the change commits */
+    public ApiKeyAdministration(Database database, Services services, PartnerRepository partners, ApiKeyRepository apiKeys, ApiKeyCache cache) {
         this.database = database;
         this.services = services;
         this.partners = partners;
         this.apiKeys = apiKeys;
+        this.cache = java.util.Objects.requireNonNull(cache, "cache");
     }
 
     /** A newly issued key and its secret, which exists only in this object and the response that carries it. */
@@ -84,12 +91,15 @@ public final class ApiKeyAdministration {
     /** Revokes a key; revoking a revoked key changes nothing and returns it as it is. */
     public ApiKey revoke(String keyIdText) {
         String keyId = Ids.require(keyIdText, IdPrefix.API_KEY, "keyId");
-        return database.inTransaction(tx -> {
+        ApiKey revoked = database.inTransaction(tx -> {
             apiKeys.findForUpdate(tx, keyId)
                     .orElseThrow(() -> PayflowException.of(ErrorReason.API_KEY_NOT_FOUND, "API key %s not found", keyId));
             apiKeys.revoke(tx, keyId, services.now());
             return apiKeys.findForUpdate(tx, keyId).orElseThrow();
         });
+        // Committed: this replica's next call with the key reads the revocation (other replicas hear of it from PostgreSQL).
+        cache.forgetKey(keyId);
+        return revoked;
     }
 
     /** A roll's outcome: the key issued in place of the old one (its secret shown once), and the old key with its expiry. */
@@ -110,7 +120,7 @@ public final class ApiKeyAdministration {
         if (hours < 0 || hours > ROLL_GRACE_HOURS_MAX) {
             throw PayflowException.of(ErrorReason.INVALID_FIELD, "expiresInHours must be 0..%d (got %d)", ROLL_GRACE_HOURS_MAX, hours);
         }
-        return database.inTransaction(tx -> {
+        RolledKey rolled = database.inTransaction(tx -> {
             ApiKey old = apiKeys.findForUpdate(tx, keyId)
                     .orElseThrow(() -> PayflowException.of(ErrorReason.API_KEY_NOT_FOUND, "API key %s not found", keyId));
             java.time.Instant now = services.now();
@@ -125,5 +135,8 @@ public final class ApiKeyAdministration {
             apiKeys.markRolled(tx, keyId, successor.id(), now.plus(java.time.Duration.ofHours(hours)));
             return new RolledKey(new IssuedKey(successor, secret.value()), apiKeys.findForUpdate(tx, keyId).orElseThrow());
         });
+        // Committed: the old key's expiry (at once, with 0 hours) holds on this replica's next call.
+        cache.forgetKey(keyId);
+        return rolled;
     }
 }

@@ -17,23 +17,41 @@ public final class Authenticator {
     private final ApiKeyRepository apiKeys;
     private final AdminTokens adminTokens;
     private final java.time.Clock clock;
+    private final ApiKeyCache cache;
+    private final java.util.function.Function<String, java.util.Optional<ApiKeyRepository.KeyWithPartnerStatus>> read;
 
     public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken) {
         this(database, apiKeys, adminToken, java.time.Clock.systemUTC());
     }
 
+    /** Without a cache: every call reads the database. */
     public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken, java.time.Clock clock) {
+        this(database, apiKeys, adminToken, clock, ApiKeyCache.disabled());
+    }
+
+    /**
+     * @param cache what was read of keys, kept as fresh as the database (see {@link ApiKeyCache});
+     *              the use cases that change keys and partners must drop from the same cache
+     */
+    public Authenticator(Database database, ApiKeyRepository apiKeys, String adminToken, java.time.Clock clock, ApiKeyCache cache) {
         this.database = database;
         this.apiKeys = apiKeys;
         this.adminTokens = AdminTokens.parse(Objects.requireNonNull(adminToken, "adminToken"));
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.read = keyHash -> this.apiKeys.findByHash(this.database.reader(), keyHash);
     }
 
-    /** The partner behind a presented API key. Every check reads the database, so revocation and suspension act at once. */
+    /**
+     * The partner behind a presented API key. Revocation, a roll's expiry and suspension act at
+     * once: the key's row comes from {@link ApiKeyCache}, which this replica's changes empty when
+     * they commit and other replicas' changes empty when PostgreSQL announces them (and which is
+     * bypassed while they cannot be heard); expiry is checked against the clock on every call.
+     */
     public PartnerPrincipal authenticatePartner(String presentedKey) {
         boolean livemode = ApiKeySecrets.livemodeOf(presentedKey)
                 .orElseThrow(Authenticator::invalidKey);
-        ApiKeyRepository.KeyWithPartnerStatus found = apiKeys.findByHash(database.reader(), ApiKeySecrets.hash(presentedKey))
+        ApiKeyRepository.KeyWithPartnerStatus found = cache.find(ApiKeySecrets.hash(presentedKey), read)
                 .orElseThrow(Authenticator::invalidKey);
         if (found.key().isRevoked()) {
             // The caller hears what a never-issued key hears, so a leaked key is not confirmed as real; the log knows.

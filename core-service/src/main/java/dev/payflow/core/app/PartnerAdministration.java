@@ -34,15 +34,23 @@ public final class PartnerAdministration {
     private final Services services;
     private final PartnerRepository partners;
     private final boolean allowLocalWebhooks;
+    private final ApiKeyCache keyCache;
 
     /**
      * @param allowLocalWebhooks whether plain-http webhook URLs to localhost are allowed (development only)
      */
     public PartnerAdministration(Database database, Services services, PartnerRepository partners, boolean allowLocalWebhooks) {
+        this(database, services, partners, allowLocalWebhooks, ApiKeyCache.disabled());
+    }
+
+    /** @param keyCache the authenticator's cache, from which a changed partner's keys are dropped once the change commits */
+    public PartnerAdministration(Database database, Services services, PartnerRepository partners, boolean allowLocalWebhooks,
+            ApiKeyCache keyCache) {
         this.database = database;
         this.services = services;
         this.partners = partners;
         this.allowLocalWebhooks = allowLocalWebhooks;
+        this.keyCache = Objects.requireNonNull(keyCache, "keyCache");
     }
 
     public record CreatePartner(String name, String companyName, String email, String contactPerson, String businessType,
@@ -87,12 +95,15 @@ public final class PartnerAdministration {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "status is required (expected: approved, active, suspended or rejected)");
         }
         String reason = Fields.requiredFreeText(reasonText, "reason", Limits.REASON_LENGTH_MAX);
-        return database.inTransaction(tx -> {
+        Partner changed = database.inTransaction(tx -> {
             Partner current = partners.findForUpdate(tx, partnerId).orElseThrow(() -> notFound(partnerId));
             current.status().requireTransitionTo(next);
             partners.changeStatus(tx, partnerId, current.status(), next, reason, services.now());
             return partners.find(tx, partnerId).orElseThrow();
         });
+        // Committed: a suspension stops the partner's keys on this replica's next call (other replicas hear of it from PostgreSQL).
+        keyCache.forgetPartner(partnerId);
+        return changed;
     }
 
     /**
@@ -129,7 +140,7 @@ public final class PartnerAdministration {
             throw PayflowException.of(ErrorReason.MISSING_FIELD, "nothing to change (expected at least one of: platformFeeBasisPoints, "
                     + "rateLimitPerSecond, rateLimitBurst, enabledProviders, defaultProvider, fallbackProvider)");
         }
-        return database.inTransaction(tx -> {
+        Partner updated = database.inTransaction(tx -> {
             Partner current = partners.findForUpdate(tx, partnerId).orElseThrow(() -> notFound(partnerId));
             PartnerSettings was = current.settings();
             PartnerSettings next = new PartnerSettings(
@@ -142,6 +153,9 @@ public final class PartnerAdministration {
             partners.updateSettings(tx, partnerId, next, services.now());
             return partners.find(tx, partnerId).orElseThrow();
         });
+        // The cache keeps none of these settings today; dropping the partner's keys keeps it right should it ever keep one.
+        keyCache.forgetPartner(partnerId);
+        return updated;
     }
 
     private static OptionalInt replaceLimit(OptionalInt was, OptionalInt change) {

@@ -37,7 +37,8 @@ public record PayflowConfig(
         ConsoleConfig console,
         RetentionConfig retention,
         ReconciliationConfig reconciliation,
-        PayPalConfig paypal) {
+        PayPalConfig paypal,
+        ApiKeyCacheConfig apiKeyCache) {
 
     public enum DeploymentEnvironment {
         DEVELOPMENT,
@@ -97,6 +98,17 @@ public record PayflowConfig(
                 RetentionConfig.DEFAULTS, ReconciliationConfig.DEFAULTS, PayPalConfig.NONE);
     }
 
+    /** The configuration before the API key cache had settings: the cache on, with its default maximum age. */
+    public PayflowConfig(DeploymentEnvironment environment, int grpcPort, int httpPort, int managementPort, Optional<String> databaseUrl,
+            Optional<String> databaseUser, Optional<String> databasePassword, Path dataDir, Optional<String> adminToken, int databasePoolSize,
+            Duration databaseLockTimeout, long holdExpiryIntervalMs, OptionalInt adminPort, boolean docServiceEnabled, StripeConfig stripe,
+            WebhookConfig webhooks, ConnectConfig connect, PayoutConfig payouts, TrafficConfig traffic, GroupCommitConfig groupCommit,
+            ConsoleConfig console, RetentionConfig retention, ReconciliationConfig reconciliation, PayPalConfig paypal) {
+        this(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks,
+                connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal, ApiKeyCacheConfig.DEFAULTS);
+    }
+
     public PayflowConfig {
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(stripe, "stripe");
@@ -112,6 +124,7 @@ public record PayflowConfig(
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(reconciliation, "reconciliation");
         Objects.requireNonNull(paypal, "paypal");
+        Objects.requireNonNull(apiKeyCache, "apiKeyCache");
         if (paypal.apiBase().isPresent() && environment != DeploymentEnvironment.DEVELOPMENT) {
             throw new ConfigException("PAYFLOW_PAYPAL_API_BASE is allowed only when PAYFLOW_ENVIRONMENT=development");
         }
@@ -193,67 +206,74 @@ public record PayflowConfig(
                 ConsoleConfig.fromEnvironment(env),
                 RetentionConfig.fromEnvironment(env),
                 ReconciliationConfig.fromEnvironment(env),
-                PayPalConfig.fromEnvironment(env, environment));
+                PayPalConfig.fromEnvironment(env, environment),
+                ApiKeyCacheConfig.fromEnvironment(env));
     }
 
     /** This configuration with other webhook settings (tests shorten the timeout or stop the worker). */
     public PayflowConfig withWebhooks(WebhookConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, other, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other Stripe settings (tests point it at a fake Stripe). */
     public PayflowConfig withStripe(StripeConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, other, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other Connect settings (tests set the public base URL or OAuth's). */
     public PayflowConfig withConnect(ConnectConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, other, payouts, traffic, groupCommit, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other payout settings (tests shorten the simulated bank's delay). */
     public PayflowConfig withPayouts(PayoutConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, other, traffic, groupCommit, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other traffic settings (tests lower the limits or turn the call log off). */
     public PayflowConfig withTraffic(TrafficConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, other, groupCommit, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other group commit settings (the benchmark and tests compare on and off). */
     public PayflowConfig withGroupCommit(GroupCommitConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, other, console, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other console settings (tests fix the session secret and the first admin). */
     public PayflowConfig withConsole(ConsoleConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, other, retention, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other retention settings (tests run the job when their clock says so). */
     public PayflowConfig withRetention(RetentionConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other, reconciliation, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, other, reconciliation, paypal, apiKeyCache);
     }
 
     /** This configuration with other reconciliation settings (tests run the worker's steps themselves, on their clock). */
     public PayflowConfig withReconciliation(ReconciliationConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, other, paypal);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, other, paypal, apiKeyCache);
     }
 
     /** This configuration with other PayPal settings (tests point it at a fake PayPal). */
     public PayflowConfig withPayPal(PayPalConfig other) {
         return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
-                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, other);
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, other, apiKeyCache);
+    }
+
+    /** This configuration with other API key cache settings (tests turn it off, or shorten its maximum age). */
+    public PayflowConfig withApiKeyCache(ApiKeyCacheConfig other) {
+        return new PayflowConfig(environment, grpcPort, httpPort, managementPort, databaseUrl, databaseUser, databasePassword, dataDir, adminToken,
+                databasePoolSize, databaseLockTimeout, holdExpiryIntervalMs, adminPort, docServiceEnabled, stripe, webhooks, connect, payouts, traffic, groupCommit, console, retention, reconciliation, paypal, other);
     }
 
     public boolean isProduction() {

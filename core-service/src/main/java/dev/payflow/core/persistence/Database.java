@@ -30,9 +30,15 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, String jdbcUrl, String user, String password) {
         this.dataSource = dataSource;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
         this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
     }
 
@@ -60,7 +66,7 @@ public final class Database implements AutoCloseable {
         config.setConnectionInitSql("SET statement_timeout = " + STATEMENT_TIMEOUT.toMillis()
                 + "; SET lock_timeout = " + lockTimeout.toMillis()
                 + "; SET TIME ZONE 'UTC'");
-        return new Database(new HikariDataSource(config));
+        return new Database(new HikariDataSource(config), jdbcUrl, user, password);
     }
 
     /** Applies the Flyway migrations in db/migration; safe to call on every start. */
@@ -89,6 +95,29 @@ public final class Database implements AutoCloseable {
     /** For reads that need no transaction of their own (each statement sees committed data). */
     public DSLContext reader() {
         return dsl;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a session that lives as long as the process
+     * (LISTEN): it never takes a pooled connection from the API, and the pool's housekeeping
+     * (idle timeouts, max lifetime) never closes it under its listener. The caller closes it.
+     *
+     * @param applicationName what {@code pg_stat_activity.application_name} shows for it
+     * @param socketTimeoutSeconds how long a read may wait on the network before the connection counts as broken
+     */
+    public java.sql.Connection openDedicatedConnection(String applicationName, int socketTimeoutSeconds) throws java.sql.SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        if (user != null) {
+            properties.setProperty("user", user);
+        }
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("ApplicationName", Objects.requireNonNull(applicationName, "applicationName"));
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("connectTimeout", String.valueOf(socketTimeoutSeconds));
+        properties.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
+        return java.sql.DriverManager.getConnection(jdbcUrl, properties);
     }
 
     /** Whether the database answers a trivial query within a second. */

@@ -160,6 +160,8 @@ public final class PayflowServer implements AutoCloseable {
     private WebhookSender webhookSender;
     private KeyUsage keyUsage;
     private ScheduledExecutorService keyUsageWorker;
+    private dev.payflow.core.app.ApiKeyCache apiKeyCache = dev.payflow.core.app.ApiKeyCache.disabled();
+    private dev.payflow.core.persistence.ApiKeyChangeListener apiKeyChangeListener;
 
     private PayflowServer(String adminToken) {
         this.adminToken = adminToken;
@@ -250,10 +252,17 @@ public final class PayflowServer implements AutoCloseable {
         paypalWebhooks = new dev.payflow.core.app.PayPalWebhooks(database, services, new GatewayEventRepository(), new PaymentRepository(), payments,
                 paymentProviders, config.paypal().webhookIdTest(), config.paypal().webhookIdLive(), signatureFailures);
         stripeWebhooks.countingSignatureFailures(signatureFailures);
-        PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction());
+        if (config.apiKeyCache().enabled()) {
+            // One connection of its own hears every replica's changes to keys and partners; until it listens, the cache is bypassed.
+            apiKeyCache = dev.payflow.core.app.ApiKeyCache.of(services.clock(), Duration.ofMillis(config.apiKeyCache().maxAgeMs()), meters);
+            apiKeyChangeListener = dev.payflow.core.persistence.ApiKeyChangeListener.start(
+                    dev.payflow.core.persistence.ApiKeyChangeListener.dedicatedTo(database), apiKeyCache);
+        }
+        PartnerAdministration partnerAdministration = new PartnerAdministration(database, services, partnerRepository, !config.isProduction(),
+                apiKeyCache);
         PayflowApi.UseCases useCases = new PayflowApi.UseCases(
                 partnerAdministration,
-                new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository),
+                new ApiKeyAdministration(database, services, partnerRepository, apiKeyRepository, apiKeyCache),
                 new SystemStatistics(database, services, partnerRepository, apiKeyRepository, walletRepository, ledgerRepository,
                         new dev.payflow.core.persistence.StatisticsRepository(), webhookRepository, () -> circuitStates(breakers)),
                 new WalletManagement(database, services, walletRepository, ledgerRepository, holdRepository),
@@ -263,7 +272,7 @@ public final class PayflowServer implements AutoCloseable {
                         ledgerRepository, new dev.payflow.core.persistence.TransferBatchRepository())),
                 new Holds(database, services, ledgerEngine, holdRepository, walletRepository),
                 new LedgerQueries(database, walletRepository, ledgerRepository),
-                new Authenticator(database, apiKeyRepository, adminToken, services.clock()),
+                new Authenticator(database, apiKeyRepository, adminToken, services.clock(), apiKeyCache),
                 payments,
                 stripeWebhooks,
                 webhookEndpoints,
@@ -597,6 +606,11 @@ public final class PayflowServer implements AutoCloseable {
         return database;
     }
 
+    /** The authenticator's key cache (tests wait for it to serve, or check that it is bypassed). */
+    public dev.payflow.core.app.ApiKeyCache apiKeyCache() {
+        return apiKeyCache;
+    }
+
     /** The hold-expiry worker, for tests that run it at a moment of their choosing. */
     public HoldExpiry holdExpiry() {
         return holdExpiry;
@@ -783,6 +797,9 @@ public final class PayflowServer implements AutoCloseable {
         }
         if (databaseCheck != null) {
             databaseCheck.shutdownNow();
+        }
+        if (apiKeyChangeListener != null) {
+            apiKeyChangeListener.close();
         }
         if (ledgerEngine != null) {
             ledgerEngine.close();

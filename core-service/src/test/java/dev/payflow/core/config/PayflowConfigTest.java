@@ -33,6 +33,24 @@ class PayflowConfigTest {
     }
 
     @Test
+    void theApiKeyCacheIsOnForFiveSecondsUnlessItsVariablesSayOtherwise() {
+        assertThat(PayflowConfig.fromEnvironment(Map.of()).apiKeyCache()).isEqualTo(new ApiKeyCacheConfig(true, 5_000));
+        assertThat(PayflowConfig.fromEnvironment(Map.of("PAYFLOW_API_KEY_CACHE_ENABLED", "false", "PAYFLOW_API_KEY_CACHE_MAX_AGE_MS", "250"))
+                .apiKeyCache()).isEqualTo(new ApiKeyCacheConfig(false, 250));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "PAYFLOW_API_KEY_CACHE_MAX_AGE_MS, 0, '0 (expected: 1..60000'",
+            "PAYFLOW_API_KEY_CACHE_MAX_AGE_MS, 60001, '60001 (expected: 1..60000'",
+            "PAYFLOW_API_KEY_CACHE_MAX_AGE_MS, soon, 'expected: an integer'",
+            "PAYFLOW_API_KEY_CACHE_ENABLED, yes, 'expected: true or false'"})
+    void anApiKeyCacheSettingOutOfRangeIsRefusedByName(String variable, String value, String message) {
+        assertThatThrownBy(() -> PayflowConfig.fromEnvironment(Map.of(variable, value)))
+                .isInstanceOf(PayflowConfig.ConfigException.class).hasMessageContaining(variable).hasMessageContaining(message);
+    }
+
+    @Test
     void theLockTimeoutIsReadInMilliseconds() {
         assertThat(PayflowConfig.fromEnvironment(Map.of("PAYFLOW_DATABASE_LOCK_TIMEOUT_MS", "750")).databaseLockTimeout())
                 .isEqualTo(Duration.ofMillis(750));
