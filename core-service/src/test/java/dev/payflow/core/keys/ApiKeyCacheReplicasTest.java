@@ -66,6 +66,55 @@ class ApiKeyCacheReplicasTest {
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     /** One replica's authentication: its cache, its listener, and the use cases that drop from its cache. */
+    /** Key hashes the listeners have heard announced (markers included), for tests that must wait until earlier changes were heard. */
+    private static final java.util.Set<String> HEARD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The cache, and a note of each key change heard after the cache has been told of it. */
+    private record Heard(ApiKeyCache cache) implements ApiKeyChangeListener.Subscriber {
+        @Override
+        public void listening() {
+            cache.listening();
+        }
+
+        @Override
+        public void notListening() {
+            cache.notListening();
+        }
+
+        @Override
+        public void keyChanged(String keyHash) {
+            cache.keyChanged(keyHash);
+            HEARD.add(keyHash);
+        }
+
+        @Override
+        public void partnerChanged(String partnerId) {
+            cache.partnerChanged(partnerId);
+        }
+
+        @Override
+        public void everythingChanged() {
+            cache.everythingChanged();
+        }
+    }
+
+    /**
+     * Waits until the listeners have heard every change committed so far: PostgreSQL delivers a
+     * listener's notifications in the order their transactions committed, so once a marker sent
+     * now is heard, so is everything before it (a partner's activation, say, which drops its keys).
+     */
+    private static void awaitEarlierChangesHeard() {
+        String marker = "marker-" + java.util.UUID.randomUUID();
+        try (var connection = database.openDedicatedConnection("test-marker", 5);
+                var statement = connection.prepareStatement("SELECT pg_notify('payflow_api_key_changes', ?)")) {
+            statement.setString(1, "key:" + marker);
+            statement.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        awaitUntil(() -> HEARD.contains(marker), "the listener heard the changes committed so far");
+    }
+
     private record Replica(ApiKeyCache cache, SimpleMeterRegistry meters, Authenticator authenticator, ApiKeyAdministration keys,
             PartnerAdministration partners) {
         double count(String outcome) {
@@ -209,6 +258,8 @@ class ApiKeyCacheReplicasTest {
         Replica replica = replica(own, ApiKeyChangeListener.dedicatedTo(own));
         String partnerId = activePartner(replica);
         ApiKeyAdministration.IssuedKey issued = issueKey(replica, partnerId);
+        // The partner's activation drops its keys when the listener hears it: let that happen before the key is kept.
+        awaitEarlierChangesHeard();
         assertThat(replica.authenticator().authenticatePartner(issued.secret()).apiKeyId()).isEqualTo(issued.key().id());
         assertThat(replica.count("miss")).isEqualTo(1);
 
@@ -240,7 +291,7 @@ class ApiKeyCacheReplicasTest {
     private Replica replica(Database on, ApiKeyChangeListener.Connector connector) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ApiKeyCache cache = ApiKeyCache.of(clock, MAX_AGE, meters);
-        toClose.add(ApiKeyChangeListener.start(connector, cache));
+        toClose.add(ApiKeyChangeListener.start(connector, new Heard(cache)));
         Replica replica = new Replica(cache, meters, new Authenticator(on, new ApiKeyRepository(), TestServer.ADMIN_TOKEN, clock, cache),
                 new ApiKeyAdministration(on, services, new PartnerRepository(), new ApiKeyRepository(), cache),
                 new PartnerAdministration(on, services, new PartnerRepository(), true, cache));
