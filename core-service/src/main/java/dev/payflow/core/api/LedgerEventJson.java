@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * The ledger events' data as the contract's messages (events.proto), printed as the REST API
  * prints its answers: lowerCamelCase, every field present, {@code object} mapped exactly as a GET
- * of the resource maps it.
+ * of the resource maps it. The events of one transaction share one mapping and printing of it
+ * ({@link #of}): a transfer has four events, and printing the transaction was most of their cost.
  */
 public final class LedgerEventJson implements LedgerEventData {
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
