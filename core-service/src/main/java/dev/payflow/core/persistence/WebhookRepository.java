@@ -10,6 +10,7 @@ import dev.payflow.core.domain.WebhookEndpoint;
 import dev.payflow.core.persistence.jooq.tables.records.PartnerEventsRecord;
 import dev.payflow.core.persistence.jooq.tables.records.WebhookAttemptsRecord;
 import dev.payflow.core.persistence.jooq.tables.records.WebhookEndpointsRecord;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +23,6 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.InsertValuesStep9;
 import org.jooq.impl.DSL;
 
 /**
@@ -34,22 +34,65 @@ public final class WebhookRepository {
 
     // --- Events -------------------------------------------------------------------------------
 
-    /** Inserts new pending events, due at once, in one statement. */
+    /**
+     * The events' insert: one text whatever the number of rows, each column one array, so the JDBC
+     * driver keeps it prepared on each connection (see {@link BulkPostings}) and nothing is rendered
+     * per row. {@code WITH ORDINALITY} keeps the rows in the list's order. The timestamps travel as
+     * ISO-8601 text with their zone ({@code Instant.toString}), which PostgreSQL reads exactly.
+     */
+    private static final String INSERT_EVENTS_SQL = """
+            INSERT INTO partner_events (id, partner_id, livemode, type, body, created_at, delivery_status, attempt_count, next_attempt_at)
+            SELECT v.id, v.partner_id, v.livemode, v.type, v.body, v.created_at::timestamptz, v.delivery_status, v.attempt_count,
+                    v.next_attempt_at::timestamptz
+            FROM unnest(?::varchar[], ?::varchar[], ?::boolean[], ?::varchar[], ?::text[], ?::text[], ?::varchar[], ?::integer[], ?::text[])
+                WITH ORDINALITY AS v(id, partner_id, livemode, type, body, created_at, delivery_status, attempt_count, next_attempt_at, position)
+            ORDER BY v.position
+            """;
+
+    /** Inserts new pending events, due at once, in one statement, in the list's order. */
     public void insertEvents(DSLContext tx, List<PartnerEvent> events) {
         if (events.isEmpty()) {
             return;
         }
-        InsertValuesStep9<PartnerEventsRecord, String, String, Boolean, String, String, java.time.OffsetDateTime, String, Integer,
-                java.time.OffsetDateTime> insert = tx.insertInto(PARTNER_EVENTS, PARTNER_EVENTS.ID, PARTNER_EVENTS.PARTNER_ID,
-                PARTNER_EVENTS.LIVEMODE, PARTNER_EVENTS.TYPE, PARTNER_EVENTS.BODY, PARTNER_EVENTS.CREATED_AT, PARTNER_EVENTS.DELIVERY_STATUS,
-                PARTNER_EVENTS.ATTEMPT_COUNT, PARTNER_EVENTS.NEXT_ATTEMPT_AT);
-        for (PartnerEvent e : events) {
-            insert = insert.values(e.id(), e.scope().partnerId(), e.scope().livemode(), e.type(), e.body(), Timestamps.toColumn(e.createdAt()),
-                    e.deliveryStatus().wireName(), e.attemptCount(), Timestamps.toColumn(e.nextAttemptAt().orElseThrow()));
+        int size = events.size();
+        String[] ids = new String[size];
+        String[] partnerIds = new String[size];
+        Boolean[] livemodes = new Boolean[size];
+        String[] types = new String[size];
+        String[] bodies = new String[size];
+        String[] createdAts = new String[size];
+        String[] deliveryStatuses = new String[size];
+        Integer[] attemptCounts = new Integer[size];
+        String[] nextAttemptAts = new String[size];
+        for (int i = 0; i < size; i++) {
+            PartnerEvent e = events.get(i);
+            ids[i] = e.id();
+            partnerIds[i] = e.scope().partnerId();
+            livemodes[i] = e.scope().livemode();
+            types[i] = e.type();
+            bodies[i] = e.body();
+            createdAts[i] = e.createdAt().toString();
+            deliveryStatuses[i] = e.deliveryStatus().wireName();
+            attemptCounts[i] = e.attemptCount();
+            nextAttemptAts[i] = e.nextAttemptAt().orElseThrow(() -> new IllegalArgumentException("event " + e.id() + " is not due")).toString();
         }
-        int inserted = insert.execute();
-        if (inserted != events.size()) {
-            throw new IllegalStateException("inserted " + inserted + " events, expected " + events.size());
+        int inserted = tx.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(INSERT_EVENTS_SQL)) {
+                int i = 0;
+                statement.setArray(++i, connection.createArrayOf("varchar", ids));
+                statement.setArray(++i, connection.createArrayOf("varchar", partnerIds));
+                statement.setArray(++i, connection.createArrayOf("bool", livemodes));
+                statement.setArray(++i, connection.createArrayOf("varchar", types));
+                statement.setArray(++i, connection.createArrayOf("text", bodies));
+                statement.setArray(++i, connection.createArrayOf("text", createdAts));
+                statement.setArray(++i, connection.createArrayOf("varchar", deliveryStatuses));
+                statement.setArray(++i, connection.createArrayOf("int4", attemptCounts));
+                statement.setArray(++i, connection.createArrayOf("text", nextAttemptAts));
+                return statement.executeUpdate();
+            }
+        });
+        if (inserted != size) {
+            throw new IllegalStateException("inserted " + inserted + " events, expected " + size);
         }
     }
 

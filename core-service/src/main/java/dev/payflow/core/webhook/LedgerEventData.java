@@ -11,15 +11,24 @@ import dev.payflow.core.domain.Wallet;
  * same resource cannot drift apart.
  */
 public interface LedgerEventData {
-    /** {@code wallet.funds_added}, {@code wallet.credited}, {@code wallet.debited}: one wallet's side of the transaction. */
-    String wallet(LedgerTransaction transaction, Wallet wallet, LedgerTransaction.WalletEntry entry);
-
-    /** {@code transaction.completed} (or failed), about {@code walletId}. */
-    String transaction(LedgerTransaction transaction, String walletId);
-
-    /** {@code transfer.completed}. */
-    String transfer(LedgerTransaction transaction);
+    /**
+     * The data of one transaction's events. They all embed the same transaction as {@code object}:
+     * it is mapped and printed once, here, and shared by each event's data.
+     */
+    TransactionEvents of(LedgerTransaction transaction);
 
     /** {@code hold.*}. */
     String hold(Hold hold);
+
+    /** The data of the events of one transaction, around its one rendering. */
+    interface TransactionEvents {
+        /** {@code wallet.funds_added}, {@code wallet.credited}, {@code wallet.debited}: one wallet's side of the transaction. */
+        String wallet(Wallet wallet, LedgerTransaction.WalletEntry entry);
+
+        /** {@code transaction.completed} (or failed), about {@code walletId}. */
+        String transaction(String walletId);
+
+        /** {@code transfer.completed}. */
+        String transfer();
+    }
 }

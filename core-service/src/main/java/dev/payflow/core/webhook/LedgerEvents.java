@@ -60,12 +60,14 @@ public final class LedgerEvents implements BookingObserver {
 
     private List<PartnerEvents.Draft> transactionEvents(LedgerTransaction t, Map<String, Wallet> walletsBefore) {
         List<PartnerEvents.Draft> drafts = new ArrayList<>();
+        // One mapping and printing of the transaction, shared by the data of all its events.
+        LedgerEventData.TransactionEvents eventData = data.of(t);
         for (LedgerTransaction.WalletEntry entry : t.walletEntries()) {
             Wallet wallet = walletsBefore.get(entry.walletId());
             if (wallet == null) {
                 throw new IllegalStateException("transaction " + t.id() + " has an entry on wallet " + entry.walletId() + ", which it did not lock");
             }
-            String walletData = data.wallet(t, wallet, entry);
+            String walletData = eventData.wallet(wallet, entry);
             if (entry.amountMinor() > 0) {
                 if (t.type() == TransactionType.CREDIT && !t.gateway().isEmpty()) {
                     drafts.add(new PartnerEvents.Draft(EventTypes.WALLET_FUNDS_ADDED, walletData));
@@ -81,10 +83,10 @@ public final class LedgerEvents implements BookingObserver {
             String walletId = t.toWalletId().filter(id -> t.type() == TransactionType.CREDIT).or(t::fromWalletId).or(t::toWalletId)
                     .orElse("");
             drafts.add(new PartnerEvents.Draft(t.status() == TransactionStatus.COMPLETED ? EventTypes.TRANSACTION_COMPLETED
-                    : EventTypes.TRANSACTION_FAILED, data.transaction(t, walletId)));
+                    : EventTypes.TRANSACTION_FAILED, eventData.transaction(walletId)));
         }
         if (t.type() == TransactionType.TRANSFER && t.status() == TransactionStatus.COMPLETED) {
-            drafts.add(new PartnerEvents.Draft(EventTypes.TRANSFER_COMPLETED, data.transfer(t)));
+            drafts.add(new PartnerEvents.Draft(EventTypes.TRANSFER_COMPLETED, eventData.transfer()));
         }
         return drafts;
     }

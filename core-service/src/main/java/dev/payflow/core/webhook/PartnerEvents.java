@@ -69,23 +69,48 @@ public final class PartnerEvents {
     /** Records events of one or more partners in {@code tx}, in one statement; returns their ids in order. */
     public List<String> recordEach(DSLContext tx, List<ScopedDraft> drafts) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        List<PartnerEvent> events = new ArrayList<>();
+        // Every event of the statement shares its stamp: formatted once, not once per event.
+        String createdAt = DateTimeFormatter.ISO_INSTANT.format(now);
+        List<PartnerEvent> events = new ArrayList<>(drafts.size());
         for (ScopedDraft scoped : drafts) {
             String id = ids.next(IdPrefix.EVENT);
             Draft draft = scoped.draft();
-            events.add(new PartnerEvent(id, scoped.scope(), draft.type(), envelope(id, draft.type(), now, scoped.scope().livemode(),
+            events.add(new PartnerEvent(id, scoped.scope(), draft.type(), envelope(id, draft.type(), createdAt, scoped.scope().livemode(),
                     draft.dataJson()), now, PartnerEvent.DeliveryStatus.PENDING, 0, Optional.of(now), Optional.empty()));
         }
         repository.insertEvents(tx, events);
         return events.stream().map(PartnerEvent::id).toList();
     }
 
-    /** {@code {"id", "type", "createdAt", "livemode", "data"}}: the body every attempt sends, as the contract's payflow.v1.Event. */
-    static String envelope(String id, String type, Instant createdAt, boolean livemode, String dataJson) {
+    /**
+     * {@code {"id", "type", "createdAt", "livemode", "data"}}: the body every attempt sends, as the
+     * contract's payflow.v1.Event. Written as text around the data, without parsing it: the bytes
+     * are those of {@link #envelopeByGson} (what every stored body is), which the data's own text
+     * gives after {@link JsonText#reprintedPlain} (the same text, unless it holds HTML escapes);
+     * data that scan is not sure of goes through Gson as before.
+     */
+    public static String envelope(String id, String type, String createdAt, boolean livemode, String dataJson) {
+        String data = JsonText.reprintedPlain(dataJson);
+        if (data == null) {
+            return envelopeByGson(id, type, createdAt, livemode, dataJson);
+        }
+        StringBuilder out = new StringBuilder(data.length() + id.length() + type.length() + createdAt.length() + 64);
+        JsonText.appendQuoted(out.append("{\"id\":"), id, JsonText.Escaping.PLAIN);
+        JsonText.appendQuoted(out.append(",\"type\":"), type, JsonText.Escaping.PLAIN);
+        JsonText.appendQuoted(out.append(",\"createdAt\":"), createdAt, JsonText.Escaping.PLAIN);
+        return out.append(",\"livemode\":").append(livemode).append(",\"data\":").append(data).append('}').toString();
+    }
+
+    /**
+     * The envelope as Gson builds it from the parsed data (HTML escaping off, so {@code <} stays
+     * {@code <}; an object member whose value is null is dropped, as Gson drops nulls): the
+     * reference {@link #envelope} matches byte for byte, and its path for data it cannot scan.
+     */
+    public static String envelopeByGson(String id, String type, String createdAt, boolean livemode, String dataJson) {
         JsonObject envelope = new JsonObject();
         envelope.addProperty("id", id);
         envelope.addProperty("type", type);
-        envelope.addProperty("createdAt", DateTimeFormatter.ISO_INSTANT.format(createdAt));
+        envelope.addProperty("createdAt", createdAt);
         envelope.addProperty("livemode", livemode);
         envelope.add("data", JsonParser.parseString(dataJson).getAsJsonObject());
         return JSON.toJson(envelope);
