@@ -21,11 +21,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,6 +164,69 @@ class BatchTransferLocksTest {
         assertThat(List.of(a, b, c, d)).extracting(BatchTransferLocksTest::balanceOf).containsExactly("3.00", "1.00", "3.00", "2.00");
         try (Connection watcher = connect()) {
             assertThat(committedTransactionKeys(watcher, members)).containsExactlyInAnyOrder(putOff.getIdempotencyKey(), free.getIdempotencyKey());
+        }
+    }
+
+    @Test
+    void concurrentBatchesOverSharedWalletsBookEveryMemberOnceAndARacingCopyOfOneGetsTheSameTransactions() throws Exception {
+        long seed = Long.getLong("payflow.seed", System.nanoTime());
+        String seeded = "seed " + seed + " (rerun with -Dpayflow.seed=" + seed + ")";
+        Random random = new Random(seed);
+        // Few wallets, so that nearly every chunk meets another call's locks; funded so that no member is refused.
+        List<Wallet> wallets = IntStream.range(0, 12).mapToObj(i -> funded("100.00")).toList();
+        Map<String, Long> model = new HashMap<>();
+        wallets.forEach(w -> model.put(w.getId(), 10_000L));
+        List<List<CreateTransferRequest>> batches = new ArrayList<>();
+        for (int call = 0; call < 6; call++) {
+            List<CreateTransferRequest> members = new ArrayList<>();
+            // More than one chunk of the engine's (LedgerEngine.EACH_CHUNK_SIZE_MAX is 100).
+            for (int m = 0; m < 150; m++) {
+                int from = random.nextInt(wallets.size());
+                int to = (from + 1 + random.nextInt(wallets.size() - 1)) % wallets.size();
+                long cents = 1 + random.nextInt(5);
+                members.add(transfer(wallets.get(from), wallets.get(to), "0.0" + cents, newIdempotencyKey()));
+                model.merge(wallets.get(from).getId(), -cents, Long::sum);
+                model.merge(wallets.get(to).getId(), cents, Long::sum);
+            }
+            batches.add(members);
+        }
+
+        List<Future<BatchCreateTransfersResponse>> answers = new ArrayList<>();
+        for (List<CreateTransferRequest> members : batches) {
+            answers.add(calls.submit(() -> transfers().batchCreateTransfers(batch(members))));
+        }
+        // The first call again, at the same time: every one of its keys races a duplicate.
+        Future<BatchCreateTransfersResponse> copy = calls.submit(() -> transfers().batchCreateTransfers(batch(batches.get(0))));
+
+        for (int call = 0; call < batches.size(); call++) {
+            BatchCreateTransfersResponse answer = answers.get(call).get(60, TimeUnit.SECONDS);
+            List<CreateTransferRequest> members = batches.get(call);
+            assertThat(answer.getResultsList()).as(seeded).hasSize(members.size());
+            for (int m = 0; m < members.size(); m++) {
+                BatchTransferResult result = answer.getResults(m);
+                assertThat(result.getStatus()).as(seeded + ", call " + call + " member " + m + ": " + result.getError())
+                        .isIn(BatchTransferResult.Status.created, BatchTransferResult.Status.replayed);
+                assertThat(result.getTransaction().getIdempotencyKey()).as(seeded).isEqualTo(members.get(m).getIdempotencyKey());
+                assertThat(result.getTransaction().getAmount()).as(seeded).isEqualTo(members.get(m).getAmount());
+            }
+        }
+        BatchCreateTransfersResponse original = answers.get(0).get();
+        BatchCreateTransfersResponse racing = copy.get(60, TimeUnit.SECONDS);
+        assertThat(racing.getResultsList()).as(seeded).extracting(r -> r.getTransaction().getId())
+                .containsExactlyElementsOf(original.getResultsList().stream().map(r -> r.getTransaction().getId()).toList());
+        for (int m = 0; m < racing.getResultsCount(); m++) {
+            assertThat(List.of(original.getResults(m).getStatus(), racing.getResults(m).getStatus())).as(seeded + ", member " + m)
+                    .containsExactlyInAnyOrder(BatchTransferResult.Status.created, BatchTransferResult.Status.replayed);
+        }
+        for (Wallet wallet : wallets) {
+            long cents = model.get(wallet.getId());
+            assertThat(balanceOf(wallet)).as(seeded).isEqualTo(String.format("%d.%02d", cents / 100, cents % 100));
+        }
+        try (Connection watcher = connect()) {
+            for (List<CreateTransferRequest> members : batches) {
+                assertThat(committedTransactionKeys(watcher, members)).as(seeded + ": one transaction per key").hasSize(members.size())
+                        .doesNotHaveDuplicates();
+            }
         }
     }
 
