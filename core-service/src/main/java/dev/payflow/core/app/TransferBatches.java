@@ -33,8 +33,10 @@ import org.jooq.DSLContext;
  * <ul>
  *   <li>{@link #independent}: the members booked the way group commit books concurrent movements
  *       ({@link LedgerEngine#bookEach}: a hundred to a transaction, keys sorted, wallets locked in
- *       id order), so a batch of a thousand takes ten commits; one member's failure never fails
- *       another, and a transaction that fails as a whole is split and its members booked alone.
+ *       id order), so a batch of a thousand takes about ten commits (a member whose wallet another
+ *       call holds goes in a later transaction instead of making the others wait); one member's
+ *       failure never fails another, and a transaction that fails as a whole is split and its
+ *       members booked alone.
  *   <li>{@link #atomic}: all or none, in the order sent, in one database transaction of the
  *       engine's batch order ({@link LedgerEngine#bookAllWithin}: keys sorted, then every wallet
  *       locked in id order), under the batch's own key. The members are booked inside a savepoint:

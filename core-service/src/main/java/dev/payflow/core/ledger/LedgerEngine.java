@@ -24,13 +24,16 @@ import dev.payflow.core.persistence.HoldRepository;
 import dev.payflow.core.persistence.IdempotencyRepository;
 import dev.payflow.core.persistence.LedgerRepository;
 import dev.payflow.core.persistence.SystemAccountRepository;
+import dev.payflow.core.persistence.UnusedClaims;
 import dev.payflow.core.persistence.WalletRepository;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,6 +76,8 @@ public final class LedgerEngine {
     private final BookingObserver observer;
     /** System account ids never change once committed, so each is looked up once per process. */
     private final Map<SystemAccountKey, String> systemAccountIds = new ConcurrentHashMap<>();
+    /** Stateless: takes back the claims of members a {@link #bookEach} round put off. */
+    private final UnusedClaims unusedClaims = new UnusedClaims();
     /** Null when group commit is off: every {@link #book} then runs in a transaction of its own. */
     private final GroupCommit groupCommit;
 
@@ -152,14 +157,37 @@ public final class LedgerEngine {
     static final int EACH_CHUNK_SIZE_MAX = GroupCommitConfig.BATCH_SIZE_MAX_DEFAULT;
 
     /**
+     * Rounds of a {@link #bookEach} chunk that lock with {@code SKIP LOCKED} before the rest of the
+     * chunk waits for its locks. Each round is a short transaction that books what it could lock;
+     * three rounds let members behind a busy wallet go once another call's chunk has committed
+     * (a few milliseconds), without letting a wallet that stays busy (a long transaction elsewhere)
+     * cost more than three empty round trips before the chunk waits for it as it always did.
+     */
+    static final int EACH_SKIPPING_ROUNDS_MAX = 3;
+
+    /**
      * Books each movement as {@link #book} would, sharing transactions the way group commit's
-     * batches do: chunks of {@link #EACH_CHUNK_SIZE_MAX}, one after another on the caller's thread,
-     * each one transaction in group commit's lock order ({@link #commitTogether}). Each movement is
-     * answered on its own; one's refusal never fails another, and a chunk that fails as a whole (a
-     * database error, a lock or the duration bound timing out) is split and its members booked
-     * alone, where only their own failure can fail them. They are independent: a movement must not
-     * rely on another of the same call (the chunks are in the order given, but a chunk that splits
-     * books alone what it held).
+     * batches do: chunks of {@link #EACH_CHUNK_SIZE_MAX}, one after another on the caller's thread.
+     * Each movement is answered on its own; one's refusal never fails another, and a transaction
+     * that fails as a whole (a database error, a lock or the duration bound timing out) is split
+     * and its members booked alone, where only their own failure can fail them.
+     *
+     * <p>A chunk does not queue behind other transactions' wallet locks. It is booked in rounds,
+     * each one transaction that claims the keys of the members still to book (sorted, as group
+     * commit does, {@link #commitTogether}), then locks their wallets in id order with
+     * {@code SKIP LOCKED}. A member goes ahead in its round only if it got every wallet it names
+     * that exists, and no earlier member of the round that names one of its wallets was put off;
+     * the others write nothing (their claims are taken back in the same transaction, so their keys
+     * stay free) and go again in the next round. After {@link #EACH_SKIPPING_ROUNDS_MAX} rounds, or
+     * once a round answered nobody, the rest take group commit's batch with the locks it waits for.
+     * A replay needs no wallet and is answered in the first round.
+     *
+     * <p>Order: chunks go one after another, each finished (every member answered) before the next
+     * begins; a member is booked against the books as every earlier member of the call that names
+     * one of its wallets left them (the put-off rule above keeps that order within a chunk, and a
+     * split chunk books alone in the order given). Members that share no wallet may be booked in
+     * any order, which nobody can tell from their answers: a member's rules read only its own
+     * wallets.
      *
      * <p>Not handed to group commit's lanes: a thousand movements of one call, queued at once, were
      * spread over every lane, whose batches then waited on each other for the same wallets until
@@ -178,28 +206,65 @@ public final class LedgerEngine {
         for (int from = 0; from < movements.size(); from += EACH_CHUNK_SIZE_MAX) {
             List<GroupCommit.Member> chunk = movements.subList(from, Math.min(movements.size(), from + EACH_CHUNK_SIZE_MAX)).stream()
                     .map(movement -> new GroupCommit.Member(scope, movement)).toList();
-            Optional<List<Outcome>> together = tryTogether(chunk);
-            for (int i = 0; i < chunk.size(); i++) {
-                if (together.isPresent()) {
-                    results.add(new Result(Optional.of(together.get().get(i)), Optional.empty()));
-                    continue;
-                }
-                try {
-                    results.add(new Result(Optional.of(outcomeAlone(scope, chunk.get(i).movement())), Optional.empty()));
-                } catch (RuntimeException failure) {
-                    results.add(new Result(Optional.empty(), Optional.of(failure)));
-                }
-            }
+            results.addAll(bookChunk(chunk));
         }
         return results;
     }
 
-    /** The chunk booked in one transaction, or empty if it failed as a whole and nothing of it committed. */
-    private Optional<List<Outcome>> tryTogether(List<GroupCommit.Member> members) {
-        Map<SystemAccountKey, String> created = new HashMap<>();
-        List<Outcome> outcomes;
+    /** One chunk of {@link #bookEach}, in rounds until every member has its answer. */
+    private List<Result> bookChunk(List<GroupCommit.Member> chunk) {
+        Result[] results = new Result[chunk.size()];
+        List<Integer> pending = new ArrayList<>();
+        for (int i = 0; i < chunk.size(); i++) {
+            pending.add(i);
+        }
+        boolean skipping = true;
+        for (int round = 1; !pending.isEmpty(); round++) {
+            boolean skipLocked = skipping && round <= EACH_SKIPPING_ROUNDS_MAX;
+            Optional<Outcome[]> together = tryTogether(pending.stream().map(chunk::get).toList(), skipLocked);
+            if (together.isEmpty()) {
+                for (int i : pending) {
+                    results[i] = alone(chunk.get(i));
+                }
+                break;
+            }
+            List<Integer> putOff = new ArrayList<>();
+            for (int n = 0; n < pending.size(); n++) {
+                Outcome outcome = together.get()[n];
+                if (outcome == null) {
+                    putOff.add(pending.get(n));
+                } else {
+                    results[pending.get(n)] = new Result(Optional.of(outcome), Optional.empty());
+                }
+            }
+            if (!skipLocked && !putOff.isEmpty()) {
+                throw new IllegalStateException("a round that waits for its locks put off " + putOff.size() + " members");
+            }
+            // A round that answered nobody would only repeat itself: the rest wait for their locks.
+            skipping = putOff.size() < pending.size();
+            pending = putOff;
+        }
+        return List.of(results);
+    }
+
+    /** A member of a chunk that failed as a whole, booked alone: its outcome, or the failure {@link #book} would have thrown. */
+    private Result alone(GroupCommit.Member member) {
         try {
-            outcomes = database.inTransaction(tx -> bookTogether(tx, members, created));
+            return new Result(Optional.of(outcomeAlone(member.scope(), member.movement())), Optional.empty());
+        } catch (RuntimeException failure) {
+            return new Result(Optional.empty(), Optional.of(failure));
+        }
+    }
+
+    /**
+     * One round of a chunk in one transaction: per member its outcome, or null if it was put off
+     * (only when {@code skipLocked}); empty if the round failed as a whole and nothing of it committed.
+     */
+    private Optional<Outcome[]> tryTogether(List<GroupCommit.Member> members, boolean skipLocked) {
+        Map<SystemAccountKey, String> created = new HashMap<>();
+        Outcome[] outcomes;
+        try {
+            outcomes = database.inTransaction(tx -> bookTogether(tx, members, created, skipLocked));
         } catch (RuntimeException failedAsAWhole) {
             return Optional.empty();
         }
@@ -234,7 +299,7 @@ public final class LedgerEngine {
         List<GroupCommit.Member> members = movements.stream().map(movement -> new GroupCommit.Member(scope, movement)).toList();
         try {
             // System accounts this creates are not cached: the caller's transaction may still roll back.
-            return bookTogether(tx, members, new HashMap<>());
+            return List.of(bookTogether(tx, members, new HashMap<>(), false));
         } catch (BatchTooSlow tooSlow) {
             throw tooSlow.answer;
         }
@@ -315,7 +380,7 @@ public final class LedgerEngine {
         Map<SystemAccountKey, String> created = new HashMap<>();
         List<Outcome> outcomes;
         try {
-            outcomes = database.inTransaction(tx -> bookTogether(tx, members, created));
+            outcomes = database.inTransaction(tx -> List.of(bookTogether(tx, members, created, false)));
         } catch (BatchTooSlow tooSlow) {
             // Every member was stamped when the batch began, so each outlasted the bound as a lone movement would have: each answers so.
             return members.stream().map(member -> new Outcome(Optional.empty(), Optional.of(tooSlow.answer))).toList();
@@ -334,16 +399,41 @@ public final class LedgerEngine {
         }
     }
 
-    private List<Outcome> bookTogether(DSLContext tx, List<GroupCommit.Member> members, Map<SystemAccountKey, String> created) {
+    /**
+     * The batch of {@link #commitTogether} in the caller's transaction. With {@code skipLocked}
+     * (the rounds of {@link #bookEach}, whose keys are distinct), the wallets are locked with
+     * {@code SKIP LOCKED} and a member that cannot go without waiting is put off: its answer is
+     * null, it wrote nothing, and its key's claim is taken back before this returns.
+     */
+    private Outcome[] bookTogether(DSLContext tx, List<GroupCommit.Member> members, Map<SystemAccountKey, String> created,
+            boolean skipLocked) {
         // One stamp for the whole batch, taken before its first lock: the duration bound then covers every wait of every member.
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        if (skipLocked && members.stream().map(ClaimedKey::of).distinct().count() != members.size()) {
+            // A repeat answers as its first member's replay, which a put-off first member would not have.
+            throw new IllegalArgumentException("a batch that skips locked wallets takes members of distinct keys");
+        }
         Map<ClaimedKey, IdempotencyRepository.Claim> claims = claimInOrder(tx, members);
-        Together together = new Together(lockInOrder(tx, members), members.size(), now);
+        boolean[] putOff = new boolean[members.size()];
+        Together together;
+        if (skipLocked) {
+            SkippingRound round = lockInOrderSkippingLocked(tx, members, claims);
+            together = new Together(round.locked(), members.size(), now);
+            System.arraycopy(round.putOff(), 0, putOff, 0, putOff.length);
+        } else {
+            together = new Together(lockInOrder(tx, members), members.size(), now);
+        }
         Outcome[] answers = together.answers;
         java.util.Set<ClaimedKey> booked = new java.util.HashSet<>();
+        List<UnusedClaims.Claimed> unused = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             GroupCommit.Member member = members.get(i);
             ClaimedKey key = ClaimedKey.of(member);
+            if (putOff[i]) {
+                // Claimed by this transaction (a replay is never put off) and to be taken back: it writes nothing here.
+                unused.add(new UnusedClaims.Claimed(member.scope(), key.key()));
+                continue;
+            }
             if (claims.get(key) == IdempotencyRepository.Claim.CLAIMED && booked.add(key)) {
                 if (member.movement().instruction() instanceof Instruction.Post) {
                     int index = i;
@@ -361,15 +451,20 @@ public final class LedgerEngine {
             }
         }
         flush(tx, together);
-        List<Outcome> outcomes = List.of(answers);
-        if (outcomes.stream().anyMatch(answer -> answer.booking().isPresent())) {
+        unusedClaims.remove(tx, unused);
+        for (int i = 0; i < members.size(); i++) {
+            if ((answers[i] == null) != putOff[i]) {
+                throw new IllegalStateException("member " + i + " of a batch " + (putOff[i] ? "was put off and answered" : "has no answer"));
+            }
+        }
+        if (Arrays.stream(answers).anyMatch(answer -> answer != null && answer.booking().isPresent())) {
             try {
                 requireWithinDuration(now);
             } catch (PayflowException tooSlow) {
                 throw new BatchTooSlow(tooSlow);
             }
         }
-        return outcomes;
+        return answers;
     }
 
     /**
@@ -543,27 +638,85 @@ public final class LedgerEngine {
      * them) in id order; returns the wallets as locked, per scope.
      */
     private Map<PartnerScope, Map<String, Wallet>> lockInOrder(DSLContext tx, List<GroupCommit.Member> members) {
-        TreeMap<String, PartnerScope> holdIds = new TreeMap<>();
-        Map<PartnerScope, java.util.Set<String>> walletIds = new HashMap<>();
-        for (GroupCommit.Member member : members) {
-            holdIdOf(member.movement().instruction()).ifPresent(id -> holdIds.put(id, member.scope()));
-            java.util.Set<String> scoped = walletIds.computeIfAbsent(member.scope(), s -> new TreeSet<>());
-            Instruction instruction = member.movement().instruction();
-            if (instruction instanceof Instruction.Post post) {
-                walletIdOf(post.from()).ifPresent(scoped::add);
-                walletIdOf(post.to()).ifPresent(scoped::add);
-            } else if (instruction instanceof Instruction.PlaceHold place) {
-                scoped.add(place.walletId());
-            } else if (instruction instanceof Instruction.CaptureHold capture) {
-                capture.toWalletId().ifPresent(scoped::add);
-            }
-        }
-        holdIds.forEach((holdId, scope) -> holds.findForUpdate(tx, scope, holdId)
-                .ifPresent(hold -> walletIds.get(scope).add(hold.walletId())));
-        if (walletIds.values().stream().anyMatch(ids -> !ids.isEmpty())) {
-            return wallets.lockAllInIdOrder(tx, walletIds);
+        Named named = lockHoldsAndName(tx, members);
+        if (named.byScope().values().stream().anyMatch(ids -> !ids.isEmpty())) {
+            return wallets.lockAllInIdOrder(tx, named.byScope());
         }
         return Map.of();
+    }
+
+    /** The wallets a round locked, and which of its members it put off. */
+    private record SkippingRound(Map<PartnerScope, Map<String, Wallet>> locked, boolean[] putOff) {
+    }
+
+    /**
+     * The lock order of {@link #lockInOrder} (holds, waiting for them, then wallets in id order),
+     * for the members that claimed their key, but wallets another transaction holds are skipped,
+     * not waited for. A member is put off if one of its wallets was skipped, or if an earlier member
+     * put off names one of its wallets (so members that share a wallet keep the order given). A
+     * wallet that does not exist is not skipped: the rules answer WALLET_NOT_FOUND for it.
+     */
+    private SkippingRound lockInOrderSkippingLocked(DSLContext tx, List<GroupCommit.Member> members,
+            Map<ClaimedKey, IdempotencyRepository.Claim> claims) {
+        List<Integer> claimed = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            if (claims.get(ClaimedKey.of(members.get(i))) == IdempotencyRepository.Claim.CLAIMED) {
+                claimed.add(i);
+            }
+        }
+        Named named = lockHoldsAndName(tx, claimed.stream().map(members::get).toList());
+        WalletRepository.SkippingLock lock = named.byScope().values().stream().anyMatch(ids -> !ids.isEmpty())
+                ? wallets.lockAllInIdOrderSkippingLocked(tx, named.byScope())
+                : new WalletRepository.SkippingLock(Map.of(), Map.of());
+        boolean[] putOff = new boolean[members.size()];
+        // Per scope, the wallets of members put off so far: a later member that names one of them waits its turn.
+        Map<PartnerScope, java.util.Set<String>> behind = new HashMap<>();
+        for (int n = 0; n < claimed.size(); n++) {
+            int i = claimed.get(n);
+            PartnerScope scope = members.get(i).scope();
+            java.util.Set<String> names = named.perMember().get(n);
+            java.util.Set<String> behindInScope = behind.computeIfAbsent(scope, s -> new HashSet<>());
+            if (names.stream().anyMatch(id -> lock.isLockedElsewhere(scope, id) || behindInScope.contains(id))) {
+                putOff[i] = true;
+                behindInScope.addAll(names);
+            }
+        }
+        return new SkippingRound(lock.locked(), putOff);
+    }
+
+    /** The wallets of a batch, per scope, and of each member in the order given (a hold's wallet once its hold is found). */
+    private record Named(Map<PartnerScope, java.util.Set<String>> byScope, List<java.util.Set<String>> perMember) {
+    }
+
+    /** Locks the members' holds in id order and names the wallets each member touches. */
+    private Named lockHoldsAndName(DSLContext tx, List<GroupCommit.Member> members) {
+        TreeMap<String, PartnerScope> holdIds = new TreeMap<>();
+        Map<PartnerScope, java.util.Set<String>> walletIds = new HashMap<>();
+        List<java.util.Set<String>> perMember = new ArrayList<>();
+        for (GroupCommit.Member member : members) {
+            holdIdOf(member.movement().instruction()).ifPresent(id -> holdIds.put(id, member.scope()));
+            java.util.Set<String> names = new TreeSet<>();
+            Instruction instruction = member.movement().instruction();
+            if (instruction instanceof Instruction.Post post) {
+                walletIdOf(post.from()).ifPresent(names::add);
+                walletIdOf(post.to()).ifPresent(names::add);
+            } else if (instruction instanceof Instruction.PlaceHold place) {
+                names.add(place.walletId());
+            } else if (instruction instanceof Instruction.CaptureHold capture) {
+                capture.toWalletId().ifPresent(names::add);
+            }
+            walletIds.computeIfAbsent(member.scope(), s -> new TreeSet<>()).addAll(names);
+            perMember.add(names);
+        }
+        Map<String, String> holdWallets = new HashMap<>();
+        holdIds.forEach((holdId, scope) -> holds.findForUpdate(tx, scope, holdId).ifPresent(hold -> {
+            walletIds.get(scope).add(hold.walletId());
+            holdWallets.put(holdId, hold.walletId());
+        }));
+        for (int i = 0; i < members.size(); i++) {
+            holdIdOf(members.get(i).movement().instruction()).map(holdWallets::get).ifPresent(perMember.get(i)::add);
+        }
+        return new Named(walletIds, perMember);
     }
 
     /** A member whose key was used before (or by an earlier member of its batch): its earlier answer, or its own refusal. */

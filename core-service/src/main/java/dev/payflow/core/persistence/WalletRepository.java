@@ -7,13 +7,21 @@ import dev.payflow.core.domain.PartnerScope;
 import dev.payflow.core.domain.Wallet;
 import dev.payflow.core.domain.WalletStatus;
 import dev.payflow.core.persistence.jooq.tables.records.WalletsRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -68,28 +76,136 @@ public final class WalletRepository {
     }
 
     /**
-     * Locks the wallets of several scopes at once, in one id order across all of them (a group
-     * commit's batch spans partners). Each id is looked for in its own scope only; what is not there
-     * is simply not locked, and the rules answer for it.
-     */
-    /**
-     * Locks the wallets of several scopes in one statement, in id order, and returns them as locked:
-     * per scope, only the wallets of that scope (an id of another partner's wallet is not found).
+     * Locks the wallets of several scopes in one statement, in id order (the one order every writer
+     * uses), waiting for each as long as the lock timeout allows, and returns them as locked: per
+     * scope, only the wallets of that scope (an id of another partner's wallet is not found, so
+     * the rules answer for it).
+     *
+     * <p>Plain JDBC on the transaction's connection with one array per column, for the reason of
+     * {@link BulkPostings}: the statement's text is the same whatever the number of wallets and
+     * scopes, so the driver keeps it prepared on each connection and PostgreSQL does not plan it
+     * again for every batch (a jOOQ {@code IN (...)} list rendered a new text for each size).
      */
     public Map<PartnerScope, Map<String, Wallet>> lockAllInIdOrder(DSLContext tx,
             Map<PartnerScope, ? extends Collection<String>> idsByScope) {
-        Condition where = DSL.falseCondition();
-        for (var scoped : idsByScope.entrySet()) {
-            if (!scoped.getValue().isEmpty()) {
-                where = where.or(inScope(scoped.getKey()).and(WALLETS.ID.in(scoped.getValue())));
-            }
-        }
-        // Each row matched its own scope's condition, so it is a wallet of that scope the caller asked for.
+        Wanted wanted = Wanted.of(idsByScope);
         Map<PartnerScope, Map<String, Wallet>> locked = new HashMap<>();
-        for (Wallet wallet : tx.selectFrom(WALLETS).where(where).orderBy(WALLETS.ID).forUpdate().fetch(WalletRepository::toWallet)) {
-            locked.computeIfAbsent(wallet.scope(), s -> new HashMap<>()).put(wallet.id(), wallet);
+        if (wanted.isEmpty()) {
+            return locked;
+        }
+        // Each row matched its own (partner, mode, id) triple, so it is a wallet of that scope the caller asked for.
+        for (LockedRow row : tx.connectionResult(connection -> wanted.query(connection, LOCK_ALL_IN_ID_ORDER))) {
+            locked.computeIfAbsent(row.wallet().scope(), s -> new HashMap<>()).put(row.wallet().id(), row.wallet());
         }
         return locked;
+    }
+
+    /**
+     * What {@link #lockAllInIdOrderSkippingLocked} got: the wallets it locked, per scope, and the
+     * ids of those that exist in their scope but another transaction holds (not locked here).
+     * An asked-for id in neither does not exist in its scope.
+     */
+    public record SkippingLock(Map<PartnerScope, Map<String, Wallet>> locked, Map<PartnerScope, Set<String>> lockedElsewhere) {
+        public SkippingLock {
+            locked = Map.copyOf(locked);
+            lockedElsewhere = Map.copyOf(lockedElsewhere);
+        }
+
+        public boolean isLockedElsewhere(PartnerScope scope, String walletId) {
+            return lockedElsewhere.getOrDefault(scope, Set.of()).contains(walletId);
+        }
+    }
+
+    /**
+     * As {@link #lockAllInIdOrder}, but never waits: a wallet another transaction holds is skipped
+     * ({@code FOR UPDATE SKIP LOCKED}) and reported as locked elsewhere, read in the same statement
+     * (its snapshot), so a missing wallet and a busy one are told apart. The wallets it does lock are
+     * locked in id order, like every other writer's. One text whatever the number of wallets and
+     * scopes, for the same reason as {@link #lockAllInIdOrder}.
+     */
+    public SkippingLock lockAllInIdOrderSkippingLocked(DSLContext tx, Map<PartnerScope, ? extends Collection<String>> idsByScope) {
+        Wanted wanted = Wanted.of(idsByScope);
+        Map<PartnerScope, Map<String, Wallet>> locked = new HashMap<>();
+        Map<PartnerScope, Set<String>> lockedElsewhere = new HashMap<>();
+        if (wanted.isEmpty()) {
+            return new SkippingLock(locked, lockedElsewhere);
+        }
+        for (LockedRow row : tx.connectionResult(connection -> wanted.query(connection, LOCK_ALL_IN_ID_ORDER_SKIPPING_LOCKED))) {
+            Wallet wallet = row.wallet();
+            if (row.lockedHere()) {
+                locked.computeIfAbsent(wallet.scope(), s -> new HashMap<>()).put(wallet.id(), wallet);
+            } else {
+                lockedElsewhere.computeIfAbsent(wallet.scope(), s -> new TreeSet<>()).add(wallet.id());
+            }
+        }
+        return new SkippingLock(locked, lockedElsewhere);
+    }
+
+    /** The columns {@link #toWallet(ResultSet)} reads, in one place for the statements below. */
+    private static final String COLUMNS = "id, partner_id, livemode, external_user_id, external_wallet_id, name, currency, status, "
+            + "metadata::text AS metadata, balance_minor, held_minor, last_entry_sequence, created_at, updated_at";
+
+    /** The asked-for wallets as (partner, mode, id) triples, one array per column. */
+    private static final String WANTED = "SELECT * FROM unnest(?::varchar[], ?::boolean[], ?::varchar[])";
+
+    /**
+     * Waits for each row's lock in id order. {@code ORDER BY} comes before the lock (PostgreSQL
+     * sorts, then locks row by row), so the lock order is the id order.
+     */
+    private static final String LOCK_ALL_IN_ID_ORDER = "SELECT true AS locked_here, " + COLUMNS + " FROM wallets"
+            + " WHERE (partner_id, livemode, id) IN (" + WANTED + ") ORDER BY id FOR UPDATE";
+
+    /**
+     * Locks what is free, in id order, and reads the rest (held by other transactions) in the same
+     * snapshot without a lock. The locking part is a CTE read twice, so it runs once.
+     */
+    private static final String LOCK_ALL_IN_ID_ORDER_SKIPPING_LOCKED = "WITH wanted (partner_id, livemode, id) AS (" + WANTED + "),"
+            + " locked AS (SELECT " + COLUMNS + " FROM wallets WHERE (partner_id, livemode, id) IN (SELECT * FROM wanted)"
+            + " ORDER BY id FOR UPDATE SKIP LOCKED)"
+            + " SELECT true AS locked_here, locked.* FROM locked"
+            + " UNION ALL"
+            + " SELECT false AS locked_here, " + COLUMNS + " FROM wallets WHERE (partner_id, livemode, id) IN (SELECT * FROM wanted)"
+            + " AND id NOT IN (SELECT id FROM locked)";
+
+    /** A wallet's row as one of the statements above returned it, and whether this transaction now holds its lock. */
+    private record LockedRow(boolean lockedHere, Wallet wallet) {
+    }
+
+    /** The asked-for wallets, flattened into the three arrays the statements above bind. */
+    private record Wanted(List<String> partnerIds, List<Boolean> livemodes, List<String> ids) {
+        static Wanted of(Map<PartnerScope, ? extends Collection<String>> idsByScope) {
+            List<String> partnerIds = new ArrayList<>();
+            List<Boolean> livemodes = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            idsByScope.forEach((scope, scopedIds) -> {
+                Objects.requireNonNull(scope, "scope");
+                for (String id : scopedIds) {
+                    partnerIds.add(scope.partnerId());
+                    livemodes.add(scope.livemode());
+                    ids.add(Objects.requireNonNull(id, "id"));
+                }
+            });
+            return new Wanted(partnerIds, livemodes, ids);
+        }
+
+        boolean isEmpty() {
+            return ids.isEmpty();
+        }
+
+        List<LockedRow> query(Connection connection, String sql) throws SQLException {
+            List<LockedRow> rows = new ArrayList<>();
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.setArray(1, connection.createArrayOf("varchar", partnerIds.toArray(String[]::new)));
+                statement.setArray(2, connection.createArrayOf("bool", livemodes.toArray(Boolean[]::new)));
+                statement.setArray(3, connection.createArrayOf("varchar", ids.toArray(String[]::new)));
+                try (ResultSet result = statement.executeQuery()) {
+                    while (result.next()) {
+                        rows.add(new LockedRow(result.getBoolean("locked_here"), toWallet(result)));
+                    }
+                }
+            }
+            return rows;
+        }
     }
 
     public Optional<Wallet> findByExternalId(DSLContext tx, PartnerScope scope, String externalWalletId) {
@@ -127,10 +243,6 @@ public final class WalletRepository {
     }
 
     /**
-     * Adds the write of a wallet's new balance, reservation and last entry to a batch; the caller
-     * holds the wallet's row lock.
-     */
-    /**
      * Adds a wallet's new balances to a batch, guarded by the values the writer read: a row that no
      * longer holds them (a stale read) touches no row, and the batch then fails as a whole.
      */
@@ -154,6 +266,14 @@ public final class WalletRepository {
     private static Condition inScope(PartnerScope scope) {
         Objects.requireNonNull(scope, "scope");
         return WALLETS.PARTNER_ID.eq(scope.partnerId()).and(WALLETS.LIVEMODE.eq(scope.livemode()));
+    }
+
+    private static Wallet toWallet(ResultSet r) throws SQLException {
+        return new Wallet(r.getString("id"), new PartnerScope(r.getString("partner_id"), r.getBoolean("livemode")),
+                r.getString("external_user_id"), r.getString("external_wallet_id"), r.getString("name"), CurrencyUnit.of(r.getString("currency")),
+                WalletStatus.fromWireName(r.getString("status")), r.getString("metadata"), r.getLong("balance_minor"), r.getLong("held_minor"),
+                r.getLong("last_entry_sequence"), Timestamps.fromColumn(r.getObject("created_at", OffsetDateTime.class)),
+                Timestamps.fromColumn(r.getObject("updated_at", OffsetDateTime.class)));
     }
 
     private static Wallet toWallet(WalletsRecord r) {
