@@ -387,7 +387,9 @@ public final class PayflowServer implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
-            webhookWorker.scheduleWithFixedDelay(this::dispatchWebhooks, webhookConfig.pollIntervalMs(), webhookConfig.pollIntervalMs(),
+            // Up to ten poll intervals a run, then the gauges are fresh and the next run starts a poll interval later.
+            Duration run = Duration.ofMillis(webhookConfig.pollIntervalMs()).multipliedBy(10);
+            webhookWorker.scheduleWithFixedDelay(() -> dispatchWebhooks(run), webhookConfig.pollIntervalMs(), webhookConfig.pollIntervalMs(),
                     TimeUnit.MILLISECONDS);
         }
         LOG.info("PayFlow is up ({}): gRPC on {}, REST on {}, admin on {}, management on {}",
@@ -717,9 +719,9 @@ public final class PayflowServer implements AutoCloseable {
         return webhookDelivery;
     }
 
-    private void dispatchWebhooks() {
+    private void dispatchWebhooks(Duration run) {
         try {
-            webhookDelivery.dispatchDue();
+            webhookDelivery.dispatchUntilIdle(run);
         } catch (RuntimeException e) {
             // Logged and retried on the next tick: a claim that did not commit claimed nothing.
             LOG.error("webhook dispatch run failed", e);

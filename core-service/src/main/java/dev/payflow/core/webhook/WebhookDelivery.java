@@ -119,6 +119,47 @@ public final class WebhookDelivery implements AutoCloseable {
      */
     public List<CompletableFuture<Void>> dispatchDue() {
         refreshBacklog();
+        return claimAndStart();
+    }
+
+    /**
+     * The worker's run: claims what is due and, each time an attempt ends and frees a slot,
+     * claims again, until nothing more is due (or every due event's endpoint is at its limit) and
+     * every attempt it started has been recorded, or until {@code budget} has passed (the attempts
+     * still in flight then finish on their own). One run a poll interval used to deliver at most
+     * the per-endpoint concurrency to each endpoint a second, however many events were due.
+     *
+     * @return how many attempts it started
+     */
+    public int dispatchUntilIdle(Duration budget) {
+        long deadline = System.nanoTime() + budget.toNanos();
+        refreshBacklog();
+        List<CompletableFuture<Void>> running = new ArrayList<>(claimAndStart());
+        int started = running.size();
+        while (!running.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                CompletableFuture.anyOf(running.toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // Out of time, or an attempt failed (it logged why; its lease brings it back): claim what else has room.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            running.removeIf(CompletableFuture::isDone);
+            List<CompletableFuture<Void>> more = claimAndStart();
+            running.addAll(more);
+            started += more.size();
+        }
+        refreshBacklog();
+        return started;
+    }
+
+    /** Claims the due events this worker has room for and starts their attempts. */
+    private List<CompletableFuture<Void>> claimAndStart() {
         int room = threads - inFlightTotal.get();
         if (room <= 0) {
             return List.of();

@@ -304,6 +304,25 @@ class WebhookDeliveryTest {
                 .allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.skipped, "skipped");
     }
 
+    /**
+     * The worker's run claims again as attempts end: more events than the endpoint's concurrency
+     * (four in flight) all go out in one run. A run used to send four a poll interval, so an
+     * endpoint of a busy partner fell further behind every second.
+     */
+    @Test
+    void oneRunOfTheWorkerDeliversMoreEventsThanTheEndpointTakesAtOnce() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(fundsAdded(credit("1.00")).getId());
+        }
+
+        int started = payflow.server().webhookDelivery().dispatchUntilIdle(Duration.ofSeconds(60));
+
+        assertThat(started).isGreaterThanOrEqualTo(12);
+        assertThat(receiver.received()).extracting(WebhookReceiver.Received::webhookId).containsAll(ids);
+        assertThat(ids).allMatch(id -> get(id).getDeliveryStatus() == WebhookEvent.DeliveryStatus.delivered, "delivered");
+    }
+
     // --- Helpers ------------------------------------------------------------------------------
 
     private static List<WebhookEvent> events(String key) {
