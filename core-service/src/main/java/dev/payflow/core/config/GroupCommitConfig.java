@@ -15,8 +15,13 @@ import java.util.Optional;
  *                     batch; 0 (the default) takes only what is already waiting, so a lone request is never slowed
  */
 public record GroupCommitConfig(boolean enabled, int lanes, int batchSizeMax, long windowMs) {
-    /** Two per core on the 2-core machines this runs on, leaving most of the pool to reads and workers. */
-    public static final int LANES_DEFAULT = 4;
+    /**
+     * One per core on the 2-core machines this runs on. Measured with the speed harness
+     * (BENCHMARKS.md, run 11 against run 9): two lanes made larger batches and beat four, most
+     * where every transfer takes one wallet's lock (765 to 1,014 transfers a second at 16 clients).
+     * More cores, or a database further away, may want more.
+     */
+    public static final int LANES_DEFAULT = 2;
     private static final int LANES_MAX = 64;
     /** A batch holds its wallets' locks until it commits: a hundred movements keep that under a few milliseconds. */
     public static final int BATCH_SIZE_MAX_DEFAULT = 100;

@@ -10,18 +10,18 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class GroupCommitConfigTest {
     @Test
-    void withNothingSetGroupCommitIsOnWithFourLanesOfAHundredAndNoWindow() {
+    void withNothingSetGroupCommitIsOnWithTwoLanesOfAHundredAndNoWindow() {
         GroupCommitConfig config = PayflowConfig.fromEnvironment(Map.of()).groupCommit();
 
-        assertThat(config).isEqualTo(new GroupCommitConfig(true, 4, 100, 0));
+        assertThat(config).isEqualTo(new GroupCommitConfig(true, 2, 100, 0));
     }
 
     @Test
     void eachSettingIsReadFromItsVariable() {
-        GroupCommitConfig config = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_GROUP_COMMIT_ENABLED", "false", "PAYFLOW_GROUP_COMMIT_LANES", "2",
+        GroupCommitConfig config = PayflowConfig.fromEnvironment(Map.of("PAYFLOW_GROUP_COMMIT_ENABLED", "false", "PAYFLOW_GROUP_COMMIT_LANES", "3",
                 "PAYFLOW_GROUP_COMMIT_BATCH_SIZE_MAX", "10", "PAYFLOW_GROUP_COMMIT_WINDOW_MS", "3")).groupCommit();
 
-        assertThat(config).isEqualTo(new GroupCommitConfig(false, 2, 10, 3));
+        assertThat(config).isEqualTo(new GroupCommitConfig(false, 3, 10, 3));
     }
 
     @ParameterizedTest
