@@ -60,9 +60,9 @@ public final class UnusedClaims {
 
     private static int delete(Connection connection, List<Claimed> claims) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(DELETE)) {
-            statement.setArray(1, connection.createArrayOf("varchar", claims.stream().map(c -> c.scope().partnerId()).toArray(String[]::new)));
-            statement.setArray(2, connection.createArrayOf("bool", claims.stream().map(c -> c.scope().livemode()).toArray(Boolean[]::new)));
-            statement.setArray(3, connection.createArrayOf("varchar", claims.stream().map(Claimed::key).toArray(String[]::new)));
+            statement.setArray(1, SqlArrays.texts(connection, claims.stream().map(c -> c.scope().partnerId())));
+            statement.setArray(2, SqlArrays.booleans(connection, claims.stream().map(c -> c.scope().livemode())));
+            statement.setArray(3, SqlArrays.texts(connection, claims.stream().map(Claimed::key)));
             return statement.executeUpdate();
         }
     }

@@ -195,9 +195,9 @@ public final class WalletRepository {
         List<LockedRow> query(Connection connection, String sql) throws SQLException {
             List<LockedRow> rows = new ArrayList<>();
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                statement.setArray(1, connection.createArrayOf("varchar", partnerIds.toArray(String[]::new)));
-                statement.setArray(2, connection.createArrayOf("bool", livemodes.toArray(Boolean[]::new)));
-                statement.setArray(3, connection.createArrayOf("varchar", ids.toArray(String[]::new)));
+                statement.setArray(1, SqlArrays.texts(connection, partnerIds.stream()));
+                statement.setArray(2, SqlArrays.booleans(connection, livemodes.stream()));
+                statement.setArray(3, SqlArrays.texts(connection, ids.stream()));
                 try (ResultSet result = statement.executeQuery()) {
                     while (result.next()) {
                         rows.add(new LockedRow(result.getBoolean("locked_here"), toWallet(result)));
