@@ -39,17 +39,35 @@ public final class WebhookRepository {
      * driver keeps it prepared on each connection (see {@link BulkPostings}) and nothing is rendered
      * per row. {@code WITH ORDINALITY} keeps the rows in the list's order. The timestamps travel as
      * ISO-8601 text with their zone ({@code Instant.toString}), which PostgreSQL reads exactly.
+     *
+     * <p>An event is meant for the endpoints that exist when it is recorded: one that its scope's
+     * endpoint does not want then (no endpoint, paused, disabled, or not subscribed to the type:
+     * {@code WebhookDelivery.wants}, in SQL) is stored {@code skipped}, with no next attempt, and
+     * never reaches the delivery worker. Without it, each such event was stored pending and
+     * rewritten to skipped by the worker a moment later: a second write of a row with a JSON body,
+     * four per transfer of a partner without an endpoint. The statement reads the endpoint row as
+     * of its own start: an endpoint set (or resumed) after that does not receive the event, where
+     * it used to if set before the worker's first look, about a poll interval later. A replay
+     * still sends it.
      */
     private static final String INSERT_EVENTS_SQL = """
             INSERT INTO partner_events (id, partner_id, livemode, type, body, created_at, delivery_status, attempt_count, next_attempt_at)
-            SELECT v.id, v.partner_id, v.livemode, v.type, v.body, v.created_at::timestamptz, v.delivery_status, v.attempt_count,
-                    v.next_attempt_at::timestamptz
+            SELECT v.id, v.partner_id, v.livemode, v.type, v.body, v.created_at::timestamptz,
+                    CASE WHEN w.wanted THEN v.delivery_status ELSE 'skipped' END, v.attempt_count,
+                    CASE WHEN w.wanted THEN v.next_attempt_at::timestamptz END
             FROM unnest(?::varchar[], ?::varchar[], ?::boolean[], ?::varchar[], ?::text[], ?::text[], ?::varchar[], ?::integer[], ?::text[])
                 WITH ORDINALITY AS v(id, partner_id, livemode, type, body, created_at, delivery_status, attempt_count, next_attempt_at, position)
+            CROSS JOIN LATERAL (SELECT EXISTS (
+                SELECT 1 FROM webhook_endpoints e
+                WHERE e.partner_id = v.partner_id AND e.livemode = v.livemode AND e.enabled AND e.status <> 'disabled'
+                    AND (e.event_types = '' OR v.type = ANY (string_to_array(e.event_types, ','))))) AS w(wanted)
             ORDER BY v.position
             """;
 
-    /** Inserts new pending events, due at once, in one statement, in the list's order. */
+    /**
+     * Inserts new pending events, due at once, in one statement, in the list's order; those no
+     * endpoint of their scope wants are stored skipped instead (see {@link #INSERT_EVENTS_SQL}).
+     */
     public void insertEvents(DSLContext tx, List<PartnerEvent> events) {
         if (events.isEmpty()) {
             return;

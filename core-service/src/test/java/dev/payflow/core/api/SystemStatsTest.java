@@ -39,6 +39,8 @@ class SystemStatsTest {
         payflow = TestServer.start(TestClock.frozenAt(TWO_DAYS_AGO));
         TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
         String key = partner.sandboxKey();
+        // An endpoint, so that the events below are pending in the outbox (no delivery worker runs here).
+        assertThat(payflow.rest("PUT", "/api/v1/webhook-endpoint", key, "{\"url\":\"http://localhost:1/hooks\"}").status()).isEqualTo(200);
         Wallet dollars = payflow.newWallet(key, "USD");
         Wallet euros = payflow.newWallet(key, "EUR");
         Wallet pounds = payflow.newWallet(key, "GBP");

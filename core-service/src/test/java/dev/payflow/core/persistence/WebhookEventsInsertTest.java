@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.payflow.core.domain.PartnerEvent;
 import dev.payflow.core.domain.PartnerScope;
+import dev.payflow.core.domain.WebhookEndpoint;
 import dev.payflow.core.persistence.jooq.tables.records.PartnerEventsRecord;
 import dev.payflow.core.testing.TestDatabases;
 import dev.payflow.core.testing.TestServer;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The events' one-statement insert (arrays through unnest) stores, column for column, what the
  * multi-row INSERT it replaced stored: the same rows read back for 1 event and for 250 of several
- * partners and modes, with bodies full of what array literals and JSON escape.
+ * partners and modes, with bodies full of what array literals and JSON escape. Those scopes have
+ * an endpoint that wants every type; an event no endpoint wants is stored skipped, never due.
  */
 class WebhookEventsInsertTest {
     private static final String[] BODIES = {"{\"id\":\"evt\",\"data\":{}}", "{\"a\":\"quote \\\" backslash \\\\ brace } { comma , \"}",
@@ -41,6 +43,8 @@ class WebhookEventsInsertTest {
         database = Database.connect(db.jdbcUrl(), db.user(), db.password(), 2);
         first = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), false);
         second = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), true);
+        saveEndpoint(first, List.of(), true, WebhookEndpoint.Status.ACTIVE);
+        saveEndpoint(second, List.of(), true, WebhookEndpoint.Status.FAILING);
     }
 
     @AfterAll
@@ -57,6 +61,61 @@ class WebhookEventsInsertTest {
     @Test
     void twoHundredFiftyEventsOfSeveralPartnersAreStoredAsTheMultiRowInsertStoredThem() {
         assertStoredAsBefore(events("many", 250));
+    }
+
+    /**
+     * Each way an endpoint can not want an event (none in the scope, paused, disabled, another
+     * type), beside one that wants it: only that one is pending and due, the rest are skipped
+     * with no next attempt, as the delivery worker would have settled them.
+     */
+    @Test
+    void anEventNoEndpointOfItsScopeWantsIsStoredSkippedAndNeverDue() {
+        PartnerScope none = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), false);
+        PartnerScope paused = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), false);
+        PartnerScope disabled = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), false);
+        PartnerScope subscribed = new PartnerScope(payflow.onboard(Partner.Status.active).partnerId(), false);
+        saveEndpoint(paused, List.of(), false, WebhookEndpoint.Status.ACTIVE);
+        saveEndpoint(disabled, List.of(), true, WebhookEndpoint.Status.DISABLED);
+        saveEndpoint(subscribed, List.of("wallet.debited", "transfer.completed"), true, WebhookEndpoint.Status.ACTIVE);
+        // The other mode of a scope with an endpoint has none of its own.
+        PartnerScope otherMode = new PartnerScope(subscribed.partnerId(), true);
+        Instant at = Instant.parse("2026-12-02T22:00:00.000001Z");
+        List<PartnerEvent> events = new ArrayList<>();
+        for (PartnerScope scope : List.of(none, paused, disabled, subscribed, otherMode)) {
+            for (String type : List.of("wallet.credited", "transfer.completed")) {
+                events.add(new PartnerEvent("evt_want_" + events.size() + "_" + scope.partnerId(), scope, type, "{}", at,
+                        PartnerEvent.DeliveryStatus.PENDING, 0, Optional.of(at), Optional.empty()));
+            }
+        }
+
+        database.inTransaction(tx -> {
+            new WebhookRepository().insertEvents(tx, events);
+            return null;
+        });
+
+        List<PartnerEvent> read = database.inTransaction(tx -> events.stream()
+                .map(e -> new WebhookRepository().findEventOfAnyPartner(tx, e.id()).orElseThrow()).toList());
+        for (int i = 0; i < events.size(); i++) {
+            PartnerEvent written = events.get(i);
+            boolean wanted = written.scope().equals(subscribed) && written.type().equals("transfer.completed");
+            PartnerEvent expected = wanted ? written : new PartnerEvent(written.id(), written.scope(), written.type(), written.body(),
+                    written.createdAt(), PartnerEvent.DeliveryStatus.SKIPPED, 0, Optional.empty(), Optional.empty());
+            assertThat(read.get(i)).as(written.scope() + " " + written.type()).isEqualTo(expected);
+        }
+        List<String> due = database.inTransaction(tx -> tx.select(PARTNER_EVENTS.ID).from(PARTNER_EVENTS)
+                .where(PARTNER_EVENTS.ID.in(events.stream().map(PartnerEvent::id).toList()))
+                .and(PARTNER_EVENTS.NEXT_ATTEMPT_AT.isNotNull()).fetch(PARTNER_EVENTS.ID));
+        assertThat(due).containsExactly(events.get(7).id());
+    }
+
+    private static void saveEndpoint(PartnerScope scope, List<String> types, boolean enabled, WebhookEndpoint.Status status) {
+        Instant at = Instant.parse("2026-12-02T21:00:00Z");
+        WebhookEndpoint endpoint = new WebhookEndpoint(scope, "https://hooks.example.com/payflow", types, enabled, status, new byte[] {1},
+                "whsec_test", true, Optional.empty(), Optional.empty(), Optional.empty(), "", at, at);
+        database.inTransaction(tx -> {
+            new WebhookRepository().saveEndpoint(tx, endpoint);
+            return null;
+        });
     }
 
     private static void assertStoredAsBefore(List<PartnerEvent> events) {

@@ -52,13 +52,14 @@ class MonitoringTest {
                 StripeConfig.RECOVERY_AFTER_MS_DEFAULT);
         payflow = TestServer.startWithTraffic(TestServer.TRAFFIC.withAuthFailuresPerMinute(2), TestClock.system(), liveOnly);
         TestServer.PartnerKeys partner = payflow.onboard(Partner.Status.active);
+        // A webhook endpoint nothing answers, set before the events it is to receive are recorded.
+        assertThat(payflow.rest("PUT", "/api/v1/webhook-endpoint", partner.sandboxKey(),
+                "{\"url\":\"http://localhost:1/hooks\"}").status()).isEqualTo(200);
         Wallet wallet = payflow.newWallet(partner.sandboxKey(), "USD");
         payflow.credit(partner.sandboxKey(), wallet.getId(), "10.00", "USD");
         assertThat(payflow.rest("POST", "/api/v1/payments", partner.sandboxKey(), "{\"amount\":\"5.00\",\"currency\":\"USD\","
                 + "\"paymentMethod\":\"pm_card_visa\",\"walletId\":\"" + wallet.getId() + "\",\"idempotencyKey\":\"p-1\"}").status()).isEqualTo(200);
-        // A webhook endpoint nothing answers, and one delivery run: a failed attempt.
-        assertThat(payflow.rest("PUT", "/api/v1/webhook-endpoint", partner.sandboxKey(),
-                "{\"url\":\"http://localhost:1/hooks\"}").status()).isEqualTo(200);
+        // One delivery run: a failed attempt.
         payflow.server().webhookDelivery().dispatchDue();
         // A partner past its own burst of 1.
         assertThat(payflow.rest("PATCH", "/api/admin/partners/" + partner.partnerId(), TestServer.ADMIN_TOKEN,

@@ -257,6 +257,11 @@ class WebhookDeliveryTest {
         deliver();
         payflow.clock().advance(Duration.ofSeconds(6));
         deliver();
+        // An event recorded while the endpoint wanted it, then paused before the worker came: skipped by the worker.
+        fundsAdded(credit("1.00"));
+        pause(partner.sandboxKey(), receiver.url("/hooks/payflow"));
+        deliver();
+        setEndpoint(partner.sandboxKey(), receiver.url("/hooks/payflow"));
         // A new event, not yet sent, ten minutes old by the clock.
         fundsAdded(credit("1.00"));
         payflow.clock().advance(Duration.ofMinutes(10));
@@ -273,25 +278,53 @@ class WebhookDeliveryTest {
     }
 
     /**
-     * Events no endpoint wants (no endpoint at all, here) are settled as skipped in bulk: one
-     * delivery run skips the whole backlog, however many. They used to take a delivery slot each
-     * (at most the per-endpoint concurrency per run, a run a second), so a partner without an
-     * endpoint booking more than a few movements a second grew the backlog without end.
+     * Events no endpoint wants any more (the endpoint was paused after they were recorded) are
+     * settled as skipped in bulk: one delivery run skips the whole backlog, however many. They
+     * used to take a delivery slot each (at most the per-endpoint concurrency per run, a run a
+     * second), so a partner without an endpoint booking more than a few movements a second grew
+     * the backlog without end.
      */
     @Test
     void oneRunSkipsEveryEventThatNoEndpointWantsHoweverMany() {
-        TestServer.PartnerKeys withoutEndpoint = payflow.onboard(Partner.Status.active);
-        Wallet wallet = payflow.newWallet(withoutEndpoint.sandboxKey(), "USD");
+        TestServer.PartnerKeys pausing = payflow.onboard(Partner.Status.active);
+        payflow.webhooks(pausing.sandboxKey()).putWebhookEndpoint(PutWebhookEndpointRequest.newBuilder().setUrl(receiver.url("/hooks/all")).build());
+        Wallet wallet = payflow.newWallet(pausing.sandboxKey(), "USD");
         for (int i = 0; i < 60; i++) {
-            payflow.credit(withoutEndpoint.sandboxKey(), wallet.getId(), "1.00", "USD");
+            payflow.credit(pausing.sandboxKey(), wallet.getId(), "1.00", "USD");
         }
-        List<WebhookEvent> before = events(withoutEndpoint.sandboxKey());
+        List<WebhookEvent> before = events(pausing.sandboxKey());
         assertThat(before).hasSizeGreaterThanOrEqualTo(120).allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.pending);
+        pause(pausing.sandboxKey(), receiver.url("/hooks/all"));
 
         deliver();
 
-        assertThat(events(withoutEndpoint.sandboxKey())).hasSize(before.size())
+        assertThat(events(pausing.sandboxKey())).hasSize(before.size())
                 .allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.skipped, "skipped");
+        assertThat(receiver.received()).isEmpty();
+    }
+
+    /**
+     * A partner without an endpoint leaves nothing for the worker: its events are stored skipped
+     * when they are recorded, before any delivery run, and a replay still sends one.
+     */
+    @Test
+    void theEventsOfAPartnerWithoutAnEndpointAreSkippedWhenRecordedAndCanStillBeReplayed() {
+        TestServer.PartnerKeys withoutEndpoint = payflow.onboard(Partner.Status.active);
+        Wallet wallet = payflow.newWallet(withoutEndpoint.sandboxKey(), "USD");
+        payflow.credit(withoutEndpoint.sandboxKey(), wallet.getId(), "1.00", "USD");
+
+        List<WebhookEvent> recorded = events(withoutEndpoint.sandboxKey());
+        assertThat(recorded).isNotEmpty().allMatch(e -> e.getDeliveryStatus() == WebhookEvent.DeliveryStatus.skipped, "skipped");
+        assertThat(recorded).allMatch(e -> !e.hasNextAttemptAt(), "no next attempt");
+
+        setEndpoint(withoutEndpoint.sandboxKey(), receiver.url("/hooks/late"));
+        deliver();
+        assertThat(receiver.received()).isEmpty();
+        WebhookEvent fundsAdded = recorded.stream().filter(e -> e.getType().equals("wallet.funds_added")).findFirst().orElseThrow();
+        WebhookEvent replayed = payflow.webhooks(withoutEndpoint.sandboxKey()).replayEvent(ReplayEventRequest.newBuilder()
+                .setEventId(fundsAdded.getId()).build());
+        assertThat(replayed.getDeliveryStatus()).isEqualTo(WebhookEvent.DeliveryStatus.delivered);
+        assertThat(receiver.received()).hasSize(1);
     }
 
     /** Beside them, the events an endpoint wants still go out, and the ones it did not subscribe to are skipped. */
@@ -340,6 +373,12 @@ class WebhookDeliveryTest {
     private static WebhookEndpoint setEndpoint(String key, String url) {
         return payflow.webhooks(key).putWebhookEndpoint(PutWebhookEndpointRequest.newBuilder().setUrl(url)
                 .addEventTypes("wallet.funds_added").build());
+    }
+
+    /** The same endpoint, paused: events are recorded, not sent. */
+    private static void pause(String key, String url) {
+        payflow.webhooks(key).putWebhookEndpoint(PutWebhookEndpointRequest.newBuilder().setUrl(url).addEventTypes("wallet.funds_added")
+                .setEnabled(false).build());
     }
 
     private WebhookEndpoint endpoint() {
