@@ -65,12 +65,11 @@ class ApiKeyCacheReplicasTest {
     private static Services services;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    /** One replica's authentication: its cache, its listener, and the use cases that drop from its cache. */
-    /** Key hashes the listeners have heard announced (markers included), for tests that must wait until earlier changes were heard. */
-    private static final java.util.Set<String> HEARD = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    /** The cache, and a note of each key change heard after the cache has been told of it. */
-    private record Heard(ApiKeyCache cache) implements ApiKeyChangeListener.Subscriber {
+    /**
+     * A replica's cache, and a note of each key change its listener heard (markers included) once
+     * the cache has been told of it, for tests that must wait until earlier changes were heard.
+     */
+    private record Heard(ApiKeyCache cache, Set<String> keyHashes) implements ApiKeyChangeListener.Subscriber {
         @Override
         public void listening() {
             cache.listening();
@@ -84,7 +83,7 @@ class ApiKeyCacheReplicasTest {
         @Override
         public void keyChanged(String keyHash) {
             cache.keyChanged(keyHash);
-            HEARD.add(keyHash);
+            keyHashes.add(keyHash);
         }
 
         @Override
@@ -99,11 +98,12 @@ class ApiKeyCacheReplicasTest {
     }
 
     /**
-     * Waits until the listeners have heard every change committed so far: PostgreSQL delivers a
-     * listener's notifications in the order their transactions committed, so once a marker sent
-     * now is heard, so is everything before it (a partner's activation, say, which drops its keys).
+     * Waits until the replicas' listeners have heard every change committed so far: PostgreSQL
+     * delivers a listener's notifications in the order their transactions committed, so once a
+     * marker sent now is heard, so is everything before it (a partner's activation, say, or a key's
+     * issue, which drop its keys: heard after a call kept the key, they make the next call a miss).
      */
-    private static void awaitEarlierChangesHeard() {
+    private static void awaitEarlierChangesHeard(Replica... replicas) {
         String marker = "marker-" + java.util.UUID.randomUUID();
         try (var connection = database.openDedicatedConnection("test-marker", 5);
                 var statement = connection.prepareStatement("SELECT pg_notify('payflow_api_key_changes', ?)")) {
@@ -112,10 +112,13 @@ class ApiKeyCacheReplicasTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        awaitUntil(() -> HEARD.contains(marker), "the listener heard the changes committed so far");
+        for (Replica replica : replicas) {
+            awaitUntil(() -> replica.heard().keyHashes().contains(marker), "the listener heard the changes committed so far");
+        }
     }
 
-    private record Replica(ApiKeyCache cache, SimpleMeterRegistry meters, Authenticator authenticator, ApiKeyAdministration keys,
+    /** One replica's authentication: its cache, its listener, and the use cases that drop from its cache. */
+    private record Replica(Heard heard, ApiKeyCache cache, SimpleMeterRegistry meters, Authenticator authenticator, ApiKeyAdministration keys,
             PartnerAdministration partners) {
         double count(String outcome) {
             return meters.counter("payflow.api.key.cache", "outcome", outcome).count();
@@ -149,6 +152,7 @@ class ApiKeyCacheReplicasTest {
         Replica second = replica(database, ApiKeyChangeListener.dedicatedTo(database));
         String partnerId = activePartner(first);
         ApiKeyAdministration.IssuedKey issued = issueKey(first, partnerId);
+        awaitEarlierChangesHeard(first, second);
 
         authenticateTwice(first, issued.secret());
         authenticateTwice(second, issued.secret());
@@ -228,6 +232,7 @@ class ApiKeyCacheReplicasTest {
         });
         String partnerId = activePartner(replica);
         ApiKeyAdministration.IssuedKey issued = issueKey(replica, partnerId);
+        awaitEarlierChangesHeard(replica);
         authenticateTwice(replica, issued.secret());
         assertThat(replica.count("hit")).isEqualTo(1);
 
@@ -259,7 +264,7 @@ class ApiKeyCacheReplicasTest {
         String partnerId = activePartner(replica);
         ApiKeyAdministration.IssuedKey issued = issueKey(replica, partnerId);
         // The partner's activation drops its keys when the listener hears it: let that happen before the key is kept.
-        awaitEarlierChangesHeard();
+        awaitEarlierChangesHeard(replica);
         assertThat(replica.authenticator().authenticatePartner(issued.secret()).apiKeyId()).isEqualTo(issued.key().id());
         assertThat(replica.count("miss")).isEqualTo(1);
 
@@ -291,8 +296,9 @@ class ApiKeyCacheReplicasTest {
     private Replica replica(Database on, ApiKeyChangeListener.Connector connector) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         ApiKeyCache cache = ApiKeyCache.of(clock, MAX_AGE, meters);
-        toClose.add(ApiKeyChangeListener.start(connector, new Heard(cache)));
-        Replica replica = new Replica(cache, meters, new Authenticator(on, new ApiKeyRepository(), TestServer.ADMIN_TOKEN, clock, cache),
+        Heard heard = new Heard(cache, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        toClose.add(ApiKeyChangeListener.start(connector, heard));
+        Replica replica = new Replica(heard, cache, meters, new Authenticator(on, new ApiKeyRepository(), TestServer.ADMIN_TOKEN, clock, cache),
                 new ApiKeyAdministration(on, services, new PartnerRepository(), new ApiKeyRepository(), cache),
                 new PartnerAdministration(on, services, new PartnerRepository(), true, cache));
         awaitUntil(cache::isServing, "the replica's listener listens");
