@@ -118,8 +118,12 @@ class ApiKeyCacheReplicasTest {
     }
 
     /** One replica's authentication: its cache, its listener, and the use cases that drop from its cache. */
-    private record Replica(Heard heard, ApiKeyCache cache, SimpleMeterRegistry meters, Authenticator authenticator, ApiKeyAdministration keys,
+    private record Replica(Heard heard, SimpleMeterRegistry meters, Authenticator authenticator, ApiKeyAdministration keys,
             PartnerAdministration partners) {
+        ApiKeyCache cache() {
+            return heard.cache();
+        }
+
         double count(String outcome) {
             return meters.counter("payflow.api.key.cache", "outcome", outcome).count();
         }
@@ -298,7 +302,7 @@ class ApiKeyCacheReplicasTest {
         ApiKeyCache cache = ApiKeyCache.of(clock, MAX_AGE, meters);
         Heard heard = new Heard(cache, java.util.concurrent.ConcurrentHashMap.newKeySet());
         toClose.add(ApiKeyChangeListener.start(connector, heard));
-        Replica replica = new Replica(heard, cache, meters, new Authenticator(on, new ApiKeyRepository(), TestServer.ADMIN_TOKEN, clock, cache),
+        Replica replica = new Replica(heard, meters, new Authenticator(on, new ApiKeyRepository(), TestServer.ADMIN_TOKEN, clock, cache),
                 new ApiKeyAdministration(on, services, new PartnerRepository(), new ApiKeyRepository(), cache),
                 new PartnerAdministration(on, services, new PartnerRepository(), true, cache));
         awaitUntil(cache::isServing, "the replica's listener listens");
