@@ -51,13 +51,13 @@ final class Baseline {
                 INSERT INTO bench_baseline.idempotency_keys VALUES ('ptn_bench', false, p_key, 'CreateTransfer', md5(p_from || p_to || p_amount), NULL, v_now)
                     ON CONFLICT DO NOTHING;
                 IF NOT FOUND THEN
-                    RETURN (SELECT transaction_id FROM bench_baseline.idempotency_keys WHERE partner_id = 'ptn_bench' AND idempotency_key = p_key);
+                    RETURN (SELECT transaction_id FROM bench_baseline.idempotency_keys WHERE partner_id = 'ptn_bench' AND livemode = false AND idempotency_key = p_key);
                 END IF;
                 FOR w IN SELECT * FROM bench_baseline.wallets WHERE id IN (p_from, p_to) ORDER BY id FOR UPDATE LOOP
                     IF w.id = p_from THEN v_from := w; ELSE v_to := w; END IF;
                 END LOOP;
                 IF v_from.balance_minor - v_from.held_minor < p_amount THEN
-                    UPDATE bench_baseline.idempotency_keys SET transaction_id = 'INSUFFICIENT_FUNDS' WHERE partner_id = 'ptn_bench' AND idempotency_key = p_key;
+                    UPDATE bench_baseline.idempotency_keys SET transaction_id = 'INSUFFICIENT_FUNDS' WHERE partner_id = 'ptn_bench' AND livemode = false AND idempotency_key = p_key;
                     RETURN 'INSUFFICIENT_FUNDS';
                 END IF;
                 INSERT INTO bench_baseline.transactions VALUES (v_txn, 'ptn_bench', false, 'transfer', 'completed', p_amount, 'USD', p_from, p_to, p_key, '{}', v_now);
@@ -68,7 +68,7 @@ final class Baseline {
                     WHERE id = p_from;
                 UPDATE bench_baseline.wallets SET balance_minor = balance_minor + p_amount, last_entry_sequence = last_entry_sequence + 1, updated_at = v_now
                     WHERE id = p_to;
-                UPDATE bench_baseline.idempotency_keys SET transaction_id = v_txn WHERE partner_id = 'ptn_bench' AND idempotency_key = p_key;
+                UPDATE bench_baseline.idempotency_keys SET transaction_id = v_txn WHERE partner_id = 'ptn_bench' AND livemode = false AND idempotency_key = p_key;
                 RETURN v_txn;
             END $$;
             """;
