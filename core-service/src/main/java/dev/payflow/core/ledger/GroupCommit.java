@@ -2,16 +2,21 @@ package dev.payflow.core.ledger;
 
 import dev.payflow.core.config.GroupCommitConfig;
 import dev.payflow.core.domain.PartnerScope;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +26,13 @@ import org.slf4j.LoggerFactory;
  * window is set, what arrives within it; the engine books them in one database transaction. So the
  * movements that arrive while a batch is being committed form the next one, and a lone movement
  * goes at once.
+ *
+ * <p>A lane passes over a movement that names a wallet another lane's batch holds (and every later
+ * movement naming the same wallets, so each wallet's movements keep their order): booked beside
+ * it, that movement would only wait in the database for the other batch's lock, and hold up its
+ * own batch meanwhile. It waits instead for the next batch, which takes it with everything else
+ * for that wallet. Movements whose wallets are not known before they are booked (a hold's capture
+ * or release) are never passed over; the database's locks order them as before.
  *
  * <p>An answer is the member's own outcome, or "alone": the batch failed as a whole (a database
  * error, a lock that timed out, a check after the rules), nothing of it committed, and the caller
@@ -43,6 +55,24 @@ final class GroupCommit implements AutoCloseable {
             Objects.requireNonNull(scope, "scope");
             Objects.requireNonNull(movement, "movement");
         }
+
+        /** The wallets the movement names before it is booked (none for a hold's capture or release, whose wallet is the hold's). */
+        List<String> wallets() {
+            if (movement.instruction() instanceof Instruction.Post post) {
+                List<String> wallets = new ArrayList<>(2);
+                if (post.from() instanceof LedgerAccount.Wallet from) {
+                    wallets.add(from.walletId());
+                }
+                if (post.to() instanceof LedgerAccount.Wallet to) {
+                    wallets.add(to.walletId());
+                }
+                return wallets;
+            }
+            if (movement.instruction() instanceof Instruction.PlaceHold hold) {
+                return List.of(hold.walletId());
+            }
+            return List.of();
+        }
     }
 
     /** Books a batch in one transaction: one outcome per member, in the members' order, or throws and commits nothing. */
@@ -55,19 +85,27 @@ final class GroupCommit implements AutoCloseable {
     record Stats(long batches, long members, long batchesSplit, long largestBatch) {
     }
 
-    private record Waiting(Member member, CompletableFuture<Optional<LedgerEngine.Outcome>> answer) {
+    private record Waiting(Member member, List<String> wallets, CompletableFuture<Optional<LedgerEngine.Outcome>> answer) {
     }
 
     private final Committer committer;
     private final int batchSizeMax;
     private final long windowNanos;
-    private final BlockingQueue<Waiting> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
     private final List<Thread> lanes = new ArrayList<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong members = new AtomicLong();
     private final AtomicLong batchesSplit = new AtomicLong();
     private final AtomicLong largestBatch = new AtomicLong();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a movement arrives, a batch ends (its wallets are free again) or group commit closes. */
+    private final Condition changed = lock.newCondition();
+    /** Guarded by {@link #lock}: the movements waiting for a lane, oldest first. */
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    /** Guarded by {@link #lock}: each wallet that a batch taken and not yet ended names, and that batch. */
+    private final Map<String, List<Waiting>> walletsHeld = new HashMap<>();
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
 
     GroupCommit(GroupCommitConfig config, Committer committer) {
         this.committer = Objects.requireNonNull(committer, "committer");
@@ -86,16 +124,17 @@ final class GroupCommit implements AutoCloseable {
      * (the batch failed, the queue is full, or group commit is closing).
      */
     Optional<LedgerEngine.Outcome> submit(PartnerScope scope, Movement movement) {
-        if (closed.get()) {
-            return Optional.empty();
-        }
-        Waiting waiting = new Waiting(new Member(scope, movement), new CompletableFuture<>());
-        if (!queue.offer(waiting)) {
-            return Optional.empty();
-        }
-        if (closed.get()) {
-            // close() may have drained the queue just before this offer; answer whatever is left.
-            answerAlone(drain());
+        Member member = new Member(scope, movement);
+        Waiting waiting = new Waiting(member, member.wallets(), new CompletableFuture<>());
+        lock.lock();
+        try {
+            if (closed || queue.size() >= QUEUE_CAPACITY) {
+                return Optional.empty();
+            }
+            queue.addLast(waiting);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
         return waiting.answer().join();
     }
@@ -104,41 +143,108 @@ final class GroupCommit implements AutoCloseable {
         return new Stats(batches.get(), members.get(), batchesSplit.get(), largestBatch.get());
     }
 
+    /** Movements waiting for a lane now (taken by none yet): for the tests that show who is passed over. */
+    int waiting() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
-        while (!closed.get()) {
+        while (true) {
             List<Waiting> batch;
             try {
                 batch = nextBatch();
             } catch (InterruptedException e) {
                 break;
             }
+            if (batch == null) {
+                break;
+            }
             if (!batch.isEmpty()) {
-                commit(batch);
+                try {
+                    commit(batch);
+                } finally {
+                    release(batch);
+                }
             }
         }
         answerAlone(drain());
     }
 
-    /** Empty when nothing arrived for a while, so that a closing lane notices without being interrupted mid-commit. */
+    /**
+     * The next batch, its wallets marked held; empty when nothing could be taken for a while (so an
+     * idle lane looks again), null once group commit is closing.
+     */
     private List<Waiting> nextBatch() throws InterruptedException {
         List<Waiting> batch = new ArrayList<>();
-        Waiting first = queue.poll(IDLE_CHECK_MS, TimeUnit.MILLISECONDS);
-        if (first == null) {
-            return batch;
-        }
-        batch.add(first);
-        queue.drainTo(batch, batchSizeMax - batch.size());
-        long deadline = System.nanoTime() + windowNanos;
-        while (batch.size() < batchSizeMax && windowNanos > 0) {
-            long left = deadline - System.nanoTime();
-            Waiting next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (next == null) {
-                break;
+        lock.lock();
+        try {
+            long idleLeft = TimeUnit.MILLISECONDS.toNanos(IDLE_CHECK_MS);
+            while (!closed && take(batch) == 0) {
+                if (idleLeft <= 0) {
+                    return batch;
+                }
+                idleLeft = changed.awaitNanos(idleLeft);
             }
-            batch.add(next);
-            queue.drainTo(batch, batchSizeMax - batch.size());
+            if (closed) {
+                return null;
+            }
+            long windowLeft = windowNanos;
+            while (batch.size() < batchSizeMax && windowLeft > 0 && !closed) {
+                windowLeft = changed.awaitNanos(windowLeft);
+                take(batch);
+            }
+            return batch;
+        } finally {
+            lock.unlock();
         }
-        return batch;
+    }
+
+    /**
+     * Moves into {@code batch}, oldest first, every waiting movement that names no wallet another
+     * batch holds and none that an older movement passed over names, up to the batch size; marks
+     * their wallets held by {@code batch}. Returns how many it took. Called holding {@link #lock}.
+     */
+    private int take(List<Waiting> batch) {
+        int taken = 0;
+        Set<String> passedOver = new HashSet<>();
+        for (Iterator<Waiting> waiting = queue.iterator(); waiting.hasNext() && batch.size() < batchSizeMax; ) {
+            Waiting next = waiting.next();
+            boolean free = true;
+            for (String wallet : next.wallets()) {
+                List<Waiting> holder = walletsHeld.get(wallet);
+                if ((holder != null && holder != batch) || passedOver.contains(wallet)) {
+                    free = false;
+                    break;
+                }
+            }
+            if (!free) {
+                passedOver.addAll(next.wallets());
+                continue;
+            }
+            waiting.remove();
+            batch.add(next);
+            next.wallets().forEach(wallet -> walletsHeld.putIfAbsent(wallet, batch));
+            taken++;
+        }
+        return taken;
+    }
+
+    /** The batch has ended (committed or failed): its wallets are free for the other lanes. */
+    private void release(List<Waiting> batch) {
+        lock.lock();
+        try {
+            for (Waiting member : batch) {
+                member.wallets().forEach(wallet -> walletsHeld.computeIfPresent(wallet, (w, holder) -> holder == batch ? null : holder));
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void commit(List<Waiting> batch) {
@@ -165,9 +271,14 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private List<Waiting> drain() {
-        List<Waiting> left = new ArrayList<>();
-        queue.drainTo(left);
-        return left;
+        lock.lock();
+        try {
+            List<Waiting> left = new ArrayList<>(queue);
+            queue.clear();
+            return left;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static void answerAlone(List<Waiting> waiting) {
@@ -177,8 +288,15 @@ final class GroupCommit implements AutoCloseable {
     /** Stops the lanes (each within {@link #IDLE_CHECK_MS}); a batch being committed finishes, and whoever still waits books alone. */
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
-            return;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
         answerAlone(drain());
     }
