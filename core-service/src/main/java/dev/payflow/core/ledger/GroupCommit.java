@@ -195,7 +195,13 @@ final class GroupCommit implements AutoCloseable {
             }
             long windowLeft = windowNanos;
             while (batch.size() < batchSizeMax && windowLeft > 0 && !closed) {
-                windowLeft = changed.awaitNanos(windowLeft);
+                try {
+                    windowLeft = changed.awaitNanos(windowLeft);
+                } catch (InterruptedException e) {
+                    // What is taken is this lane's to commit (its callers wait for it); the lane stops after.
+                    Thread.currentThread().interrupt();
+                    break;
+                }
                 take(batch);
             }
             return batch;
