@@ -600,16 +600,16 @@ public final class LedgerEngine {
     }
 
     /**
-     * Writes what the batch has staged in one round trip, reads it back in one query and checks
-     * it, answers each staged member, and tells the observer of them all at once.
+     * Writes what the batch has staged in one round trip (which answers with the rows as stored),
+     * checks them against what each member meant, answers each staged member, and tells the
+     * observer of them all at once.
      */
     private void flush(DSLContext tx, Together together) {
         if (together.staged.isEmpty()) {
             return;
         }
-        together.postings.execute(tx, together.walletUpdates());
-        Map<String, LedgerTransaction> written = ledger.findTransactionsOfAnyPartner(tx,
-                together.staged.stream().map(Staged::transactionId).toList());
+        // The write answers with the rows as stored: each is checked against what was meant, as a read-back would be.
+        Map<String, LedgerTransaction> written = together.postings.execute(tx, together.walletUpdates());
         List<BookingObserver.Booked> bookings = new ArrayList<>();
         for (Staged staged : together.staged) {
             LedgerTransaction t = written.get(staged.transactionId());

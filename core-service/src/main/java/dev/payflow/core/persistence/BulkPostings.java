@@ -14,7 +14,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jooq.DSLContext;
@@ -22,7 +25,10 @@ import org.jooq.DSLContext;
 /**
  * The writes of many completed transactions (money moved between accounts, no hold) in one
  * statement and one round trip, whatever their number: the transactions, their entries, the
- * wallets' new balances and the idempotency keys' outcomes. The statement's text never changes
+ * wallets' new balances and the idempotency keys' outcomes. The same statement answers with the
+ * transactions and their wallet entries as the database stored them (each insert's
+ * {@code RETURNING}, laid out as {@link LedgerRepository}'s read of a transaction), so the caller
+ * checks what was written without a second query. The statement's text never changes
  * (each column travels as one array), so the JDBC driver keeps it as a server-side prepared
  * statement on each connection (from its fifth use, pgjdbc's {@code prepareThreshold}) and the
  * service renders nothing per row.
@@ -43,7 +49,8 @@ public final class BulkPostings {
                         ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::text[])
                     AS v(id, partner_id, livemode, type, status, amount_minor, currency, description, from_wallet_id, to_wallet_id,
                         idempotency_key, gateway, gateway_transaction_id, metadata)
-                RETURNING 1
+                RETURNING id, partner_id, livemode, type, status, amount_minor, currency, description, from_wallet_id, to_wallet_id,
+                    idempotency_key, gateway, gateway_transaction_id, failure_reason, metadata, created_at, completed_at, hold_id
             ), e AS (
                 INSERT INTO ledger_entries (id, transaction_id, partner_id, livemode, currency, wallet_id, system_account_id, amount_minor,
                         balance_after_minor, wallet_sequence, created_at)
@@ -53,7 +60,7 @@ public final class BulkPostings {
                         ?::bigint[], ?::bigint[])
                     AS v(id, transaction_id, partner_id, livemode, currency, wallet_id, system_account_id, amount_minor, balance_after_minor,
                         wallet_sequence)
-                RETURNING 1
+                RETURNING id, transaction_id, wallet_id, currency, amount_minor, balance_after_minor, wallet_sequence, created_at
             ), w AS (
                 UPDATE wallets SET balance_minor = v.balance_minor, held_minor = v.held_minor, last_entry_sequence = v.last_entry_sequence,
                         updated_at = ?
@@ -72,7 +79,14 @@ public final class BulkPostings {
                     AND idempotency_keys.idempotency_key = v.idempotency_key
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM e), (SELECT count(*) FROM w), (SELECT count(*) FROM k)
+            SELECT t.id, t.partner_id, t.livemode, t.type, t.status, t.amount_minor, t.currency, t.description, t.from_wallet_id,
+                    t.to_wallet_id, t.idempotency_key, t.gateway, t.gateway_transaction_id, t.failure_reason, t.metadata, t.created_at,
+                    t.completed_at, t.hold_id,
+                    we.id, we.wallet_id, we.currency, we.amount_minor, we.balance_after_minor, we.wallet_sequence, we.created_at,
+                    (SELECT count(*) FROM e), (SELECT count(*) FROM w), (SELECT count(*) FROM k)
+            FROM t
+            LEFT JOIN e we ON we.transaction_id = t.id AND we.wallet_id IS NOT NULL
+            ORDER BY t.id, we.id
             """;
 
     /** A wallet's row before the first of the transactions and after the last. */
@@ -110,12 +124,17 @@ public final class BulkPostings {
         return transactions.isEmpty();
     }
 
-    /** Writes everything added, with the wallets' updates, in one statement; throws if any count differs from what was meant. */
-    public void execute(DSLContext tx, List<WalletUpdate> wallets) {
+    /**
+     * Writes everything added, with the wallets' updates, in one statement, and returns the
+     * transactions as written (by id, with their wallet entries); throws if any count differs
+     * from what was meant.
+     */
+    public Map<String, LedgerTransaction> execute(DSLContext tx, List<WalletUpdate> wallets) {
         if (transactions.isEmpty()) {
-            return;
+            return Map.of();
         }
-        long[] counts = tx.connectionResult(connection -> run(connection, wallets));
+        Written written = tx.connectionResult(connection -> run(connection, wallets));
+        long[] counts = {written.transactions().size(), written.entries(), written.wallets(), written.keys()};
         long[] meant = {transactions.size(), entries.size(), wallets.size(), transactions.size()};
         for (int i = 0; i < meant.length; i++) {
             if (counts[i] != meant[i]) {
@@ -123,9 +142,16 @@ public final class BulkPostings {
                         + " wallets, keys), meant " + Arrays.toString(meant) + ": a wallet changed since it was read");
             }
         }
+        Map<String, LedgerTransaction> byId = new HashMap<>();
+        written.transactions().forEach(t -> byId.put(t.id(), t));
+        return byId;
     }
 
-    private long[] run(Connection connection, List<WalletUpdate> wallets) throws SQLException {
+    /** The statement's answer: the transactions it inserted, with their wallet entries, and the rows each other part wrote. */
+    private record Written(Collection<LedgerTransaction> transactions, long entries, long wallets, long keys) {
+    }
+
+    private Written run(Connection connection, List<WalletUpdate> wallets) throws SQLException {
         var stamp = Timestamps.toColumn(now);
         try (PreparedStatement statement = connection.prepareStatement(SQL)) {
             int i = 0;
@@ -173,9 +199,15 @@ public final class BulkPostings {
             statement.setArray(++i, booleans(connection, transactions.stream().map(t -> t.scope().livemode())));
             statement.setArray(++i, texts(connection, transactions.stream().map(LedgerTransaction::idempotencyKey)));
             statement.setArray(++i, texts(connection, transactions.stream().map(LedgerTransaction::id)));
-            try (ResultSet counts = statement.executeQuery()) {
-                counts.next();
-                return new long[] {counts.getLong(1), counts.getLong(2), counts.getLong(3), counts.getLong(4)};
+            long[] counts = new long[3];
+            try (ResultSet rows = statement.executeQuery()) {
+                // The counts are the same on every row; a statement that inserted no transaction has no row, and counts nothing.
+                Collection<LedgerTransaction> inserted = LedgerRepository.readTransactions(rows, row -> {
+                    counts[0] = row.getLong(26);
+                    counts[1] = row.getLong(27);
+                    counts[2] = row.getLong(28);
+                });
+                return new Written(inserted, counts[0], counts[1], counts[2]);
             }
         }
     }

@@ -175,8 +175,8 @@ public final class LedgerRepository {
 
     /**
      * Transactions by id, with their wallet entries, in one query of one text whatever their
-     * number; ids not found are absent. Of any partner and mode: the caller checks each one's
-     * scope against what it wrote (group commit's read-back), or is an operator.
+     * number; ids not found are absent. Of any partner and mode: for operators, or a caller that
+     * checks each one's scope against what it wrote.
      */
     public Map<String, LedgerTransaction> findTransactionsOfAnyPartner(DSLContext tx, Collection<String> ids) {
         if (ids.isEmpty()) {
@@ -219,20 +219,36 @@ public final class LedgerRepository {
 
     /** The transactions of a {@link #SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES} query, in the order of their first row. */
     private static Collection<LedgerTransaction> readTransactions(PreparedStatement statement) throws SQLException {
+        try (ResultSet rows = statement.executeQuery()) {
+            return readTransactions(rows, row -> { });
+        }
+    }
+
+    /** What a caller reads of each row beyond the transaction's and entry's columns (1 to 25). */
+    @FunctionalInterface
+    interface RowReader {
+        void read(ResultSet row) throws SQLException;
+    }
+
+    /**
+     * The transactions of rows laid out as {@link #SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES}'s
+     * (columns 1 to 25, a row per wallet entry, or one without an entry), in the order of their
+     * first row; {@code eachRow} is handed every row as well, for columns after those.
+     */
+    static Collection<LedgerTransaction> readTransactions(ResultSet row, RowReader eachRow) throws SQLException {
         Map<String, LedgerTransaction> transactions = new LinkedHashMap<>();
         Map<String, List<LedgerTransaction.WalletEntry>> entries = new HashMap<>();
-        try (ResultSet row = statement.executeQuery()) {
-            while (row.next()) {
-                String id = row.getString(1);
-                if (!transactions.containsKey(id)) {
-                    transactions.put(id, transactionOf(row));
-                    entries.put(id, new ArrayList<>());
-                }
-                String entryId = row.getString(19);
-                if (entryId != null) {
-                    entries.get(id).add(new LedgerTransaction.WalletEntry(entryId, id, row.getString(20), CurrencyUnit.of(row.getString(21)),
-                            row.getLong(22), row.getLong(23), row.getLong(24), row.getString(8), instant(row, 25)));
-                }
+        while (row.next()) {
+            eachRow.read(row);
+            String id = row.getString(1);
+            if (!transactions.containsKey(id)) {
+                transactions.put(id, transactionOf(row));
+                entries.put(id, new ArrayList<>());
+            }
+            String entryId = row.getString(19);
+            if (entryId != null) {
+                entries.get(id).add(new LedgerTransaction.WalletEntry(entryId, id, row.getString(20), CurrencyUnit.of(row.getString(21)),
+                        row.getLong(22), row.getLong(23), row.getLong(24), row.getString(8), instant(row, 25)));
             }
         }
         List<LedgerTransaction> withEntries = new ArrayList<>(transactions.size());

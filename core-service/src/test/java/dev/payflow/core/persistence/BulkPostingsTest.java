@@ -16,6 +16,7 @@ import dev.payflow.proto.v1.Wallet;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,8 +64,14 @@ class BulkPostingsTest {
             claim(tx, "txn_bulk_1_" + a.getId(), now);
             claim(tx, "txn_bulk_2_" + a.getId(), now);
             // Each wallet once: guarded by its row as read, set to its state after both transfers.
-            postings.execute(tx, List.of(new BulkPostings.WalletUpdate(a.getId(), scope, 500, 0, 1, 250, 0, 3),
+            Map<String, LedgerTransaction> written = postings.execute(tx, List.of(
+                    new BulkPostings.WalletUpdate(a.getId(), scope, 500, 0, 1, 250, 0, 3),
                     new BulkPostings.WalletUpdate(b.getId(), scope, 0, 0, 0, 250, 0, 2)));
+            // The statement answers with the rows as stored: what a query of them in the same transaction reads, entries in id order.
+            assertThat(written).containsOnlyKeys("txn_bulk_1_" + a.getId(), "txn_bulk_2_" + a.getId())
+                    .isEqualTo(new LedgerRepository().findTransactionsOfAnyPartner(tx, written.keySet()));
+            assertThat(written.get("txn_bulk_1_" + a.getId()).walletEntries()).extracting(LedgerTransaction.WalletEntry::id)
+                    .containsExactly("ent_bulk_1a_" + a.getId(), "ent_bulk_1b_" + a.getId());
             return null;
         });
 
