@@ -1,0 +1,139 @@
+package dev.payflow.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Why the harness analyses the tables after seeding ({@link Database#analyze}). The service's
+ * ledger rows reference their wallet and transaction by a composite key (id, partner, mode,
+ * currency), and its tables also carry indexes that lead with the partner. A connection that plans
+ * a foreign-key check while the referenced table is nearly empty (the first writes of a seeding,
+ * under the generic plans the service's batches ask for) can pick such a partner index, as both
+ * then look equally cheap; the plan is cached for the connection, so once the table has grown
+ * every check reads all of the partner's rows, until the table is analysed. Tables shaped like the
+ * service's wallets and entries, checked on the plans PostgreSQL itself runs (auto_explain).
+ */
+class ServiceStatisticsTest {
+    private static final Pattern PLAN = Pattern.compile("plan:\\s*(\\{.*)", Pattern.DOTALL);
+    private static final int WALLETS = 5_000;
+
+    private static EmbeddedPostgres postgres;
+    private static Database database;
+
+    @BeforeAll
+    static void start() throws IOException {
+        postgres = EmbeddedPostgres.start();
+        database = new Database(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        postgres.close();
+    }
+
+    @Test
+    void aForeignKeyCheckPlannedOnANearlyEmptyTableIsPlannedAgainOnceTheHarnessAnalysesIt() throws Exception {
+        try (Connection setup = database.connect(); Statement ddl = setup.createStatement()) {
+            // The columns and indexes of the service's wallets that a check of the entries' key can use, and the entries' key.
+            ddl.execute("""
+                    CREATE TABLE wallets (
+                        id varchar(64) PRIMARY KEY, partner_id varchar(64) NOT NULL, livemode boolean NOT NULL,
+                        external_user_id varchar(128) NOT NULL, currency varchar(3) NOT NULL,
+                        CONSTRAINT wallets_identity_key UNIQUE (id, partner_id, livemode, currency))
+                    """);
+            ddl.execute("CREATE INDEX wallets_partner_user ON wallets (partner_id, livemode, external_user_id, id)");
+            ddl.execute("""
+                    CREATE TABLE ledger_entries (
+                        id varchar(64) PRIMARY KEY, wallet_id varchar(64) NOT NULL, partner_id varchar(64) NOT NULL,
+                        livemode boolean NOT NULL, currency varchar(3) NOT NULL,
+                        CONSTRAINT ledger_entries_wallet_fkey FOREIGN KEY (wallet_id, partner_id, livemode, currency)
+                            REFERENCES wallets (id, partner_id, livemode, currency))
+                    """);
+            ddl.execute("INSERT INTO wallets VALUES ('wal_first', 'ptn_1', false, 'user-first', 'USD')");
+        }
+        try (Connection service = database.connect(); Statement session = service.createStatement()) {
+            session.execute("LOAD 'auto_explain'");
+            session.execute("SET auto_explain.log_min_duration = 0");
+            session.execute("SET auto_explain.log_nested_statements = on");
+            session.execute("SET auto_explain.log_analyze = on");
+            session.execute("SET auto_explain.log_buffers = on");
+            session.execute("SET auto_explain.log_format = json");
+            session.execute("SET auto_explain.log_level = notice");
+            // As in the service's group-commit batches (LedgerEngine.usePreparedPlans), for the whole session here.
+            session.execute("SET plan_cache_mode = force_generic_plan");
+
+            String young = checkOfEntry(session, "ent_1", "wal_first");
+            try (Connection setup = database.connect(); Statement seed = setup.createStatement()) {
+                seed.execute("INSERT INTO wallets SELECT 'wal_' || lpad(n::text, 8, '0'), 'ptn_1', false, 'user-' || n, 'USD'"
+                        + " FROM generate_series(1, " + WALLETS + ") n");
+            }
+            String grown = checkOfEntry(session, "ent_2", "wal_00004321");
+            assertEquals(indexOf(young), indexOf(grown), "the connection keeps the plan it made while the table was nearly empty");
+            assertTrue(grown.startsWith("wallets_partner_user"),
+                    "on a nearly empty table the check found the wallet by its partner's index (the premise of this test): " + grown);
+            assertTrue(blocksRead(grown) > 20, "so each check now reads the partner's part of that index: " + grown);
+
+            database.analyze();
+
+            String analysed = checkOfEntry(session, "ent_3", "wal_00001234");
+            assertNotEquals(indexOf(grown), indexOf(analysed), "analysing the table invalidated the connection's plan");
+            assertTrue(analysed.startsWith("wallets_pkey") || analysed.startsWith("wallets_identity_key"),
+                    "after the harness's analyze the check finds the wallet by its key: " + analysed);
+            assertTrue(blocksRead(analysed) <= 5, "and reads a few pages: " + analysed);
+        }
+    }
+
+    /** Inserts an entry on the wallet; returns the index its foreign-key check scanned and the pages it read, as "index blocks=n". */
+    private static String checkOfEntry(Statement session, String entryId, String walletId) throws SQLException {
+        session.execute("INSERT INTO ledger_entries VALUES ('" + entryId + "', '" + walletId + "', 'ptn_1', false, 'USD')");
+        List<String> checks = new ArrayList<>();
+        for (SQLWarning notice = session.getWarnings(); notice != null; notice = notice.getNextWarning()) {
+            var plan = PLAN.matcher(notice.getMessage());
+            if (plan.find()) {
+                JsonObject explained = JsonParser.parseString(plan.group(1)).getAsJsonObject();
+                if (explained.get("Query Text").getAsString().contains("FOR KEY SHARE")) {
+                    checks.add(scanOf(explained.getAsJsonObject("Plan")));
+                }
+            }
+        }
+        session.clearWarnings();
+        assertEquals(1, checks.size(), "one foreign-key check per entry: " + checks);
+        return checks.get(0);
+    }
+
+    private static String scanOf(JsonObject node) {
+        if (node.has("Index Name")) {
+            return node.get("Index Name").getAsString() + " blocks=" + node.get("Shared Hit Blocks").getAsLong()
+                    + " cond=" + node.get("Index Cond").getAsString();
+        }
+        if (node.has("Plans")) {
+            return scanOf(node.getAsJsonArray("Plans").get(0).getAsJsonObject());
+        }
+        return node.get("Node Type").getAsString() + " blocks=" + node.get("Shared Hit Blocks").getAsLong();
+    }
+
+    private static String indexOf(String scan) {
+        return scan.substring(0, scan.indexOf(' '));
+    }
+
+    private static long blocksRead(String scan) {
+        String blocks = scan.substring(scan.indexOf("blocks=") + "blocks=".length());
+        return Long.parseLong(blocks.split(" ")[0]);
+    }
+}
