@@ -5,22 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,33 +25,14 @@ import org.junit.jupiter.api.Test;
  * the baseline then slows as the run adds keys. Checked on the plans PostgreSQL itself runs,
  * printed by auto_explain for every statement inside the function, on all three of its paths.
  */
-class BaselineTest {
-    private static final Pattern PLAN = Pattern.compile("plan:\\s*(\\{.*)", Pattern.DOTALL);
-
-    private static EmbeddedPostgres postgres;
-    private static Database database;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.start();
-        database = new Database(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null);
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
+class BaselineTest extends ExplainedDatabase {
 
     @Test
     void everyStatementOfTheTransferFindsItsRowsByTheWholePrimaryKey() throws Exception {
         // As many wallets as a run has, analysed, so that the planner weighs them as in a run.
         new Baseline(database, settings(10_000)).prepare();
         try (Connection connection = database.connect(); Statement session = connection.createStatement()) {
-            session.execute("LOAD 'auto_explain'");
-            session.execute("SET auto_explain.log_min_duration = 0");
-            session.execute("SET auto_explain.log_nested_statements = on");
-            session.execute("SET auto_explain.log_format = json");
-            session.execute("SET auto_explain.log_level = notice");
+            explainEveryStatement(session, false);
             Map<String, List<String>> primaryKeys = primaryKeys(connection);
 
             List<JsonObject> plans = new ArrayList<>();
@@ -90,12 +65,7 @@ class BaselineTest {
                 rows.next();
                 result = rows.getString(1);
             }
-            for (SQLWarning notice = call.getWarnings(); notice != null; notice = notice.getNextWarning()) {
-                var plan = PLAN.matcher(notice.getMessage());
-                if (plan.find()) {
-                    plans.add(JsonParser.parseString(plan.group(1)).getAsJsonObject());
-                }
-            }
+            plans.addAll(plans(call.getWarnings()));
             return result;
         }
     }

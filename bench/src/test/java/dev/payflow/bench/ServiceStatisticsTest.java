@@ -5,18 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,23 +22,8 @@ import org.junit.jupiter.api.Test;
  * every check reads all of the partner's rows, until the table is analysed. Tables shaped like the
  * service's wallets and entries, checked on the plans PostgreSQL itself runs (auto_explain).
  */
-class ServiceStatisticsTest {
-    private static final Pattern PLAN = Pattern.compile("plan:\\s*(\\{.*)", Pattern.DOTALL);
+class ServiceStatisticsTest extends ExplainedDatabase {
     private static final int WALLETS = 5_000;
-
-    private static EmbeddedPostgres postgres;
-    private static Database database;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.start();
-        database = new Database(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null);
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
 
     @Test
     void aForeignKeyCheckPlannedOnANearlyEmptyTableIsPlannedAgainOnceTheHarnessAnalysesIt() throws Exception {
@@ -70,13 +48,7 @@ class ServiceStatisticsTest {
             ddl.execute("CREATE TABLE holds (id varchar(64) PRIMARY KEY)");
         }
         try (Connection service = database.connect(); Statement session = service.createStatement()) {
-            session.execute("LOAD 'auto_explain'");
-            session.execute("SET auto_explain.log_min_duration = 0");
-            session.execute("SET auto_explain.log_nested_statements = on");
-            session.execute("SET auto_explain.log_analyze = on");
-            session.execute("SET auto_explain.log_buffers = on");
-            session.execute("SET auto_explain.log_format = json");
-            session.execute("SET auto_explain.log_level = notice");
+            explainEveryStatement(session, true);
             // As in the service's group-commit batches (LedgerEngine.usePreparedPlans), for the whole session here.
             session.execute("SET plan_cache_mode = force_generic_plan");
 
@@ -115,13 +87,9 @@ class ServiceStatisticsTest {
     private static String checkOfEntry(Statement session, String entryId, String walletId) throws SQLException {
         session.execute("INSERT INTO ledger_entries VALUES ('" + entryId + "', '" + walletId + "', 'ptn_1', false, 'USD')");
         List<String> checks = new ArrayList<>();
-        for (SQLWarning notice = session.getWarnings(); notice != null; notice = notice.getNextWarning()) {
-            var plan = PLAN.matcher(notice.getMessage());
-            if (plan.find()) {
-                JsonObject explained = JsonParser.parseString(plan.group(1)).getAsJsonObject();
-                if (explained.get("Query Text").getAsString().contains("FOR KEY SHARE")) {
-                    checks.add(scanOf(explained.getAsJsonObject("Plan")));
-                }
+        for (JsonObject explained : plans(session.getWarnings())) {
+            if (explained.get("Query Text").getAsString().contains("FOR KEY SHARE")) {
+                checks.add(scanOf(explained.getAsJsonObject("Plan")));
             }
         }
         session.clearWarnings();
