@@ -79,14 +79,12 @@ public final class BulkPostings {
                     AND idempotency_keys.idempotency_key = v.idempotency_key
                 RETURNING 1
             )
-            SELECT t.id, t.partner_id, t.livemode, t.type, t.status, t.amount_minor, t.currency, t.description, t.from_wallet_id,
-                    t.to_wallet_id, t.idempotency_key, t.gateway, t.gateway_transaction_id, t.failure_reason, t.metadata, t.created_at,
-                    t.completed_at, t.hold_id,
-                    we.id, we.wallet_id, we.currency, we.amount_minor, we.balance_after_minor, we.wallet_sequence, we.created_at,
-                    (SELECT count(*) FROM e), (SELECT count(*) FROM w), (SELECT count(*) FROM k)
+            SELECT
+            """ + LedgerRepository.TRANSACTION_AND_WALLET_ENTRY_COLUMNS + """
+                    , (SELECT count(*) FROM e), (SELECT count(*) FROM w), (SELECT count(*) FROM k)
             FROM t
-            LEFT JOIN e we ON we.transaction_id = t.id AND we.wallet_id IS NOT NULL
-            ORDER BY t.id, we.id
+            LEFT JOIN e ON e.transaction_id = t.id AND e.wallet_id IS NOT NULL
+            ORDER BY t.id, e.id
             """;
 
     /** A wallet's row before the first of the transactions and after the last. */

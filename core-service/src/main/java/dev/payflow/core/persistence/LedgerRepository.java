@@ -194,17 +194,24 @@ public final class LedgerRepository {
     }
 
     /**
+     * The columns {@link #readTransactions(ResultSet, RowReader)} reads (1 to 25), of a transaction
+     * {@code t} and one of its wallet entries {@code e}: shared by every query it reads.
+     */
+    static final String TRANSACTION_AND_WALLET_ENTRY_COLUMNS = """
+            t.id, t.partner_id, t.livemode, t.type, t.status, t.amount_minor, t.currency, t.description, t.from_wallet_id,
+                    t.to_wallet_id, t.idempotency_key, t.gateway, t.gateway_transaction_id, t.failure_reason, t.metadata, t.created_at,
+                    t.completed_at, t.hold_id,
+                    e.id, e.wallet_id, e.currency, e.amount_minor, e.balance_after_minor, e.wallet_sequence, e.created_at
+            """;
+
+    /**
      * Each transaction's columns, then one of its wallet entries' (none if it has none: the left
      * join), a row per wallet entry, the entries of a transaction in id order, each entry with
      * its transaction's description. One query instead of one for the transactions and one for
      * their entries; a transaction's columns come once per wallet entry (at most two), which costs
      * less than a second statement and round trip.
      */
-    private static final String SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES = """
-            SELECT t.id, t.partner_id, t.livemode, t.type, t.status, t.amount_minor, t.currency, t.description, t.from_wallet_id,
-                    t.to_wallet_id, t.idempotency_key, t.gateway, t.gateway_transaction_id, t.failure_reason, t.metadata, t.created_at,
-                    t.completed_at, t.hold_id,
-                    e.id, e.wallet_id, e.currency, e.amount_minor, e.balance_after_minor, e.wallet_sequence, e.created_at
+    private static final String SELECT_TRANSACTIONS_WITH_WALLET_ENTRIES = "SELECT " + TRANSACTION_AND_WALLET_ENTRY_COLUMNS + """
             FROM transactions t
             LEFT JOIN ledger_entries e ON e.transaction_id = t.id AND e.wallet_id IS NOT NULL
             """;
