@@ -111,6 +111,13 @@ class LedgerSafeguardsTest {
                     "an entry in another currency than its transaction", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
             assertRefused(sql, String.format(pair, 104, txn, partner.partnerId(), "false", "USD", euroWallet, clearing),
                     "an entry in another currency than its wallet", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
+            // An entry's partner is held to its transaction's by the composite key alone (V24 dropped the
+            // entry's own key to partners, which this implies): a partner the transaction does not belong
+            // to, on that partner's own wallet, and a partner that does not exist, are both refused.
+            assertRefused(sql, String.format(pair, 106, txn, other.partnerId(), "false", "EUR", theirs, clearing),
+                    "an entry of another partner than its transaction", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
+            assertRefused(sql, String.format(pair, 107, txn, "ptn_does_not_exist", "false", "EUR", mine, clearing),
+                    "an entry of a partner that does not exist", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
             // The control: the same shape on a wallet of the right partner, mode and currency is accepted.
             sql.execute(String.format(pair, 105, txn, partner.partnerId(), "false", "EUR", euroWallet, clearing));
             assertRefused(sql, "UPDATE transactions SET amount_minor = 1 WHERE id = '" + txn + "'", "changing a booked amount",

@@ -1,0 +1,19 @@
+-- An entry's partner is its transaction's, and the database already says so: every entry has
+-- ledger_entries_transaction_fkey, (transaction_id, partner_id, livemode, currency) referencing
+-- transactions, none of those columns nullable, so PostgreSQL checks it on every entry; and every
+-- transaction's partner_id references partners (transactions_partner_id_fkey, not nullable), a
+-- transaction is never deleted nor its partner changed (transactions_no_change_of_terms), and a
+-- partner with transactions can be neither deleted nor renumbered (that key, NO ACTION). So an
+-- entry's partner exists, always, by those two keys together.
+--
+-- The entry's own key to partners checked the same thing a second time, on every entry: two
+-- checks per transfer, each a FOR KEY SHARE of the partner's one row, which every concurrent
+-- transaction of that partner locks too. Measured on a transfer's write statement it was the
+-- costliest of its foreign-key checks (BENCHMARKS.md, run 18). It goes; the rule stays, held by
+-- the composite key (LedgerSafeguardsTest: a partner the transaction does not belong to, and one
+-- that does not exist, are refused by ledger_entries_transaction_fkey; PartnerForeignKeysTest:
+-- every partner_id in the schema names an existing partner, directly or through such a chain).
+
+/* [jooq ignore start] */ -- PostgreSQL's own name for the inline foreign key, unknown to jOOQ's parser.
+ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_partner_id_fkey;
+/* [jooq ignore stop] */
