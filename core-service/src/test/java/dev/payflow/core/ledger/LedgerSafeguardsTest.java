@@ -111,7 +111,7 @@ class LedgerSafeguardsTest {
                     "an entry in another currency than its transaction", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
             assertRefused(sql, String.format(pair, 104, txn, partner.partnerId(), "false", "USD", euroWallet, clearing),
                     "an entry in another currency than its wallet", FOREIGN_KEY_VIOLATION, "ledger_entries_transaction_fkey");
-            // An entry's partner is held to its transaction's by the composite key alone (V24 dropped the
+            // An entry's partner is held to its transaction's by the composite key alone (V25 dropped the
             // entry's own key to partners, which this implies): a partner the transaction does not belong
             // to, on that partner's own wallet, and a partner that does not exist, are both refused.
             assertRefused(sql, String.format(pair, 106, txn, other.partnerId(), "false", "EUR", theirs, clearing),

@@ -104,7 +104,7 @@ class PartnerForeignKeysTest {
         unguaranteed.removeAll(guaranteedBy.keySet());
         assertThat(unguaranteed).as("tables whose partner_id no foreign key chain holds to an existing partner (their keys: %s)",
                 keysByTable.entrySet().stream().filter(e -> unguaranteed.contains(e.getKey())).toList()).isEmpty();
-        // The chain V24 relies on: an entry's partner is its transaction's, whose own key checks it.
+        // The chain V25 relies on: an entry's partner is its transaction's, whose own key checks it.
         assertThat(guaranteedBy.get("ledger_entries")).isEqualTo("ledger_entries_transaction_fkey -> transactions_partner_id_fkey");
     }
 
