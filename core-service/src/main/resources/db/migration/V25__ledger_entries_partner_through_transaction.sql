@@ -14,8 +14,8 @@
 -- that does not exist, are refused by ledger_entries_transaction_fkey; PartnerForeignKeysTest:
 -- every partner_id in the schema names an existing partner, directly or through such a chain).
 
--- Dropping it takes ACCESS EXCLUSIVE on ledger_entries and partners for an instant, but every writer
--- queues behind the request while it waits: so it waits one second at most (then this migration,
+-- Dropping it takes ACCESS EXCLUSIVE on ledger_entries and partners for an instant, but every
+-- statement on either table, reads too, queues behind the request while it waits: so it waits one second at most (then this migration,
 -- and the start, fail with nothing changed; docs/operations.md, "Migrations").
 /* [jooq ignore start] */ -- SET LOCAL, and PostgreSQL's own name for the inline key: both unknown to jOOQ's parser.
 SET LOCAL lock_timeout = '1s';
