@@ -47,14 +47,14 @@ public final class Bench {
             try {
                 String apiKey = onboard(channel, adminToken);
                 List<String> walletIds = seedWallets(channel, apiKey, settings.wallets());
-                Clients clients = new Clients(channel, service.httpPort, apiKey, walletIds, settings.batchSize());
+                Clients clients = new Clients(channel, service.httpPort, settings.restClient(), apiKey, walletIds, settings.batchSize());
                 List<Row> rows = new ArrayList<>();
                 Header header = new Header(Instant.now().toString(), Runtime.getRuntime().availableProcessors(), loadAverage(), settings.wallets(),
                         settings.warmupMs(), settings.measureMs(), Optional.ofNullable(System.getenv("PAYFLOW_GROUP_COMMIT_ENABLED")).orElse("true"),
-                        database.url());
-                System.out.printf("%nPayFlow speed harness: %s, %d cores, load average before %s, %d wallets, %d ms warm-up + %d ms per row, group commit %s%n",
-                        header.startedAt(), header.cores(), header.loadAverageBefore(), header.wallets(), header.warmupMs(), header.measureMs(),
-                        header.groupCommit());
+                        database.url(), settings.restClient());
+                System.out.printf("%nPayFlow speed harness: %s, %d cores, load average before %s, %d wallets, %d ms warm-up + %d ms per row, group commit %s,"
+                        + " REST client %s%n", header.startedAt(), header.cores(), header.loadAverageBefore(), header.wallets(), header.warmupMs(),
+                        header.measureMs(), header.groupCommit(), header.restClient());
                 System.out.println("database: " + database.url());
                 CpuMeter jdbcOnly = new CpuMeter(null, database);
                 CpuMeter withService = new CpuMeter(service.pid(), database);
@@ -124,7 +124,7 @@ public final class Bench {
 
     /** What the JSON says about the run as a whole, so that two runs can be compared. */
     record Header(String startedAt, int cores, String loadAverageBefore, int wallets, long warmupMs, long measureMs, String groupCommit,
-            String database) {
+            String database, String restClient) {
     }
 
     static String loadAverage() {

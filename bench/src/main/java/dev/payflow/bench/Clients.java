@@ -11,6 +11,12 @@ import dev.payflow.proto.v1.LedgerServiceGrpc;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.TransferServiceGrpc;
 import dev.payflow.proto.v1.WalletServiceGrpc;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
@@ -29,7 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The workloads' calls, over gRPC (one shared channel) and over REST (one shared HTTP/1.1 client, its own connection pool). */
+/**
+ * The workloads' calls, over gRPC (one shared channel) and over REST (one shared HTTP/1.1 client with its own connection pool:
+ * Armeria's {@code WebClient} on Netty, the I/O stack the gRPC channel runs on, or with {@code bench.restClient=jdk} the JDK's
+ * {@code HttpClient}, which costs the shared machine more CPU per call; BENCHMARKS.md, run 19).
+ */
 final class Clients {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     /** A call slower than this is an error in this harness, not a latency. */
@@ -51,18 +61,17 @@ final class Clients {
     private final WalletServiceGrpc.WalletServiceBlockingStub wallets;
     private final TransferServiceGrpc.TransferServiceBlockingStub transfers;
     private final LedgerServiceGrpc.LedgerServiceBlockingStub ledger;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final String restBase;
+    private final Http http;
     private final String bearer;
     private final List<String> walletIds;
     private final int batchSize;
 
-    Clients(Channel channel, int httpPort, String apiKey, List<String> walletIds, int batchSize) {
+    Clients(Channel channel, int httpPort, String restClient, String apiKey, List<String> walletIds, int batchSize) {
         this.batchSize = batchSize;
         this.wallets = withBearer(WalletServiceGrpc.newBlockingStub(channel), apiKey);
         this.transfers = withBearer(TransferServiceGrpc.newBlockingStub(channel), apiKey);
         this.ledger = withBearer(LedgerServiceGrpc.newBlockingStub(channel), apiKey);
-        this.restBase = "http://127.0.0.1:" + httpPort;
+        this.http = restClient.equals("jdk") ? new JdkHttp("http://127.0.0.1:" + httpPort) : new ArmeriaHttp("h1c://127.0.0.1:" + httpPort);
         this.bearer = "Bearer " + apiKey;
         this.walletIds = walletIds;
     }
@@ -204,20 +213,66 @@ final class Clients {
     }
 
     private String post(String path, String json) throws Refused, Exception {
-        return answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()));
+        return answer(http.send(HttpMethod.POST, path, bearer, json));
     }
 
     private void get(String path) throws Refused, Exception {
-        answer(http.send(HttpRequest.newBuilder(URI.create(restBase + path)).timeout(Duration.ofMillis(DEADLINE_MS)).header("Authorization", bearer)
-                .GET().build(), HttpResponse.BodyHandlers.ofString()));
+        answer(http.send(HttpMethod.GET, path, bearer, null));
     }
 
-    private static String answer(HttpResponse<String> response) throws Refused {
-        if (response.statusCode() != 200) {
+    private static String answer(Answer response) throws Refused {
+        if (response.status() != 200) {
             Matcher reason = REASON.matcher(response.body());
-            throw new Refused(reason.find() ? reason.group(1) : "HTTP_" + response.statusCode());
+            throw new Refused(reason.find() ? reason.group(1) : "HTTP_" + response.status());
         }
         return response.body();
+    }
+
+    /** An HTTP status and body. */
+    record Answer(int status, String body) {
+    }
+
+    /** One REST call, waited for: a JSON body for POST, none for GET. */
+    interface Http {
+        Answer send(HttpMethod method, String path, String authorization, String json) throws Exception;
+    }
+
+    /** Armeria's client over HTTP/1.1 without an upgrade ({@code h1c}), its connections pooled per event loop. */
+    static final class ArmeriaHttp implements Http {
+        private final WebClient client;
+
+        ArmeriaHttp(String base) {
+            this.client = WebClient.builder(base).responseTimeoutMillis(DEADLINE_MS).build();
+        }
+
+        @Override
+        public Answer send(HttpMethod method, String path, String authorization, String json) {
+            RequestHeaders headers = json == null
+                    ? RequestHeaders.of(method, path, HttpHeaderNames.AUTHORIZATION, authorization)
+                    : RequestHeaders.of(method, path, HttpHeaderNames.AUTHORIZATION, authorization, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
+            AggregatedHttpResponse response = (json == null ? client.execute(headers) : client.execute(headers, json)).aggregate().join();
+            return new Answer(response.status().code(), response.contentUtf8());
+        }
+    }
+
+    /** The JDK's client over HTTP/1.1. */
+    static final class JdkHttp implements Http {
+        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        private final String base;
+
+        JdkHttp(String base) {
+            this.base = base;
+        }
+
+        @Override
+        public Answer send(HttpMethod method, String path, String authorization, String json) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMillis(DEADLINE_MS))
+                    .header("Authorization", authorization);
+            if (json != null) {
+                request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+            }
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
+        }
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * service takes it, from PAYFLOW_DATABASE_URL / _USER / _PASSWORD (unset: the service's embedded one).
  */
 record Settings(List<Integer> clients, int wallets, long warmupMs, long measureMs, List<String> workloads, List<String> transports,
-        Path serviceJar, Path runDirectory, Path out, String databaseUrl, String databaseUser, String databasePassword, int batchSize) {
+        Path serviceJar, Path runDirectory, Path out, String databaseUrl, String databaseUser, String databasePassword, int batchSize,
+        String restClient) {
     static final List<String> WORKLOADS = List.of("transfer-uniform", "transfer-hot", "credit-many", "read-mix", "transfer-batch");
     /** Transfers per BatchCreateTransfers call of {@code transfer-batch}: the "batches of e.g. 100". */
     static final int BATCH_SIZE_DEFAULT = 100;
@@ -31,7 +32,16 @@ record Settings(List<Integer> clients, int wallets, long warmupMs, long measureM
                 System.getenv("PAYFLOW_DATABASE_URL"),
                 System.getenv("PAYFLOW_DATABASE_USER"),
                 System.getenv("PAYFLOW_DATABASE_PASSWORD"),
-                Integer.getInteger("bench.batchSize", BATCH_SIZE_DEFAULT));
+                Integer.getInteger("bench.batchSize", BATCH_SIZE_DEFAULT),
+                restClient(System.getProperty("bench.restClient", "armeria")));
+    }
+
+    /** The REST workloads' HTTP client: {@code armeria} (the default) or {@code jdk}. */
+    private static String restClient(String value) {
+        if (!value.equals("armeria") && !value.equals("jdk")) {
+            throw new IllegalArgumentException("bench.restClient: '" + value + "' (expected: armeria or jdk)");
+        }
+        return value;
     }
 
     private static List<String> list(String value) {

@@ -102,6 +102,6 @@ class BaselineTest extends ExplainedDatabase {
     }
 
     private static Settings settings(int wallets) {
-        return new Settings(List.of(1), wallets, 0, 0, List.of(), List.of(), null, null, null, null, null, null, 1);
+        return new Settings(List.of(1), wallets, 0, 0, List.of(), List.of(), null, null, null, null, null, null, 1, "armeria");
     }
 }
