@@ -42,7 +42,7 @@ public final class CallLog {
     }
 
     void record(Instant time, String requestId, PartnerScope partner, String method, String status, String reason, String adminToken,
-            double latencyMs) {
+            long latencyNanos) {
         StringBuilder line = new StringBuilder(256).append('{');
         field(line, "time", time.toString()).append(',');
         field(line, "requestId", requestId).append(',');
@@ -52,22 +52,20 @@ public final class CallLog {
         field(line, "status", status).append(',');
         field(line, "reason", reason).append(',');
         field(line, "adminToken", adminToken).append(',');
-        milliseconds(line.append("\"latencyMs\":"), latencyMs).append('}');
+        milliseconds(line.append("\"latencyMs\":"), latencyNanos).append('}');
         sink.accept(line.toString());
     }
 
     /**
-     * A duration in milliseconds with three decimals, rounded half up, as {@code %.3f} would write it in
-     * the root locale, without a formatter: every call writes one (BENCHMARKS.md, run 19).
+     * A duration given in nanoseconds, written in milliseconds with three decimals, rounded half up
+     * (as {@code %.3f} writes it in the root locale), by integer arithmetic, without a formatter:
+     * every call writes one (BENCHMARKS.md, run 19).
      */
-    static StringBuilder milliseconds(StringBuilder line, double ms) {
-        if (!Double.isFinite(ms)) {
-            return line.append("null");
-        }
-        long micros = Math.round(Math.abs(ms) * 1000);
-        if (ms < 0 && micros > 0) {
+    static StringBuilder milliseconds(StringBuilder line, long nanos) {
+        if (nanos < 0) {
             line.append('-');
         }
+        long micros = (Math.abs(nanos) + 500) / 1000;
         line.append(micros / 1000).append('.');
         long fraction = micros % 1000;
         if (fraction < 100) {

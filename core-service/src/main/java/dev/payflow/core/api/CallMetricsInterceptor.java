@@ -84,7 +84,7 @@ final class CallMetricsInterceptor implements ServerInterceptor {
                         .baseUnit("requests").tag("reason", reason).register(meters).increment();
             }
             if (!log.isOff()) {
-                log.record(clock.instant(), requestId, record.partner(), fullMethod, code, reason, record.adminTokenName(), tookNanos / 1e6);
+                log.record(clock.instant(), requestId, record.partner(), fullMethod, code, reason, record.adminTokenName(), tookNanos);
             }
             super.close(status, trailers);
         }
