@@ -1,6 +1,12 @@
 package dev.payflow.bench;
 
 import com.google.rpc.ErrorInfo;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import dev.payflow.proto.v1.BatchCreateTransfersRequest;
 import dev.payflow.proto.v1.BatchCreateTransfersResponse;
 import dev.payflow.proto.v1.BatchTransferResult;
@@ -11,12 +17,6 @@ import dev.payflow.proto.v1.LedgerServiceGrpc;
 import dev.payflow.proto.v1.ListWalletTransactionsRequest;
 import dev.payflow.proto.v1.TransferServiceGrpc;
 import dev.payflow.proto.v1.WalletServiceGrpc;
-import com.linecorp.armeria.client.WebClient;
-import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.RequestHeaders;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
